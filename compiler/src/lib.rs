@@ -1,0 +1,236 @@
+//! kiln-compiler: compiles a WebAssembly module (binary or text) ahead of
+//! time into a relocatable native ELF object that the `kiln` loader runs.
+//!
+//! The pipeline: `wat` (text to binary) -> [`environ`] (sections, with
+//! validation) -> [`translate`] (function bodies to Cranelift IR, validated
+//! operator by operator, in parallel) -> Cranelift codegen -> [`obj`] (one
+//! object with code, trampolines, metadata and data segments).
+
+pub mod environ;
+pub mod error;
+pub mod obj;
+pub mod trampolines;
+pub mod translate;
+pub mod trap_codes;
+
+pub use error::CompileError;
+
+use cranelift_codegen::ir::{self, UserFuncName};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_entity::{EntityRef, PrimaryMap};
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_module::FuncId;
+use error::CompileResult;
+use kiln_runtime_support::artifact::{ArtifactHeader, ArtifactMetadata, CodeLayout, CpuFeature};
+use kiln_runtime_support::vmoffsets::VMOffsets;
+use kiln_runtime_support::{DefinedFuncIndex, FuncIndex};
+use obj::{CompiledFunction, ObjectEmitter, compile_ir};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// How hard Cranelift optimizes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum OptLevel {
+    /// No optimizations: fastest compilation.
+    None,
+    /// Optimize for speed (the default).
+    #[default]
+    Speed,
+    /// Optimize for speed and size.
+    SpeedAndSize,
+}
+
+/// Compiler settings.
+#[derive(Clone, Debug, Default)]
+pub struct CompilerConfig {
+    /// Optimization level.
+    pub opt_level: OptLevel,
+    /// Run Cranelift's IR verifier (slow; for debugging kiln).
+    pub verify: bool,
+}
+
+/// The target triple of this host, as artifacts record it.
+pub fn host_target() -> String {
+    target_lexicon::Triple::host().to_string()
+}
+
+fn build_isa(config: &CompilerConfig) -> CompileResult<OwnedTargetIsa> {
+    let codegen = |e: &dyn std::fmt::Display| CompileError::Codegen(e.to_string());
+    let mut flags = settings::builder();
+    let opt = match config.opt_level {
+        OptLevel::None => "none",
+        OptLevel::Speed => "speed",
+        OptLevel::SpeedAndSize => "speed_and_size",
+    };
+    for (k, v) in [
+        ("opt_level", opt),
+        ("preserve_frame_pointers", "true"),
+        ("enable_multi_ret_implicit_sret", "true"),
+        ("enable_probestack", "false"),
+        ("unwind_info", "false"),
+        ("is_pic", "false"),
+        (
+            "enable_verifier",
+            if config.verify { "true" } else { "false" },
+        ),
+    ] {
+        flags.set(k, v).map_err(|e| codegen(&e))?;
+    }
+    let isa = cranelift_native::builder().map_err(|e| codegen(&e))?;
+    isa.finish(settings::Flags::new(flags))
+        .map_err(|e| codegen(&e))
+}
+
+/// The CPU features compiled code may use, as artifact header bits.
+fn cpu_features(isa: &OwnedTargetIsa) -> u64 {
+    isa.isa_flags()
+        .iter()
+        .filter(|v| v.as_bool() == Some(true))
+        .filter_map(|v| CpuFeature::by_name(v.name))
+        .fold(0, |acc, f| acc | f.bit())
+}
+
+/// Compiles `wasm` (binary or text format) to an artifact.
+pub fn compile(wasm: &[u8], config: &CompilerConfig) -> Result<Vec<u8>, CompileError> {
+    let wasm = wat::parse_bytes(wasm).map_err(|e| CompileError::Parse(e.to_string()))?;
+    compile_binary(&wasm, config).map_err(|e| match e {
+        CompileError::Invalid { .. } => match environ::needed_unsupported_feature(&wasm) {
+            Some(feature) => CompileError::Unsupported(feature.to_string()),
+            None => e,
+        },
+        e => e,
+    })
+}
+
+fn symbol_name(info: &kiln_runtime_support::ModuleInfo, f: FuncIndex) -> String {
+    match info.func_name(f) {
+        Some(n) if !n.is_empty() && !n.contains('\0') => n.to_string(),
+        _ => format!("wasm-function[{}]", f.index()),
+    }
+}
+
+fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>> {
+    let translation = environ::translate_module(wasm)?;
+    let info = translation.info;
+    let isa = build_isa(config)?;
+    let offsets = VMOffsets::new(&info);
+    let env = translate::FuncEnv {
+        info: &info,
+        offsets: &offsets,
+        isa: &*isa,
+    };
+    let call_conv = isa.default_call_conv();
+    let ptr = isa.pointer_type();
+
+    let mut emitter = ObjectEmitter::new(isa.clone(), info.name.as_deref().unwrap_or("wasm"))?;
+    // Defined functions first, so that FuncId n is DefinedFuncIndex n.
+    for (def, input) in translation.functions.iter() {
+        let _ = input;
+        let f = info.func_index(def);
+        let sig = translate::wasm_signature(call_conv, ptr, info.func_type(f));
+        let id = emitter.declare(&symbol_name(&info, f), &sig)?;
+        debug_assert_eq!(id.as_u32() as usize, def.index());
+    }
+
+    let inputs: Vec<_> = translation.functions.into_iter().collect();
+    let compiled: Vec<CompiledFunction> = inputs
+        .into_par_iter()
+        .map(|(def, input)| {
+            let mut validator = input.validator.into_validator(Default::default());
+            let mut func = ir::Function::with_name_signature(
+                UserFuncName::user(0, def.index() as u32),
+                ir::Signature::new(call_conv),
+            );
+            let mut ctx = FunctionBuilderContext::new();
+            translate::translate_function(
+                &env,
+                def,
+                &input.body,
+                &mut validator,
+                &mut func,
+                &mut ctx,
+            )?;
+            compile_ir(&isa, func, FuncId::from_u32(def.index() as u32))
+        })
+        .collect::<CompileResult<_>>()?;
+
+    // Trampolines.
+    let mut trampolines: Vec<(FuncId, ir::Function)> = Vec::new();
+    let mut array_ids: PrimaryMap<kiln_runtime_support::FuncRefIndex, FuncId> = PrimaryMap::new();
+    for (f, fi) in info.functions.iter() {
+        let (Some(slot), Some(def)) = (fi.func_ref, info.defined_func_index(f)) else {
+            continue;
+        };
+        let name = format!("array_to_wasm[{}]", f.index());
+        let sig = trampolines::array_signature(&*isa);
+        let id = emitter.declare(&name, &sig)?;
+        let func = trampolines::array_to_wasm(
+            &*isa,
+            info.func_type(f),
+            def.index() as u32,
+            UserFuncName::user(0, id.as_u32()),
+        );
+        let pushed = array_ids.push(id);
+        debug_assert_eq!(pushed, slot);
+        trampolines.push((id, func));
+    }
+    let mut host_ids: PrimaryMap<kiln_runtime_support::SignatureIndex, FuncId> = PrimaryMap::new();
+    for (sig_index, ty) in info.signatures.iter() {
+        let name = format!("wasm_to_array[sig{}]", sig_index.index());
+        let sig = translate::wasm_signature(call_conv, ptr, ty);
+        let id = emitter.declare(&name, &sig)?;
+        trampolines.push((
+            id,
+            trampolines::wasm_to_array(&*isa, ty, UserFuncName::user(0, id.as_u32())),
+        ));
+        host_ids.push(id);
+    }
+    let compiled_trampolines: Vec<(FuncId, CompiledFunction)> = trampolines
+        .into_par_iter()
+        .map(|(id, func)| Ok((id, compile_ir(&isa, func, id)?)))
+        .collect::<CompileResult<_>>()?;
+
+    let mut traps_by_id: HashMap<FuncId, Vec<(u32, kiln_runtime_support::TrapCode)>> =
+        HashMap::new();
+    let mut sizes: HashMap<FuncId, u32> = HashMap::new();
+    for (i, f) in compiled.iter().enumerate() {
+        let id = FuncId::from_u32(i as u32);
+        emitter.define(id, f)?;
+        traps_by_id.insert(id, f.traps.clone());
+        sizes.insert(id, f.bytes.len() as u32);
+    }
+    for (id, f) in &compiled_trampolines {
+        emitter.define(*id, f)?;
+        traps_by_id.insert(*id, f.traps.clone());
+    }
+
+    let header = ArtifactHeader::new(&host_target(), cpu_features(&isa));
+    let num_defined = compiled.len();
+    emitter.finish(
+        |id| traps_by_id.get(&id).cloned().unwrap_or_default(),
+        header,
+        |offset_of, traps| {
+            let mut code = CodeLayout {
+                traps,
+                ..Default::default()
+            };
+            for i in 0..num_defined {
+                let id = FuncId::from_u32(i as u32);
+                let pushed = code.functions.push((offset_of(id), sizes[&id]));
+                debug_assert_eq!(pushed, DefinedFuncIndex::new(i));
+            }
+            for (_, id) in array_ids.iter() {
+                code.array_to_wasm.push(offset_of(*id));
+            }
+            for (_, id) in host_ids.iter() {
+                code.wasm_to_array.push(offset_of(*id));
+            }
+            ArtifactMetadata {
+                module: info.clone(),
+                code,
+            }
+        },
+        &translation.data,
+    )
+}

@@ -1,0 +1,182 @@
+//! Object emission: every compiled function and trampoline goes into one
+//! `.text` section of an ELF relocatable object (via `cranelift-object`),
+//! each under its own symbol; the metadata and data segments go into
+//! `.kiln.meta` and `.kiln.data`; finally the checksum is patched in.
+
+use crate::error::{CompileError, CompileResult};
+use crate::trap_codes::from_ir;
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir;
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_module::{FuncId, Linkage, Module, ModuleReloc};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use kiln_runtime_support::artifact::{self, ArtifactHeader, ArtifactMetadata};
+use kiln_runtime_support::{TrapCode, TrapSite};
+use object::write::Object;
+use object::{Object as _, ObjectSection as _, SectionKind};
+use std::collections::HashSet;
+
+/// Machine code for one function, ready to be placed in the object.
+pub struct CompiledFunction {
+    /// The code.
+    pub bytes: Vec<u8>,
+    /// Relocations, offsets relative to the function start.
+    pub relocs: Vec<ModuleReloc>,
+    /// Trapping instructions, offsets relative to the function start.
+    pub traps: Vec<(u32, TrapCode)>,
+    /// Required alignment.
+    pub alignment: u64,
+}
+
+/// Compiles a Cranelift function to machine code.
+pub fn compile_ir(
+    isa: &OwnedTargetIsa,
+    func: ir::Function,
+    id: FuncId,
+) -> CompileResult<CompiledFunction> {
+    let mut ctx = cranelift_codegen::Context::for_function(func);
+    ctx.compile(&**isa, &mut ControlPlane::default())
+        .map_err(|e| CompileError::Codegen(format!("{:?}", e.inner)))?;
+    let code = ctx.compiled_code().expect("just compiled");
+    let func = &ctx.func;
+    let bytes = code.code_buffer().to_vec();
+    let alignment = u64::from(code.buffer.alignment.max(isa.function_alignment().minimum));
+    let traps = code
+        .buffer
+        .traps()
+        .iter()
+        .map(|t| {
+            let code = from_ir(t.code)
+                .ok_or_else(|| CompileError::Codegen(format!("unexpected trap code {}", t.code)))?;
+            Ok((t.offset, code))
+        })
+        .collect::<CompileResult<Vec<_>>>()?;
+    let relocs = code
+        .buffer
+        .relocs()
+        .iter()
+        .map(|r| ModuleReloc::from_mach_reloc(r, func, id))
+        .collect();
+    Ok(CompiledFunction {
+        bytes,
+        relocs,
+        traps,
+        alignment,
+    })
+}
+
+/// Builds the object file.
+pub struct ObjectEmitter {
+    module: ObjectModule,
+    used_names: HashSet<String>,
+    traps: Vec<TrapSite>,
+    defined: Vec<(FuncId, u32)>,
+}
+
+fn err(e: impl std::fmt::Display) -> CompileError {
+    CompileError::Codegen(e.to_string())
+}
+
+impl ObjectEmitter {
+    /// Starts an object for `isa`.
+    pub fn new(isa: OwnedTargetIsa, name: &str) -> CompileResult<Self> {
+        let builder = ObjectBuilder::new(isa, name, cranelift_module::default_libcall_names())
+            .map_err(err)?;
+        Ok(Self {
+            module: ObjectModule::new(builder),
+            used_names: HashSet::new(),
+            traps: Vec::new(),
+            defined: Vec::new(),
+        })
+    }
+
+    /// Declares a function with a unique symbol derived from `name`.
+    pub fn declare(&mut self, name: &str, signature: &ir::Signature) -> CompileResult<FuncId> {
+        let mut symbol = name.to_string();
+        let mut n = 1;
+        while !self.used_names.insert(symbol.clone()) {
+            symbol = format!("{name}.{n}");
+            n += 1;
+        }
+        self.module
+            .declare_function(&symbol, Linkage::Local, signature)
+            .map_err(err)
+    }
+
+    /// Places a compiled function.
+    pub fn define(&mut self, id: FuncId, f: &CompiledFunction) -> CompileResult<()> {
+        self.module
+            .define_function_bytes(id, f.alignment, &f.bytes, &f.relocs)
+            .map_err(err)?;
+        self.defined.push((id, 0));
+        Ok(())
+    }
+
+    /// Finishes the object: looks up where each function landed, calls
+    /// `layout` to fill the metadata with those offsets, then writes the
+    /// sections and the checksum.
+    pub fn finish(
+        self,
+        compiled_traps: impl Fn(FuncId) -> Vec<(u32, TrapCode)>,
+        header: ArtifactHeader,
+        metadata: impl FnOnce(&dyn Fn(FuncId) -> u32, Vec<TrapSite>) -> ArtifactMetadata,
+        data: &[u8],
+    ) -> CompileResult<Vec<u8>> {
+        let mut product = self.module.finish();
+        let offset_of = |id: FuncId| -> u32 {
+            let sym = product.function_symbol(id);
+            product.object.symbol(sym).value as u32
+        };
+        let mut traps = self.traps;
+        for (id, _) in &self.defined {
+            let base = offset_of(*id);
+            traps.extend(compiled_traps(*id).into_iter().map(|(off, code)| TrapSite {
+                offset: base + off,
+                code,
+            }));
+        }
+        traps.sort_by_key(|t| t.offset);
+        let meta = metadata(&offset_of, traps);
+        add_kiln_sections(&mut product.object, &header, &meta, data);
+        let mut bytes = product.object.write().map_err(err)?;
+        patch_checksum(&mut bytes)?;
+        Ok(bytes)
+    }
+}
+
+fn add_kiln_sections(
+    obj: &mut Object<'_>,
+    header: &ArtifactHeader,
+    meta: &ArtifactMetadata,
+    data: &[u8],
+) {
+    let mut section = header.encode();
+    section.extend_from_slice(&meta.encode());
+    let id = obj.add_section(
+        Vec::new(),
+        artifact::META_SECTION.as_bytes().to_vec(),
+        SectionKind::ReadOnlyData,
+    );
+    obj.set_section_data(id, section, 8);
+    let id = obj.add_section(
+        Vec::new(),
+        artifact::DATA_SECTION.as_bytes().to_vec(),
+        SectionKind::ReadOnlyData,
+    );
+    obj.set_section_data(id, data.to_vec(), 4096);
+}
+
+/// Computes the checksum of the finished file and writes it into the header.
+fn patch_checksum(bytes: &mut [u8]) -> CompileResult<()> {
+    let file = object::File::parse(&*bytes).map_err(err)?;
+    let section = file
+        .section_by_name(artifact::META_SECTION)
+        .ok_or_else(|| CompileError::Codegen("metadata section missing".into()))?;
+    let (offset, _) = section
+        .file_range()
+        .ok_or_else(|| CompileError::Codegen("metadata not in file".into()))?;
+    let at = offset as usize + artifact::CHECKSUM_OFFSET;
+    let sum = artifact::checksum(bytes, at);
+    bytes[at..at + 8].copy_from_slice(&sum.to_le_bytes());
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! Operating-system code, kept in one place.
+
+#[cfg(unix)]
+pub mod unix;

@@ -1,0 +1,135 @@
+//! Virtual memory reservations: reserve address space inaccessible, then
+//! open parts of it for reading and writing (linear memories) or for
+//! execution (code).
+
+use std::io;
+use std::ptr::NonNull;
+
+/// The host page size.
+pub fn page_size() -> usize {
+    use std::sync::OnceLock;
+    static SIZE: OnceLock<usize> = OnceLock::new();
+    // SAFETY: sysconf has no preconditions.
+    *SIZE.get_or_init(|| unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize })
+}
+
+/// Rounds `n` up to a multiple of the page size.
+pub fn round_up_to_page(n: usize) -> usize {
+    let p = page_size();
+    n.div_ceil(p) * p
+}
+
+/// An owned, page-aligned range of address space, unmapped on drop.
+#[derive(Debug)]
+pub struct Mmap {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the mapping is plain memory owned by this value; synchronising
+// access to its contents is up to the owner, as for a `Box<[u8]>`.
+unsafe impl Send for Mmap {}
+// SAFETY: as above; `&Mmap` only hands out raw pointers.
+unsafe impl Sync for Mmap {}
+
+impl Mmap {
+    /// Reserves `len` bytes (rounded up to pages) of inaccessible memory.
+    pub fn reserve(len: usize) -> io::Result<Self> {
+        let len = round_up_to_page(len.max(1));
+        // SAFETY: an anonymous private mapping at an address of the kernel's
+        // choosing touches no existing memory.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Self {
+            ptr: NonNull::new(ptr.cast()).expect("mmap never returns null on success"),
+            len,
+        })
+    }
+
+    /// Start of the mapping.
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// Length of the mapping.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the mapping is empty (never, but clippy asks).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn protect(&self, start: usize, len: usize, prot: libc::c_int) -> io::Result<()> {
+        assert!(start % page_size() == 0 && start <= self.len && len <= self.len - start);
+        if len == 0 {
+            return Ok(());
+        }
+        // SAFETY: the range lies inside our own mapping (asserted above).
+        let rc = unsafe { libc::mprotect(self.ptr.as_ptr().add(start).cast(), len, prot) };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Makes `[start, start + len)` readable and writable.
+    pub fn make_accessible(&self, start: usize, len: usize) -> io::Result<()> {
+        self.protect(
+            start,
+            round_up_to_page(len),
+            libc::PROT_READ | libc::PROT_WRITE,
+        )
+    }
+
+    /// Makes `[start, start + len)` readable and executable, and no longer writable.
+    pub fn make_executable(&self, start: usize, len: usize) -> io::Result<()> {
+        self.protect(
+            start,
+            round_up_to_page(len),
+            libc::PROT_READ | libc::PROT_EXEC,
+        )
+    }
+
+    /// Makes `[start, start + len)` read-only.
+    pub fn make_readonly(&self, start: usize, len: usize) -> io::Result<()> {
+        self.protect(start, round_up_to_page(len), libc::PROT_READ)
+    }
+}
+
+impl Drop for Mmap {
+    fn drop(&mut self) {
+        // SAFETY: we own the mapping and nothing refers to it any more.
+        unsafe {
+            libc::munmap(self.ptr.as_ptr().cast(), self.len);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserve_then_open() {
+        let m = Mmap::reserve(3 * page_size()).unwrap();
+        m.make_accessible(0, 10).unwrap();
+        // SAFETY: the first page was just made accessible.
+        unsafe {
+            m.as_ptr().write(42);
+            assert_eq!(m.as_ptr().read(), 42);
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! A module instance as the runtime sees it: the VMContext allocation, the
+//! memories and tables it uses, and the segment state `memory.init`,
+//! `table.init` and the drop instructions need.
+//!
+//! Memories, tables and host globals are owned by the store; an instance
+//! holds raw pointers to them, valid as long as the store lives, which
+//! outlives every instance in it.
+
+use crate::index::*;
+use crate::module_info::{ConstExpr, ConstOp, DataKind, ElementItems, ElementKind, ModuleInfo};
+use crate::trap_code::TrapCode;
+use crate::types::WasmRefType;
+use crate::vm::libcalls::BUILTINS;
+use crate::vm::memory::LinearMemory;
+use crate::vm::table::{Table, range};
+use crate::vmoffsets::*;
+use cranelift_entity::{EntityRef, PrimaryMap};
+use std::alloc::{Layout, alloc_zeroed, dealloc};
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+/// What an instance needs from its compiled module.
+pub trait ModuleRuntime: Send + Sync + 'static {
+    /// The module.
+    fn module(&self) -> &ModuleInfo;
+    /// Its VMContext layout.
+    fn offsets(&self) -> &VMOffsets;
+    /// The data-segment bytes.
+    fn data_section(&self) -> &[u8];
+    /// Native code of a defined function (wasm calling convention).
+    fn function_code(&self, index: DefinedFuncIndex) -> *const u8;
+    /// Array-to-wasm trampoline of an escaping function.
+    fn array_to_wasm(&self, index: FuncRefIndex) -> *const u8;
+}
+
+/// Everything an instance imports, resolved, in import order per kind.
+pub struct InstanceImports<'a> {
+    /// Imported functions.
+    pub funcs: &'a [VMFuncRef],
+    /// Imported tables.
+    pub tables: &'a [*mut Table],
+    /// Imported memories.
+    pub memories: &'a [*mut LinearMemory],
+    /// Imported globals.
+    pub globals: &'a [*mut VMGlobalDefinition],
+}
+
+/// Everything needed to build an instance.
+pub struct InstanceParams<'a> {
+    /// The compiled module.
+    pub runtime: Arc<dyn ModuleRuntime>,
+    /// Resolved imports.
+    pub imports: InstanceImports<'a>,
+    /// The module's own memories, already created by the store.
+    pub defined_memories: Vec<*mut LinearMemory>,
+    /// The module's own tables, already created by the store.
+    pub defined_tables: Vec<*mut Table>,
+    /// Engine-wide type ids, by signature.
+    pub type_ids: &'a [VMSharedTypeId],
+    /// The store's context.
+    pub store_context: *mut VMStoreContext,
+    /// The store, opaque here.
+    pub store: *mut u8,
+}
+
+/// A runtime instance.
+pub struct Instance {
+    runtime: Arc<dyn ModuleRuntime>,
+    vmctx: NonNull<u8>,
+    vmctx_layout: Layout,
+    memories: PrimaryMap<MemoryIndex, *mut LinearMemory>,
+    tables: PrimaryMap<TableIndex, *mut Table>,
+    dropped_elems: Vec<bool>,
+    dropped_data: Vec<bool>,
+}
+
+// SAFETY: the raw pointers refer to store-owned objects; an `Instance` moves
+// between threads only together with its store.
+unsafe impl Send for Instance {}
+// SAFETY: as above; mutation needs `&mut self`.
+unsafe impl Sync for Instance {}
+
+impl Instance {
+    /// Allocates and fills the VMContext. Globals, tables and memories are
+    /// initialized by [`Instance::initialize`].
+    pub fn new(params: InstanceParams<'_>) -> Box<Instance> {
+        let runtime = params.runtime;
+        let offsets = runtime.offsets().clone();
+        let module = runtime.module();
+        let vmctx_layout =
+            Layout::from_size_align(offsets.size().max(16) as usize, 16).expect("vmctx layout");
+        // SAFETY: the layout has a non-zero size.
+        let vmctx = NonNull::new(unsafe { alloc_zeroed(vmctx_layout) })
+            .expect("out of memory allocating a VMContext");
+        let mut memories = PrimaryMap::new();
+        memories.extend(params.imports.memories.iter().copied());
+        memories.extend(params.defined_memories);
+        let mut tables = PrimaryMap::new();
+        tables.extend(params.imports.tables.iter().copied());
+        tables.extend(params.defined_tables);
+        let mut instance = Box::new(Instance {
+            dropped_elems: vec![false; module.elements.len()],
+            dropped_data: vec![false; module.data.len()],
+            runtime: runtime.clone(),
+            vmctx,
+            vmctx_layout,
+            memories,
+            tables,
+        });
+        let me: *mut Instance = &mut *instance;
+        let module = runtime.module();
+        // SAFETY: every write below stays inside the VMContext allocation,
+        // at offsets from the layout computed for this very module.
+        unsafe {
+            instance.write(header::MAGIC, VMCONTEXT_MAGIC);
+            instance.write(header::STORE_CONTEXT, params.store_context);
+            instance.write(header::BUILTINS, BUILTINS.as_ptr());
+            instance.write(header::INSTANCE, me);
+            instance.write(header::STORE, params.store);
+            for (sig, id) in params.type_ids.iter().enumerate() {
+                instance.write(offsets.type_id(SignatureIndex::new(sig)), *id);
+            }
+            for (i, f) in params.imports.funcs.iter().enumerate() {
+                instance.write(offsets.imported_func(FuncIndex::new(i)), *f);
+            }
+            for (i, g) in params.imports.globals.iter().enumerate() {
+                instance.write(offsets.imported_global(GlobalIndex::new(i)), *g);
+            }
+            for (index, &mem) in instance.memories.iter() {
+                let slot = VMMemoryImport {
+                    base: (*mem).base(),
+                    definition: (*mem).definition(),
+                };
+                instance.write(offsets.memory(index), slot);
+            }
+            for (index, &table) in instance.tables.iter() {
+                instance.write(offsets.table(index), (*table).definition());
+            }
+            let vmctx = instance.vmctx.as_ptr();
+            for (index, info) in module.functions.iter() {
+                let (Some(slot), Some(def)) = (info.func_ref, module.defined_func_index(index))
+                else {
+                    continue;
+                };
+                let sig = info.signature;
+                let func_ref = VMFuncRef {
+                    wasm_call: runtime.function_code(def),
+                    array_call: runtime.array_to_wasm(slot),
+                    vmctx,
+                    type_id: params.type_ids[sig.index()],
+                    _pad: 0,
+                };
+                instance.write(offsets.func_ref(slot), func_ref);
+            }
+        }
+        instance
+    }
+
+    /// # Safety
+    /// `offset` must be the offset of a field of type `T` in this layout.
+    unsafe fn write<T>(&self, offset: u32, value: T) {
+        // SAFETY: per the contract.
+        unsafe {
+            self.vmctx
+                .as_ptr()
+                .add(offset as usize)
+                .cast::<T>()
+                .write(value)
+        }
+    }
+
+    /// # Safety
+    /// `offset` must be the offset of a field of type `T` in this layout.
+    unsafe fn read<T: Copy>(&self, offset: u32) -> T {
+        // SAFETY: per the contract.
+        unsafe { self.vmctx.as_ptr().add(offset as usize).cast::<T>().read() }
+    }
+
+    /// The instance that owns `vmctx`.
+    ///
+    /// # Safety
+    /// `vmctx` must be the VMContext of a live instance.
+    pub unsafe fn from_vmctx<'a>(vmctx: *mut u8) -> &'a mut Instance {
+        // SAFETY: per the contract, the header holds the owning instance.
+        unsafe {
+            debug_assert_eq!(
+                *(vmctx.add(header::MAGIC as usize) as *const u32),
+                VMCONTEXT_MAGIC
+            );
+            &mut **(vmctx.add(header::INSTANCE as usize) as *mut *mut Instance)
+        }
+    }
+
+    /// The VMContext.
+    pub fn vmctx(&self) -> *mut u8 {
+        self.vmctx.as_ptr()
+    }
+
+    /// The module.
+    pub fn module(&self) -> &ModuleInfo {
+        self.runtime.module()
+    }
+
+    /// The compiled module.
+    pub fn runtime(&self) -> &Arc<dyn ModuleRuntime> {
+        &self.runtime
+    }
+
+    /// The store pointer recorded in the VMContext.
+    pub fn store(&self) -> *mut u8 {
+        // SAFETY: the header field is a pointer.
+        unsafe { self.read(header::STORE) }
+    }
+
+    /// The memory behind an index.
+    pub fn memory(&self, index: MemoryIndex) -> *mut LinearMemory {
+        self.memories[index]
+    }
+
+    /// The table behind an index.
+    pub fn table(&self, index: TableIndex) -> *mut Table {
+        self.tables[index]
+    }
+
+    /// The `VMFuncRef` of a function, or null if it has none (a defined
+    /// function that never escapes).
+    pub fn func_ref(&self, index: FuncIndex) -> *const VMFuncRef {
+        let offsets = self.runtime.offsets();
+        let module = self.module();
+        let offset = if module.is_imported_func(index) {
+            offsets.imported_func(index)
+        } else {
+            match module.functions[index].func_ref {
+                Some(slot) => offsets.func_ref(slot),
+                None => return std::ptr::null(),
+            }
+        };
+        // SAFETY: the offset is a VMFuncRef slot inside the VMContext.
+        unsafe { self.vmctx.as_ptr().add(offset as usize) as *const VMFuncRef }
+    }
+
+    /// The storage of a global.
+    pub fn global_ptr(&self, index: GlobalIndex) -> *mut VMGlobalDefinition {
+        let offsets = self.runtime.offsets();
+        match self.module().defined_global_index(index) {
+            // SAFETY: the offset is inside the VMContext.
+            Some(def) => unsafe {
+                self.vmctx
+                    .as_ptr()
+                    .add(offsets.defined_global(def) as usize)
+                    .cast()
+            },
+            // SAFETY: the slot holds the imported global's pointer.
+            None => unsafe { self.read(offsets.imported_global(index)) },
+        }
+    }
+
+    /// Evaluates a constant expression to raw bits.
+    pub fn eval_const(&self, expr: &ConstExpr) -> u128 {
+        let mut stack: Vec<u128> = Vec::with_capacity(2);
+        let pop = |stack: &mut Vec<u128>| stack.pop().unwrap_or(0);
+        for op in &expr.0 {
+            let v = match *op {
+                ConstOp::I32Const(v) => v as u32 as u128,
+                ConstOp::I64Const(v) => v as u64 as u128,
+                ConstOp::F32Const(v) => v as u128,
+                ConstOp::F64Const(v) => v as u128,
+                ConstOp::V128Const(v) => v,
+                ConstOp::RefNull(_) => 0,
+                ConstOp::RefFunc(f) => self.func_ref(f) as usize as u128,
+                // SAFETY: the pointer is the global's live storage.
+                ConstOp::GlobalGet(g) => {
+                    u128::from_le_bytes(unsafe { (*self.global_ptr(g)).storage })
+                }
+                ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                    let (b, a) = (pop(&mut stack) as u32, pop(&mut stack) as u32);
+                    (match op {
+                        ConstOp::I32Add => a.wrapping_add(b),
+                        ConstOp::I32Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    }) as u128
+                }
+                ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                    let (b, a) = (pop(&mut stack) as u64, pop(&mut stack) as u64);
+                    (match op {
+                        ConstOp::I64Add => a.wrapping_add(b),
+                        ConstOp::I64Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    }) as u128
+                }
+            };
+            stack.push(v);
+        }
+        stack.pop().unwrap_or(0)
+    }
+
+    /// Initializes globals, then applies element and data segments in
+    /// order, as instantiation does. Stops at the first out-of-bounds
+    /// segment with its trap; earlier segments stay applied.
+    pub fn initialize(&mut self) -> Result<(), TrapCode> {
+        let runtime = self.runtime.clone();
+        let module = runtime.module();
+        for (def, init) in module.global_inits.iter() {
+            let value = self.eval_const(init);
+            let offset = runtime.offsets().defined_global(def);
+            // SAFETY: a defined global's slot.
+            unsafe {
+                self.write(
+                    offset,
+                    VMGlobalDefinition {
+                        storage: value.to_le_bytes(),
+                    },
+                )
+            };
+        }
+        for (index, seg) in module.elements.iter() {
+            match &seg.kind {
+                ElementKind::Active { table, offset } => {
+                    let dst = self.eval_const(offset) as u32;
+                    let values = self.element_values(index);
+                    // SAFETY: store-owned table, alive as long as we are.
+                    let table_ptr = self.tables[*table];
+                    // SAFETY: as above.
+                    let table = unsafe { &mut *table_ptr };
+                    if !table.init(u64::from(dst), &values) {
+                        return Err(TrapCode::TableOutOfBounds);
+                    }
+                    self.dropped_elems[index.index()] = true;
+                }
+                ElementKind::Declared => self.dropped_elems[index.index()] = true,
+                ElementKind::Passive => {}
+            }
+        }
+        for (index, seg) in module.data.iter() {
+            if let DataKind::Active { memory, offset } = &seg.kind {
+                let dst = self.eval_const(offset) as u32;
+                let bytes = self.data_bytes(index);
+                // SAFETY: store-owned memory, alive as long as we are.
+                let mem_ptr = self.memories[*memory];
+                // SAFETY: as above.
+                let mem = unsafe { &mut *mem_ptr };
+                let Some(r) = range(u64::from(dst), bytes.len() as u64, mem.byte_len() as u64)
+                else {
+                    return Err(TrapCode::MemoryOutOfBounds);
+                };
+                mem.as_mut_slice()[r].copy_from_slice(bytes);
+                self.dropped_data[index.index()] = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// The raw values of an element segment (empty once dropped).
+    pub fn element_values(&self, index: ElemIndex) -> Vec<usize> {
+        if self.dropped_elems[index.index()] {
+            return Vec::new();
+        }
+        let seg = &self.module().elements[index];
+        match &seg.items {
+            ElementItems::Functions(fs) => fs.iter().map(|f| self.func_ref(*f) as usize).collect(),
+            ElementItems::Expressions(es) => {
+                es.iter().map(|e| self.eval_const(e) as usize).collect()
+            }
+        }
+    }
+
+    /// The bytes of a data segment (empty once dropped).
+    pub fn data_bytes(&self, index: DataIndex) -> &[u8] {
+        if self.dropped_data[index.index()] {
+            return &[];
+        }
+        let seg = &self.module().data[index];
+        let section = self.runtime.data_section();
+        section
+            .get(seg.offset as usize..(seg.offset as usize).saturating_add(seg.len as usize))
+            .unwrap_or(&[])
+    }
+
+    /// `elem.drop`.
+    pub fn drop_elem(&mut self, index: ElemIndex) {
+        if let Some(d) = self.dropped_elems.get_mut(index.index()) {
+            *d = true;
+        }
+    }
+
+    /// `data.drop`.
+    pub fn drop_data(&mut self, index: DataIndex) {
+        if let Some(d) = self.dropped_data.get_mut(index.index()) {
+            *d = true;
+        }
+    }
+
+    /// The element type of a table.
+    pub fn table_element(&self, index: TableIndex) -> WasmRefType {
+        self.module().tables[index].element
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout.
+        unsafe { dealloc(self.vmctx.as_ptr(), self.vmctx_layout) }
+    }
+}

@@ -1,0 +1,206 @@
+//! Implementations of the libcalls listed in `crate::libcalls`, and the
+//! builtins table every VMContext points to.
+//!
+//! Each follows the rules in `crate::libcalls`: the VMContext first, a
+//! status result for the ones that can trap, and no unwinding.
+
+use crate::index::{DataIndex, ElemIndex, MemoryIndex, TableIndex};
+use crate::libcalls::NUM_LIBCALLS;
+use crate::vm::instance::Instance;
+use crate::vm::table::range;
+use cranelift_entity::EntityRef;
+
+/// The table of libcall entry points, indexed by `Libcall`.
+#[repr(transparent)]
+pub struct VMBuiltinFunctions([*const (); NUM_LIBCALLS]);
+
+// SAFETY: the table is immutable and holds only function addresses.
+unsafe impl Sync for VMBuiltinFunctions {}
+
+impl VMBuiltinFunctions {
+    /// Pointer to the first entry.
+    pub fn as_ptr(&self) -> *const *const () {
+        self.0.as_ptr()
+    }
+}
+
+macro_rules! libcall_ty {
+    (I32) => { u32 };
+    (I64) => { u64 };
+    (Ptr) => { *mut u8 };
+}
+
+macro_rules! builtins_table {
+    ($($name:ident($($pname:ident: $pty:ident),*) -> $rty:ident, $trap:ident;)*) => {
+        /// The builtins table. Each entry is checked against the list's
+        /// signature when this static is compiled.
+        pub static BUILTINS: VMBuiltinFunctions = VMBuiltinFunctions([$({
+            let f: unsafe extern "C" fn($(libcall_ty!($pty)),*) -> libcall_ty!($rty) = $name;
+            f as *const ()
+        }),*]);
+    };
+}
+crate::foreach_libcall!(builtins_table);
+
+const OK: u32 = 0;
+const TRAP: u32 = 1;
+
+fn status(ok: bool) -> u32 {
+    if ok { OK } else { TRAP }
+}
+
+unsafe extern "C" fn memory32_grow(vmctx: *mut u8, memory: u32, delta: u32) -> u32 {
+    // SAFETY: compiled code passes its own live VMContext.
+    let instance = unsafe { Instance::from_vmctx(vmctx) };
+    // SAFETY: store-owned memory.
+    let mem = unsafe { &mut *instance.memory(MemoryIndex::new(memory as usize)) };
+    match mem.grow(u64::from(delta)) {
+        Some(old) => old as u32,
+        None => u32::MAX,
+    }
+}
+
+unsafe extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u32, val: u32, len: u32) -> u32 {
+    // SAFETY: compiled code passes its own live VMContext.
+    let instance = unsafe { Instance::from_vmctx(vmctx) };
+    // SAFETY: store-owned memory.
+    let mem = unsafe { &mut *instance.memory(MemoryIndex::new(memory as usize)) };
+    let Some(r) = range(u64::from(dst), u64::from(len), mem.byte_len() as u64) else {
+        return TRAP;
+    };
+    mem.as_mut_slice()[r].fill(val as u8);
+    OK
+}
+
+unsafe extern "C" fn memory_copy(
+    vmctx: *mut u8,
+    dst_mem: u32,
+    src_mem: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its own live VMContext.
+    let instance = unsafe { Instance::from_vmctx(vmctx) };
+    let dm = instance.memory(MemoryIndex::new(dst_mem as usize));
+    let sm = instance.memory(MemoryIndex::new(src_mem as usize));
+    // SAFETY: store-owned memories; we only read lengths and bases here.
+    let (dlen, slen) = unsafe { ((*dm).byte_len() as u64, (*sm).byte_len() as u64) };
+    let (Some(d), Some(s)) = (
+        range(u64::from(dst), u64::from(len), dlen),
+        range(u64::from(src), u64::from(len), slen),
+    ) else {
+        return TRAP;
+    };
+    // SAFETY: both ranges were checked against their memories; `copy`
+    // handles overlap when both are the same memory.
+    unsafe {
+        std::ptr::copy(
+            (*sm).base().add(s.start),
+            (*dm).base().add(d.start),
+            d.len(),
+        )
+    };
+    OK
+}
+
+unsafe extern "C" fn memory_init(
+    vmctx: *mut u8,
+    memory: u32,
+    data: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its own live VMContext.
+    let instance = unsafe { Instance::from_vmctx(vmctx) };
+    let bytes = instance.data_bytes(DataIndex::new(data as usize));
+    let Some(s) = range(u64::from(src), u64::from(len), bytes.len() as u64) else {
+        return TRAP;
+    };
+    // SAFETY: store-owned memory, distinct from the artifact's data.
+    let mem = unsafe { &mut *instance.memory(MemoryIndex::new(memory as usize)) };
+    let Some(d) = range(u64::from(dst), u64::from(len), mem.byte_len() as u64) else {
+        return TRAP;
+    };
+    mem.as_mut_slice()[d].copy_from_slice(&bytes[s]);
+    OK
+}
+
+unsafe extern "C" fn data_drop(vmctx: *mut u8, data: u32) -> u32 {
+    // SAFETY: compiled code passes its own live VMContext.
+    unsafe { Instance::from_vmctx(vmctx) }.drop_data(DataIndex::new(data as usize));
+    OK
+}
+
+unsafe extern "C" fn table_grow(vmctx: *mut u8, table: u32, delta: u32, init: *mut u8) -> u32 {
+    // SAFETY: compiled code passes its own live VMContext.
+    let instance = unsafe { Instance::from_vmctx(vmctx) };
+    // SAFETY: store-owned table.
+    let t = unsafe { &mut *instance.table(TableIndex::new(table as usize)) };
+    match t.grow(u64::from(delta), init as usize) {
+        Some(old) => old as u32,
+        None => u32::MAX,
+    }
+}
+
+unsafe extern "C" fn table_fill(
+    vmctx: *mut u8,
+    table: u32,
+    dst: u32,
+    val: *mut u8,
+    len: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its own live VMContext.
+    let instance = unsafe { Instance::from_vmctx(vmctx) };
+    // SAFETY: store-owned table.
+    let t = unsafe { &mut *instance.table(TableIndex::new(table as usize)) };
+    status(t.fill(u64::from(dst), val as usize, u64::from(len)))
+}
+
+unsafe extern "C" fn table_copy(
+    vmctx: *mut u8,
+    dst_table: u32,
+    src_table: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its own live VMContext.
+    let instance = unsafe { Instance::from_vmctx(vmctx) };
+    let dt = instance.table(TableIndex::new(dst_table as usize));
+    let st = instance.table(TableIndex::new(src_table as usize));
+    let ok = if dt == st {
+        // SAFETY: store-owned table.
+        unsafe { (*dt).copy_within(u64::from(dst), u64::from(src), u64::from(len)) }
+    } else {
+        // SAFETY: two distinct store-owned tables.
+        unsafe { (*dt).copy_from(u64::from(dst), &*st, u64::from(src), u64::from(len)) }
+    };
+    status(ok)
+}
+
+unsafe extern "C" fn table_init(
+    vmctx: *mut u8,
+    table: u32,
+    elem: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: compiled code passes its own live VMContext.
+    let instance = unsafe { Instance::from_vmctx(vmctx) };
+    let values = instance.element_values(ElemIndex::new(elem as usize));
+    let Some(s) = range(u64::from(src), u64::from(len), values.len() as u64) else {
+        return TRAP;
+    };
+    // SAFETY: store-owned table.
+    let t = unsafe { &mut *instance.table(TableIndex::new(table as usize)) };
+    status(t.init(u64::from(dst), &values[s]))
+}
+
+unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) -> u32 {
+    // SAFETY: compiled code passes its own live VMContext.
+    unsafe { Instance::from_vmctx(vmctx) }.drop_elem(ElemIndex::new(elem as usize));
+    OK
+}

@@ -1,0 +1,149 @@
+//! Linear memories backed by a full-size reservation.
+//!
+//! A 32-bit memory reserves 4 GiB plus a guard region up front, so its base
+//! never moves and a 32-bit index plus a static offset below the guard size
+//! always lands inside the reservation: an out-of-bounds access faults on an
+//! inaccessible page and becomes a trap, with no bounds check in the code.
+
+use crate::sys::unix::mmap::{Mmap, page_size};
+use crate::types::{MemoryType, WASM_PAGE_SIZE, WASM32_MAX_PAGES};
+use crate::vmoffsets::VMMemoryDefinition;
+use std::io;
+
+/// Size of the guard region after a 4 GiB reservation. Static offsets of at
+/// least this size get an explicit bounds check in compiled code.
+pub const GUARD_SIZE: u64 = 2 << 30;
+/// Bytes reserved for every 32-bit memory.
+pub const RESERVATION_SIZE: u64 = (WASM32_MAX_PAGES * WASM_PAGE_SIZE) + GUARD_SIZE;
+
+/// A linear memory. Owned by a store, boxed so its definition has a stable
+/// address that VMContexts point to.
+#[derive(Debug)]
+pub struct LinearMemory {
+    definition: VMMemoryDefinition,
+    mmap: Mmap,
+    ty: MemoryType,
+    max_pages: u64,
+}
+
+// SAFETY: the raw pointer in `definition` points into `mmap`, which this
+// value owns.
+unsafe impl Send for LinearMemory {}
+// SAFETY: as above; mutation needs `&mut self`.
+unsafe impl Sync for LinearMemory {}
+
+impl LinearMemory {
+    /// Reserves and opens a memory of type `ty`, with at most `limit_pages`
+    /// pages whatever its type says.
+    pub fn new(ty: MemoryType, limit_pages: u64) -> io::Result<Box<Self>> {
+        let max_pages = ty
+            .limits
+            .max
+            .unwrap_or(WASM32_MAX_PAGES)
+            .min(WASM32_MAX_PAGES)
+            .min(limit_pages);
+        if ty.limits.min > max_pages {
+            return Err(io::Error::other(format!(
+                "memory minimum of {} pages exceeds the limit of {max_pages} pages",
+                ty.limits.min
+            )));
+        }
+        let mmap = Mmap::reserve(RESERVATION_SIZE as usize)?;
+        let len = (ty.limits.min * WASM_PAGE_SIZE) as usize;
+        mmap.make_accessible(0, len)?;
+        Ok(Box::new(Self {
+            definition: VMMemoryDefinition {
+                base: mmap.as_ptr(),
+                current_length: len,
+            },
+            mmap,
+            ty,
+            max_pages,
+        }))
+    }
+
+    /// The memory's type.
+    pub fn ty(&self) -> MemoryType {
+        self.ty
+    }
+
+    /// The definition compiled code reads.
+    pub fn definition(&mut self) -> *mut VMMemoryDefinition {
+        &mut self.definition
+    }
+
+    /// Start of the memory.
+    pub fn base(&self) -> *mut u8 {
+        self.definition.base
+    }
+
+    /// Current size in bytes.
+    pub fn byte_len(&self) -> usize {
+        self.definition.current_length
+    }
+
+    /// Current size in pages.
+    pub fn pages(&self) -> u64 {
+        self.byte_len() as u64 / WASM_PAGE_SIZE
+    }
+
+    /// The most pages it may grow to.
+    pub fn max_pages(&self) -> u64 {
+        self.max_pages
+    }
+
+    /// Grows by `delta` pages, returning the old size in pages, or `None`
+    /// when the maximum would be exceeded or the host is out of memory.
+    pub fn grow(&mut self, delta: u64) -> Option<u64> {
+        let old = self.pages();
+        let new = old.checked_add(delta)?;
+        if new > self.max_pages {
+            return None;
+        }
+        if delta == 0 {
+            return Some(old);
+        }
+        let old_bytes = self.byte_len();
+        let new_bytes = (new * WASM_PAGE_SIZE) as usize;
+        debug_assert_eq!(old_bytes % page_size(), 0);
+        self.mmap
+            .make_accessible(old_bytes, new_bytes - old_bytes)
+            .ok()?;
+        self.definition.current_length = new_bytes;
+        Some(old)
+    }
+
+    /// The accessible bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        // SAFETY: `[base, base + len)` is mapped read-write and owned by us.
+        unsafe { std::slice::from_raw_parts(self.base(), self.byte_len()) }
+    }
+
+    /// The accessible bytes, mutably.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: as above, and `&mut self` makes the access exclusive.
+        unsafe { std::slice::from_raw_parts_mut(self.base(), self.byte_len()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Limits;
+
+    #[test]
+    fn grows_within_its_maximum() {
+        let ty = MemoryType {
+            limits: Limits {
+                min: 1,
+                max: Some(3),
+            },
+        };
+        let mut m = LinearMemory::new(ty, u64::MAX).unwrap();
+        assert_eq!(m.pages(), 1);
+        assert_eq!(m.grow(2), Some(1));
+        assert_eq!(m.grow(1), None);
+        m.as_mut_slice()[3 * 65536 - 1] = 7;
+        assert_eq!(m.as_slice()[3 * 65536 - 1], 7);
+    }
+}

@@ -1,0 +1,202 @@
+//! Tables: growable arrays of pointer-sized references.
+//!
+//! A `funcref` element is a `*const VMFuncRef` (null for `ref.null func`);
+//! an `externref` element is an opaque handle the embedding API assigns
+//! (0 for `ref.null extern`).
+
+use crate::types::{TableType, WasmRefType};
+use crate::vmoffsets::VMTableDefinition;
+
+/// Tables never grow past this many elements, whatever their type allows,
+/// so a guest cannot make the host allocate without bound.
+pub const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
+
+/// A table. Owned by a store, boxed so its definition has a stable address.
+#[derive(Debug)]
+pub struct Table {
+    definition: VMTableDefinition,
+    elements: Vec<usize>,
+    ty: TableType,
+}
+
+// SAFETY: the raw pointer in `definition` points into `elements`, which this
+// value owns.
+unsafe impl Send for Table {}
+// SAFETY: as above; mutation needs `&mut self`.
+unsafe impl Sync for Table {}
+
+impl Table {
+    /// A table of type `ty` with every element `init`.
+    pub fn new(ty: TableType, init: usize) -> Result<Box<Self>, String> {
+        if ty.limits.min > MAX_TABLE_ELEMENTS {
+            return Err(format!(
+                "table minimum of {} elements exceeds the limit of {MAX_TABLE_ELEMENTS}",
+                ty.limits.min
+            ));
+        }
+        let mut t = Box::new(Self {
+            definition: VMTableDefinition {
+                base: std::ptr::null_mut(),
+                current_elements: 0,
+            },
+            elements: vec![init; ty.limits.min as usize],
+            ty,
+        });
+        t.sync();
+        Ok(t)
+    }
+
+    fn sync(&mut self) {
+        self.definition.base = self.elements.as_mut_ptr();
+        self.definition.current_elements = self.elements.len();
+    }
+
+    /// The table's type.
+    pub fn ty(&self) -> TableType {
+        self.ty
+    }
+
+    /// The element type.
+    pub fn element(&self) -> WasmRefType {
+        self.ty.element
+    }
+
+    /// The definition compiled code reads.
+    pub fn definition(&mut self) -> *mut VMTableDefinition {
+        &mut self.definition
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> u64 {
+        self.elements.len() as u64
+    }
+
+    /// Whether the table has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.elements.is_empty()
+    }
+
+    /// The elements.
+    pub fn elements(&self) -> &[usize] {
+        &self.elements
+    }
+
+    /// The element at `index`.
+    pub fn get(&self, index: u64) -> Option<usize> {
+        self.elements.get(usize::try_from(index).ok()?).copied()
+    }
+
+    /// Sets the element at `index`; false when out of bounds.
+    pub fn set(&mut self, index: u64, value: usize) -> bool {
+        match usize::try_from(index)
+            .ok()
+            .and_then(|i| self.elements.get_mut(i))
+        {
+            Some(slot) => {
+                *slot = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Grows by `delta` elements set to `init`, returning the old size, or
+    /// `None` past the maximum.
+    pub fn grow(&mut self, delta: u64, init: usize) -> Option<u64> {
+        let old = self.len();
+        let new = old.checked_add(delta)?;
+        let max = self
+            .ty
+            .limits
+            .max
+            .unwrap_or(u64::from(u32::MAX))
+            .min(MAX_TABLE_ELEMENTS);
+        if new > max {
+            return None;
+        }
+        self.elements.try_reserve(delta as usize).ok()?;
+        self.elements.resize(new as usize, init);
+        self.sync();
+        Some(old)
+    }
+
+    /// `table.fill`: false when out of bounds (nothing written).
+    pub fn fill(&mut self, dst: u64, value: usize, len: u64) -> bool {
+        match range(dst, len, self.len()) {
+            Some(r) => {
+                self.elements[r].fill(value);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Writes `values` at `dst`; false when out of bounds (nothing written).
+    pub fn init(&mut self, dst: u64, values: &[usize]) -> bool {
+        match range(dst, values.len() as u64, self.len()) {
+            Some(r) => {
+                self.elements[r].copy_from_slice(values);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `table.copy` within one table; false when out of bounds.
+    pub fn copy_within(&mut self, dst: u64, src: u64, len: u64) -> bool {
+        let (Some(d), Some(s)) = (range(dst, len, self.len()), range(src, len, self.len())) else {
+            return false;
+        };
+        self.elements.copy_within(s, d.start);
+        true
+    }
+
+    /// `table.copy` between two distinct tables; false when out of bounds.
+    pub fn copy_from(&mut self, dst: u64, src_table: &Table, src: u64, len: u64) -> bool {
+        let (Some(d), Some(s)) = (
+            range(dst, len, self.len()),
+            range(src, len, src_table.len()),
+        ) else {
+            return false;
+        };
+        self.elements[d].copy_from_slice(&src_table.elements[s]);
+        true
+    }
+}
+
+/// `start..start+len` if it fits in `bound`.
+pub fn range(start: u64, len: u64, bound: u64) -> Option<std::ops::Range<usize>> {
+    let end = start.checked_add(len)?;
+    (end <= bound).then(|| start as usize..end as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Limits;
+
+    fn table(min: u64, max: Option<u64>) -> Box<Table> {
+        Table::new(
+            TableType {
+                element: WasmRefType::Func,
+                limits: Limits { min, max },
+            },
+            0,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn bounds_are_checked_before_writing() {
+        let mut t = table(4, Some(5));
+        assert!(!t.fill(3, 9, 2));
+        assert_eq!(t.elements(), &[0, 0, 0, 0]);
+        assert!(t.fill(2, 9, 2));
+        assert_eq!(t.grow(1, 1), Some(4));
+        assert_eq!(t.grow(1, 1), None);
+        assert!(t.copy_within(0, 2, 3));
+        assert_eq!(t.elements(), &[9, 9, 1, 9, 1]);
+        assert!(!t.copy_within(5, 0, 1));
+        assert!(t.copy_within(5, 0, 0));
+    }
+}
