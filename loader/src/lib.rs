@@ -1,1 +1,48 @@
-//! placeholder
+//! kiln: load ahead-of-time compiled WebAssembly and run it.
+//!
+//! The API follows wasmtime's: an [`Engine`] (with a [`Config`]) compiles or
+//! loads [`Module`]s; a [`Store`] holds instances and host state; a
+//! [`Linker`] names imports; [`Instance`]s hand out [`Func`]s, [`Memory`]s,
+//! [`Global`]s and [`Table`]s. Traps come back as `anyhow::Error`s that
+//! downcast to [`Trap`] and carry a [`WasmBacktrace`].
+//!
+//! With the `compiler` feature (default) `Module::new` compiles wasm or
+//! wat; without it, only precompiled artifacts load
+//! (`Module::deserialize`), for deployments that never compile.
+
+mod code_memory;
+mod engine;
+mod externals;
+mod func;
+mod global;
+mod instance;
+mod linker;
+mod memory;
+mod module;
+mod store;
+mod table;
+mod trap;
+mod typed;
+mod types;
+mod values;
+
+pub use engine::{Config, Engine, OptLevel};
+pub use externals::{Export, Extern};
+pub use func::{Caller, Func, IntoFunc};
+pub use global::Global;
+pub use instance::{Instance, LinkError};
+pub use linker::Linker;
+pub use memory::{Memory, MemoryAccessError};
+pub use module::{Module, looks_like_artifact};
+pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use table::Table;
+pub use trap::{FrameInfo, Trap, WasmBacktrace};
+pub use typed::{TypedFunc, WasmRet, WasmTy, WasmTyList};
+pub use types::{
+    ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, Mutability, TableType,
+    ValType,
+};
+pub use values::{ExternRef, Val};
+
+/// The artifact format, for tools that inspect artifacts.
+pub use kiln_runtime_support::artifact;

@@ -69,9 +69,11 @@ impl TrapCode {
 
 impl fmt::Display for TrapCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())
+        write!(f, "wasm trap: {}", self.message())
     }
 }
+
+impl std::error::Error for TrapCode {}
 
 /// One instruction that may trap: its offset in the text section and the
 /// trap it stands for. Tables of these are sorted by `offset`.

@@ -65,6 +65,8 @@ pub struct InstanceParams<'a> {
 
 /// A runtime instance.
 pub struct Instance {
+    /// The embedding's index for this instance in its store.
+    pub host_index: usize,
     runtime: Arc<dyn ModuleRuntime>,
     vmctx: NonNull<u8>,
     vmctx_layout: Layout,
@@ -99,6 +101,7 @@ impl Instance {
         tables.extend(params.imports.tables.iter().copied());
         tables.extend(params.defined_tables);
         let mut instance = Box::new(Instance {
+            host_index: usize::MAX,
             dropped_elems: vec![false; module.elements.len()],
             dropped_data: vec![false; module.data.len()],
             runtime: runtime.clone(),

@@ -1,0 +1,189 @@
+//! `Engine` and `Config`: process-wide settings and the engine-wide
+//! signature registry that makes `call_indirect` type checks work across
+//! modules.
+
+use kiln_runtime_support::index::VMSharedTypeId;
+use kiln_runtime_support::types::WasmFuncType;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// How hard the compiler optimizes (wasmtime's `OptLevel`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum OptLevel {
+    /// No optimizations.
+    None,
+    /// Optimize for speed (default).
+    #[default]
+    Speed,
+    /// Optimize for speed and size.
+    SpeedAndSize,
+}
+
+/// Engine configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) opt_level: OptLevel,
+    pub(crate) max_wasm_stack: usize,
+    pub(crate) verify: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            opt_level: OptLevel::Speed,
+            max_wasm_stack: 1 << 20,
+            verify: false,
+        }
+    }
+}
+
+impl Config {
+    /// The default configuration.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the Cranelift optimization level.
+    pub fn cranelift_opt_level(&mut self, level: OptLevel) -> &mut Self {
+        self.opt_level = level;
+        self
+    }
+
+    /// Sets how many bytes of native stack wasm may use before a call traps
+    /// with a stack overflow (default 1 MiB).
+    pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
+        self.max_wasm_stack = bytes;
+        self
+    }
+
+    /// Runs Cranelift's IR verifier on every function (slow; for debugging).
+    pub fn cranelift_debug_verifier(&mut self, enable: bool) -> &mut Self {
+        self.verify = enable;
+        self
+    }
+}
+
+/// Engine-wide function signature ids. Ids are never reused.
+#[derive(Default)]
+pub(crate) struct SignatureRegistry {
+    ids: HashMap<WasmFuncType, VMSharedTypeId>,
+    types: Vec<WasmFuncType>,
+}
+
+impl SignatureRegistry {
+    pub(crate) fn register(&mut self, ty: &WasmFuncType) -> VMSharedTypeId {
+        if let Some(id) = self.ids.get(ty) {
+            return *id;
+        }
+        let id = VMSharedTypeId(self.types.len() as u32);
+        self.types.push(ty.clone());
+        self.ids.insert(ty.clone(), id);
+        id
+    }
+
+    pub(crate) fn lookup(&self, id: VMSharedTypeId) -> Option<&WasmFuncType> {
+        self.types.get(id.0 as usize)
+    }
+}
+
+pub(crate) struct EngineInner {
+    pub(crate) config: Config,
+    pub(crate) signatures: Mutex<SignatureRegistry>,
+}
+
+/// A compilation and runtime environment; cheap to clone, `Send + Sync`.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<EngineInner>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new(&Config::default()).expect("the default configuration is valid")
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Creates an engine with `config`.
+    pub fn new(config: &Config) -> anyhow::Result<Engine> {
+        Ok(Engine {
+            inner: Arc::new(EngineInner {
+                config: config.clone(),
+                signatures: Mutex::new(SignatureRegistry::default()),
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Whether two handles are the same engine.
+    pub fn same(a: &Engine, b: &Engine) -> bool {
+        Arc::ptr_eq(&a.inner, &b.inner)
+    }
+
+    pub(crate) fn register_signature(&self, ty: &WasmFuncType) -> VMSharedTypeId {
+        self.inner
+            .signatures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .register(ty)
+    }
+
+    pub(crate) fn signature(&self, id: VMSharedTypeId) -> Option<WasmFuncType> {
+        self.inner
+            .signatures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .lookup(id)
+            .cloned()
+    }
+
+    /// Compiles a module (binary or text) to artifact bytes without loading
+    /// it: what `kiln compile` writes.
+    #[cfg(feature = "compiler")]
+    pub fn precompile_module(&self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let config = kiln_compiler::CompilerConfig {
+            opt_level: match self.inner.config.opt_level {
+                OptLevel::None => kiln_compiler::OptLevel::None,
+                OptLevel::Speed => kiln_compiler::OptLevel::Speed,
+                OptLevel::SpeedAndSize => kiln_compiler::OptLevel::SpeedAndSize,
+            },
+            verify: self.inner.config.verify,
+        };
+        Ok(kiln_compiler::compile(bytes, &config)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Engine>();
+    }
+
+    #[test]
+    fn equal_signatures_share_an_id() {
+        let e = Engine::default();
+        let a = WasmFuncType {
+            params: vec![kiln_runtime_support::WasmValType::I32].into(),
+            results: vec![].into(),
+        };
+        let b = WasmFuncType::default();
+        assert_eq!(e.register_signature(&a), e.register_signature(&a.clone()));
+        assert_ne!(e.register_signature(&a), e.register_signature(&b));
+    }
+}

@@ -1,0 +1,454 @@
+//! `Func`: a function in a store, defined in wasm or by the host; `Caller`,
+//! the host function's view of the store; and the host-call machinery.
+//!
+//! Host functions are reached from wasm through the module's wasm-to-array
+//! trampoline, which calls [`host_array_call`] with the arguments in a
+//! buffer of 16-byte slots. That function runs the closure inside
+//! `catch_unwind`, and turns an error or panic into an unwind to the
+//! nearest host-to-wasm entry, after dropping everything it holds.
+
+use crate::store::{
+    AsContext, AsContextMut, FuncData, FuncKind, StoreContext, StoreContextMut, StoreInner,
+    StoreOpaque,
+};
+use crate::trap::from_unwind;
+use crate::typed::{TypedFunc, WasmRet, WasmTy, WasmTyList};
+use crate::types::{FuncType, ValType};
+use crate::values::Val;
+use crate::{Extern, Instance};
+use anyhow::{Result, bail};
+use kiln_runtime_support::traphandlers::{self, UnwindReason};
+use kiln_runtime_support::vm::instance::Instance as VmInstance;
+use kiln_runtime_support::vmoffsets::{
+    VM_HOST_FUNC_MAGIC, VMArrayCallFn, VMFuncRef, VMHostFuncContext, header,
+};
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+
+/// A host function's body, in raw form: it reads its arguments from the
+/// slots and writes its results back into them.
+pub(crate) type HostFn<T> =
+    dyn Fn(Caller<'_, T>, &mut [u128]) -> Result<()> + Send + Sync + 'static;
+
+/// What a host function's `VMFuncRef::vmctx` points to.
+#[repr(C)]
+pub(crate) struct HostFuncContext {
+    vm: VMHostFuncContext,
+    pub(crate) func_ref: VMFuncRef,
+    func: Box<dyn Any + Send + Sync>,
+}
+
+/// A function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Func {
+    pub(crate) store: u64,
+    pub(crate) index: usize,
+}
+
+/// The host's view of the store during a call from wasm.
+pub struct Caller<'a, T> {
+    pub(crate) store: &'a mut StoreInner<T>,
+    pub(crate) instance: Option<usize>,
+}
+
+impl<T: 'static> Caller<'_, T> {
+    /// The embedder's data.
+    pub fn data(&self) -> &T {
+        &self.store.data
+    }
+
+    /// The embedder's data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.store.data
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &crate::Engine {
+        &self.store.engine
+    }
+
+    /// An export of the calling instance (typically its `memory`).
+    pub fn get_export(&mut self, name: &str) -> Option<Extern> {
+        let index = self.instance?;
+        let id = self.store.id;
+        Instance { store: id, index }.get_export(&mut *self, name)
+    }
+}
+
+impl<T: 'static> AsContext for Caller<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.store)
+    }
+}
+
+impl<T: 'static> AsContextMut for Caller<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(self.store)
+    }
+}
+
+/// The array-convention entry of every host function of store type `T`.
+///
+/// # Safety
+/// Called only by compiled trampolines, with `callee_vmctx` a
+/// `HostFuncContext` created for a `Store<T>` and `caller_vmctx` the
+/// calling instance's VMContext in that store.
+unsafe extern "C" fn host_array_call<T: 'static>(
+    callee_vmctx: *mut u8,
+    caller_vmctx: *mut u8,
+    values: *mut u128,
+    len: usize,
+) {
+    // SAFETY: per the contract above.
+    let (func, store, instance, values) = unsafe {
+        let ctx = &*(callee_vmctx as *const HostFuncContext);
+        debug_assert_eq!(ctx.vm.magic, VM_HOST_FUNC_MAGIC);
+        let func = ctx
+            .func
+            .downcast_ref::<Arc<HostFn<T>>>()
+            .expect("host function of another store type");
+        let store = &mut *(*(caller_vmctx.add(header::STORE as usize) as *mut *mut StoreInner<T>));
+        let instance = VmInstance::from_vmctx(caller_vmctx).host_index;
+        (
+            func,
+            store,
+            instance,
+            std::slice::from_raw_parts_mut(values, len),
+        )
+    };
+    let store_ctx: *mut _ = store.store_context_ptr();
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        func(
+            Caller {
+                store,
+                instance: Some(instance),
+            },
+            values,
+        )
+    }));
+    let reason = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(error)) => UnwindReason::HostError {
+            error: Box::new(error),
+            // SAFETY: we are in a host call from wasm with this store context.
+            backtrace: unsafe { traphandlers::capture_host_call_backtrace(store_ctx) },
+        },
+        Err(panic) => UnwindReason::Panic(panic),
+    };
+    // SAFETY: nothing with a destructor is live in this frame any more, and
+    // the frames between here and the entry are wasm frames.
+    unsafe { traphandlers::raise(reason) }
+}
+
+impl Func {
+    /// Defines a host function with a dynamic signature.
+    pub fn new<T: 'static>(
+        mut store: impl AsContextMut<Data = T>,
+        ty: FuncType,
+        func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+    ) -> Func {
+        let host = dynamic_host_fn(ty.clone(), func);
+        Func::from_host(&mut store.as_context_mut().0.opaque, ty, host)
+    }
+
+    /// Defines a host function from a closure whose parameters and results
+    /// are wasm types, optionally taking a leading `Caller`.
+    pub fn wrap<T: 'static, Params, Results>(
+        mut store: impl AsContextMut<Data = T>,
+        func: impl IntoFunc<T, Params, Results>,
+    ) -> Func {
+        let (ty, host) = func.into_func();
+        Func::from_host(&mut store.as_context_mut().0.opaque, ty, host)
+    }
+
+    pub(crate) fn from_host<T: 'static>(
+        store: &mut StoreOpaque,
+        ty: FuncType,
+        host: Arc<HostFn<T>>,
+    ) -> Func {
+        let type_id = store.engine.register_signature(&ty.wasm);
+        let array_call: VMArrayCallFn = host_array_call::<T>;
+        let mut ctx = Box::new(HostFuncContext {
+            vm: VMHostFuncContext {
+                magic: VM_HOST_FUNC_MAGIC,
+                _pad: 0,
+                array_call,
+            },
+            func_ref: VMFuncRef {
+                wasm_call: store
+                    .host_trampolines
+                    .get(&type_id.0)
+                    .map_or(std::ptr::null(), |p| *p as *const u8),
+                array_call: array_call as *const u8,
+                vmctx: std::ptr::null_mut(),
+                type_id,
+                _pad: 0,
+            },
+            func: Box::new(host),
+        });
+        ctx.func_ref.vmctx = (&mut *ctx as *mut HostFuncContext).cast();
+        let func_ref: *const VMFuncRef = &ctx.func_ref;
+        store.funcs.push(FuncData {
+            func_ref,
+            ty,
+            kind: FuncKind::Host(ctx),
+        });
+        let index = store.funcs.len() - 1;
+        store.func_by_ref.insert(func_ref as usize, index);
+        Func {
+            store: store.id,
+            index,
+        }
+    }
+
+    /// The `Func` for a raw `*const VMFuncRef` (0 is null).
+    pub(crate) fn from_raw(store: &mut StoreOpaque, raw: usize) -> Option<Func> {
+        if raw == 0 {
+            return None;
+        }
+        if let Some(i) = store.func_by_ref.get(&raw) {
+            return Some(Func {
+                store: store.id,
+                index: *i,
+            });
+        }
+        // A wasm function we have not handed out yet.
+        // SAFETY: non-null funcref values always point to a live VMFuncRef
+        // of this store.
+        let type_id = unsafe { (*(raw as *const VMFuncRef)).type_id };
+        let ty = store
+            .engine
+            .signature(type_id)
+            .expect("registered signature");
+        store.funcs.push(FuncData {
+            func_ref: raw as *const VMFuncRef,
+            ty: FuncType::from_wasm(ty),
+            kind: FuncKind::Wasm,
+        });
+        let index = store.funcs.len() - 1;
+        store.func_by_ref.insert(raw, index);
+        Some(Func {
+            store: store.id,
+            index,
+        })
+    }
+
+    /// The raw `*const VMFuncRef`, making sure a host function can be
+    /// called from wasm through a table.
+    pub(crate) fn to_raw(self, store: &mut StoreOpaque) -> Result<usize> {
+        store.check(self.store);
+        let data = &mut store.funcs[self.index];
+        if let FuncKind::Host(ctx) = &mut data.kind {
+            if ctx.func_ref.wasm_call.is_null() {
+                match store.host_trampolines.get(&ctx.func_ref.type_id.0) {
+                    Some(t) => ctx.func_ref.wasm_call = *t as *const u8,
+                    None => bail!(
+                        "host function of type {} cannot be passed to wasm before a module with that type is instantiated in this store",
+                        data.ty
+                    ),
+                }
+            }
+        }
+        Ok(store.funcs[self.index].func_ref as usize)
+    }
+
+    /// The function's type.
+    pub fn ty(&self, store: impl AsContext) -> FuncType {
+        let s = &store.as_context().0.opaque;
+        s.check(self.store);
+        s.funcs[self.index].ty.clone()
+    }
+
+    /// Calls the function with `params`, writing `results`.
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
+        let mut ctx = store.as_context_mut();
+        let s = &mut ctx.0.opaque;
+        s.check(self.store);
+        let ty = s.funcs[self.index].ty.clone();
+        if params.len() != ty.params().len() {
+            bail!(
+                "expected {} arguments, got {}",
+                ty.params().len(),
+                params.len()
+            );
+        }
+        if results.len() != ty.results().len() {
+            bail!(
+                "expected {} results, got {}",
+                ty.results().len(),
+                results.len()
+            );
+        }
+        let mut raw = vec![0u128; params.len().max(results.len()).max(1)];
+        for (i, (p, t)) in params.iter().zip(ty.params()).enumerate() {
+            p.check(s, t)?;
+            raw[i] = p.to_raw(s)?;
+        }
+        self.call_raw(&mut ctx, &mut raw)?;
+        let s = &mut ctx.0.opaque;
+        for (i, t) in ty.results().enumerate() {
+            results[i] = Val::from_raw(s, raw[i], t);
+        }
+        Ok(())
+    }
+
+    /// Calls with raw slots (arguments in, results out).
+    pub(crate) fn call_raw<T: 'static>(
+        &self,
+        store: &mut StoreContextMut<'_, T>,
+        raw: &mut [u128],
+    ) -> Result<()> {
+        let inner: &mut StoreInner<T> = store.0;
+        let data = &inner.opaque.funcs[self.index];
+        if let FuncKind::Host(ctx) = &data.kind {
+            let func = ctx
+                .func
+                .downcast_ref::<Arc<HostFn<T>>>()
+                .expect("host function belongs to a store of this type")
+                .clone();
+            return func(
+                Caller {
+                    store: inner,
+                    instance: None,
+                },
+                raw,
+            );
+        }
+        let func_ref = data.func_ref;
+        invoke_wasm(&mut inner.opaque, func_ref, raw)
+    }
+
+    /// A typed view of the function; fails if the types do not match.
+    pub fn typed<Params: WasmTyList, Results: WasmTyList>(
+        &self,
+        store: impl AsContext,
+    ) -> Result<TypedFunc<Params, Results>> {
+        let ty = self.ty(&store);
+        let expected = FuncType::new(Params::valtypes(), Results::valtypes());
+        if ty != expected {
+            bail!("type mismatch: function has type {ty}, but {expected} was asked for");
+        }
+        Ok(TypedFunc::new(*self))
+    }
+}
+
+/// Enters wasm through a `VMFuncRef`'s array entry, catching traps.
+pub(crate) fn invoke_wasm(
+    store: &mut StoreOpaque,
+    func_ref: *const VMFuncRef,
+    raw: &mut [u128],
+) -> Result<()> {
+    // SAFETY: `func_ref` is a live wasm function of this store.
+    let (array_call, vmctx) = unsafe { ((*func_ref).array_call, (*func_ref).vmctx) };
+    // SAFETY: a wasm function's `array_call` is its array-to-wasm trampoline.
+    let array_call: VMArrayCallFn = unsafe { std::mem::transmute(array_call) };
+    let max_stack = store.engine.config().max_wasm_stack;
+    let store_ctx = store.store_context_ptr();
+    let (values, len) = (raw.as_mut_ptr(), raw.len());
+    // SAFETY: the trampoline gets a valid VMContext and a buffer large
+    // enough for the arguments and results; the closure holds nothing
+    // with a destructor.
+    let result = unsafe {
+        traphandlers::catch_traps(store_ctx, max_stack, &mut || {
+            array_call(vmctx, vmctx, values, len)
+        })
+    };
+    result.map_err(|reason| from_unwind(store, reason))
+}
+
+fn dynamic_host_fn<T: 'static>(
+    ty: FuncType,
+    func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+) -> Arc<HostFn<T>> {
+    Arc::new(move |caller: Caller<'_, T>, raw: &mut [u128]| {
+        let s = &mut caller.store.opaque;
+        let params: Vec<Val> = ty
+            .params()
+            .enumerate()
+            .map(|(i, t)| Val::from_raw(s, raw[i], t))
+            .collect();
+        let mut results: Vec<Val> = ty.results().map(Val::default_for).collect();
+        func(
+            Caller {
+                store: caller.store,
+                instance: caller.instance,
+            },
+            &params,
+            &mut results,
+        )?;
+        let s = &mut caller.store.opaque;
+        for (i, (r, t)) in results.iter().zip(ty.results()).enumerate() {
+            r.check(s, t)
+                .map_err(|e| e.context("host function returned a value of the wrong type"))?;
+            raw[i] = r.to_raw(s)?;
+        }
+        Ok(())
+    })
+}
+
+/// Closures that can become host functions; see [`Func::wrap`].
+pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn into_func(self) -> (FuncType, Arc<HostFn<T>>);
+}
+
+macro_rules! impl_into_func {
+    ($($a:ident)*) => {
+        #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
+        impl<T: 'static, F, $($a: WasmTy,)* R: WasmRet> IntoFunc<T, ($($a,)*), R> for F
+        where
+            F: Fn($($a),*) -> R + Send + Sync + 'static,
+        {
+            fn into_func(self) -> (FuncType, Arc<HostFn<T>>) {
+                let ty = FuncType::new([$($a::valtype()),*], R::valtypes());
+                let f = move |caller: Caller<'_, T>, raw: &mut [u128]| -> Result<()> {
+                    let s = &mut caller.store.opaque;
+                    let mut i = 0;
+                    $(let $a = { let v = $a::from_raw(s, raw[i]); i += 1; v };)*
+                    self($($a),*).store_results(s, raw)
+                };
+                (ty, Arc::new(f))
+            }
+        }
+
+        #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
+        impl<T: 'static, F, $($a: WasmTy,)* R: WasmRet> IntoFunc<T, (Caller<'static, T>, $($a,)*), R> for F
+        where
+            F: Fn(Caller<'_, T>, $($a),*) -> R + Send + Sync + 'static,
+        {
+            fn into_func(self) -> (FuncType, Arc<HostFn<T>>) {
+                let ty = FuncType::new([$($a::valtype()),*], R::valtypes());
+                let f = move |caller: Caller<'_, T>, raw: &mut [u128]| -> Result<()> {
+                    let Caller { store, instance } = caller;
+                    let mut i = 0;
+                    $(let $a = { let v = $a::from_raw(&mut store.opaque, raw[i]); i += 1; v };)*
+                    let r = self(Caller { store: &mut *store, instance }, $($a),*);
+                    r.store_results(&mut store.opaque, raw)
+                };
+                (ty, Arc::new(f))
+            }
+        }
+    };
+}
+
+impl_into_func!();
+impl_into_func!(A1);
+impl_into_func!(A1 A2);
+impl_into_func!(A1 A2 A3);
+impl_into_func!(A1 A2 A3 A4);
+impl_into_func!(A1 A2 A3 A4 A5);
+impl_into_func!(A1 A2 A3 A4 A5 A6);
+impl_into_func!(A1 A2 A3 A4 A5 A6 A7);
+impl_into_func!(A1 A2 A3 A4 A5 A6 A7 A8);
+impl_into_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
+impl_into_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
+
+#[allow(dead_code)]
+fn _valtype_used(_: ValType) {}

@@ -1,0 +1,348 @@
+//! `Instance`: an instantiated module, and instantiation itself.
+//!
+//! Instantiation: check and resolve imports -> create the module's own
+//! memories and tables -> build the VMContext -> initialize globals and
+//! apply element and data segments -> run the start function. Nothing here
+//! parses metadata: everything comes precomputed from the artifact.
+
+use crate::externals::{Export, Extern};
+use crate::func::{Func, invoke_wasm};
+use crate::global::Global;
+use crate::memory::{MEMORY_LIMIT_PAGES, Memory};
+use crate::module::Module;
+use crate::store::{AsContextMut, InstanceData, StoreOpaque};
+use crate::table::Table;
+use crate::trap::WasmBacktrace;
+use crate::typed::{TypedFunc, WasmTyList};
+use crate::types::{ExternType, GlobalType, MemoryType, TableType};
+use anyhow::{Context, Result, anyhow, bail};
+use cranelift_entity::EntityRef;
+use kiln_runtime_support::index::*;
+use kiln_runtime_support::module_info::EntityType;
+use kiln_runtime_support::types::Limits;
+use kiln_runtime_support::vm::instance::{Instance as VmInstance, InstanceImports, InstanceParams};
+use kiln_runtime_support::vm::memory::LinearMemory;
+use kiln_runtime_support::vm::table::Table as VmTable;
+use kiln_runtime_support::vmoffsets::VMFuncRef;
+use std::sync::Arc;
+
+/// An instance of a module in a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instance {
+    pub(crate) store: u64,
+    pub(crate) index: usize,
+}
+
+/// Why an import does not fit, as an instantiation error (`assert_unlinkable`).
+#[derive(Debug, thiserror::Error)]
+#[error("incompatible import type for `{module}::{name}`: {reason}")]
+pub struct LinkError {
+    module: String,
+    name: String,
+    reason: String,
+}
+
+fn limits_match(actual: Limits, expected: Limits) -> bool {
+    actual.min >= expected.min
+        && match expected.max {
+            None => true,
+            Some(em) => matches!(actual.max, Some(am) if am <= em),
+        }
+}
+
+impl Instance {
+    /// Instantiates `module` with `imports`, given in the module's import order.
+    pub fn new(
+        mut store: impl AsContextMut,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance> {
+        let ctx = store.as_context_mut();
+        let inner: *mut crate::store::StoreInner<_> = ctx.0;
+        instantiate(&mut ctx.0.opaque, inner.cast(), module, imports)
+    }
+
+    fn data<'a>(&self, store: &'a StoreOpaque) -> &'a InstanceData {
+        store.check(self.store);
+        &store.instances[self.index]
+    }
+
+    /// The export `name`, if any.
+    pub fn get_export(&self, mut store: impl AsContextMut, name: &str) -> Option<Extern> {
+        let s = &mut store.as_context_mut().0.opaque;
+        let index = self
+            .data(s)
+            .module
+            .info()
+            .exports
+            .iter()
+            .find(|e| e.name == name)?
+            .index;
+        Some(self.export_entity(s, index))
+    }
+
+    fn export_entity(&self, s: &mut StoreOpaque, index: EntityIndex) -> Extern {
+        let data = &s.instances[self.index];
+        match index {
+            EntityIndex::Function(f) => {
+                let raw = data.handle.func_ref(f) as usize;
+                Extern::Func(Func::from_raw(s, raw).expect("exported functions have a VMFuncRef"))
+            }
+            EntityIndex::Memory(m) => Extern::Memory(Memory {
+                store: s.id,
+                index: data.memories[m.index()],
+            }),
+            EntityIndex::Table(t) => Extern::Table(Table {
+                store: s.id,
+                index: data.tables[t.index()],
+            }),
+            EntityIndex::Global(g) => Extern::Global(Global {
+                store: s.id,
+                index: data.globals[g.index()],
+            }),
+        }
+    }
+
+    /// All exports, in order.
+    pub fn exports(&self, mut store: impl AsContextMut) -> Vec<Export> {
+        let s = &mut store.as_context_mut().0.opaque;
+        let exports = self.data(s).module.info().exports.clone();
+        exports
+            .into_iter()
+            .map(|e| Export::new(e.name, self.export_entity(s, e.index)))
+            .collect()
+    }
+
+    /// The exported function `name`.
+    pub fn get_func(&self, store: impl AsContextMut, name: &str) -> Option<Func> {
+        self.get_export(store, name)?.into_func()
+    }
+
+    /// The exported function `name`, with its type checked.
+    pub fn get_typed_func<Params: WasmTyList, Results: WasmTyList>(
+        &self,
+        mut store: impl AsContextMut,
+        name: &str,
+    ) -> Result<TypedFunc<Params, Results>> {
+        let f = self
+            .get_func(&mut store, name)
+            .ok_or_else(|| anyhow!("failed to find function export `{name}`"))?;
+        f.typed(&store)
+            .with_context(|| format!("failed to convert function `{name}` to the requested type"))
+    }
+
+    /// The exported memory `name`.
+    pub fn get_memory(&self, store: impl AsContextMut, name: &str) -> Option<Memory> {
+        self.get_export(store, name)?.into_memory()
+    }
+
+    /// The exported global `name`.
+    pub fn get_global(&self, store: impl AsContextMut, name: &str) -> Option<Global> {
+        self.get_export(store, name)?.into_global()
+    }
+
+    /// The exported table `name`.
+    pub fn get_table(&self, store: impl AsContextMut, name: &str) -> Option<Table> {
+        self.get_export(store, name)?.into_table()
+    }
+
+    /// The module this is an instance of.
+    pub fn module(&self, store: impl crate::AsContext) -> Module {
+        self.data(&store.as_context().0.opaque).module.clone()
+    }
+}
+
+struct Resolved {
+    funcs: Vec<VMFuncRef>,
+    tables: Vec<*mut VmTable>,
+    memories: Vec<*mut LinearMemory>,
+    globals: Vec<*mut kiln_runtime_support::vmoffsets::VMGlobalDefinition>,
+    table_ids: Vec<usize>,
+    memory_ids: Vec<usize>,
+    global_ids: Vec<usize>,
+}
+
+fn resolve_imports(s: &mut StoreOpaque, module: &Module, imports: &[Extern]) -> Result<Resolved> {
+    let info = module.info();
+    if imports.len() != info.imports.len() {
+        bail!(
+            "expected {} imports, found {}",
+            info.imports.len(),
+            imports.len()
+        );
+    }
+    let mut r = Resolved {
+        funcs: Vec::new(),
+        tables: Vec::new(),
+        memories: Vec::new(),
+        globals: Vec::new(),
+        table_ids: Vec::new(),
+        memory_ids: Vec::new(),
+        global_ids: Vec::new(),
+    };
+    for (import, ext) in info.imports.iter().zip(imports) {
+        let expected = info.entity_type(import.index);
+        let fail = |reason: String| LinkError {
+            module: import.module.clone(),
+            name: import.name.clone(),
+            reason,
+        };
+        match (ext, &expected) {
+            (Extern::Func(f), EntityType::Function(ty)) => {
+                s.check(f.store);
+                let data = &s.funcs[f.index];
+                if data.ty.wasm != *ty {
+                    return Err(
+                        fail(format!("expected function of type {ty}, found {}", data.ty)).into(),
+                    );
+                }
+                // SAFETY: the store keeps the VMFuncRef alive.
+                let mut func_ref = unsafe { *data.func_ref };
+                if let crate::store::FuncKind::Host(_) = data.kind {
+                    let EntityIndex::Function(fi) = import.index else {
+                        unreachable!()
+                    };
+                    func_ref.wasm_call = module.inner.wasm_to_array(info.functions[fi].signature);
+                }
+                r.funcs.push(func_ref);
+            }
+            (Extern::Table(t), EntityType::Table(ty)) => {
+                let actual = t.ty_in(s);
+                if actual.wasm.element != ty.element || !limits_match(actual.wasm.limits, ty.limits)
+                {
+                    let want = ExternType::Table(TableType { wasm: *ty });
+                    return Err(fail(format!(
+                        "expected {want}, found {}",
+                        ExternType::Table(actual)
+                    ))
+                    .into());
+                }
+                r.tables.push(&mut *s.tables[t.index] as *mut VmTable);
+                r.table_ids.push(t.index);
+            }
+            (Extern::Memory(m), EntityType::Memory(ty)) => {
+                s.check(m.store);
+                let mem = &s.memories[m.index];
+                let actual = Limits {
+                    min: mem.pages(),
+                    max: mem.ty().limits.max,
+                };
+                if !limits_match(actual, ty.limits) {
+                    let want = ExternType::Memory(MemoryType { wasm: *ty });
+                    return Err(fail(format!(
+                        "expected {want}, found {}",
+                        ExternType::Memory(MemoryType { wasm: mem.ty() })
+                    ))
+                    .into());
+                }
+                r.memories
+                    .push(&mut *s.memories[m.index] as *mut LinearMemory);
+                r.memory_ids.push(m.index);
+            }
+            (Extern::Global(g), EntityType::Global(ty)) => {
+                let actual = g.ty_in(s);
+                if actual.to_wasm() != *ty {
+                    return Err(fail(format!(
+                        "expected global {:?}, found {actual:?}",
+                        GlobalType::from_wasm(*ty)
+                    ))
+                    .into());
+                }
+                r.globals.push(g.definition(s));
+                r.global_ids.push(g.index);
+            }
+            _ => {
+                return Err(fail(format!(
+                    "expected {}, found a different kind of item",
+                    ExternType::from_entity(expected)
+                ))
+                .into());
+            }
+        }
+    }
+    Ok(r)
+}
+
+/// Instantiates `module` in the store whose opaque part is `s` and whose
+/// `StoreInner<T>` is at `store_ptr` (recorded in the VMContext for host calls).
+pub(crate) fn instantiate(
+    s: &mut StoreOpaque,
+    store_ptr: *mut u8,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<Instance> {
+    if !crate::Engine::same(&s.engine, module.engine()) {
+        bail!("cross-engine instantiation is not supported");
+    }
+    s.register_module(module);
+    let resolved = resolve_imports(s, module, imports)?;
+    let info = module.info();
+
+    let mut memory_ids = resolved.memory_ids;
+    let mut defined_memories = Vec::new();
+    for (_, ty) in info
+        .memories
+        .iter()
+        .skip(info.num_imported_memories as usize)
+    {
+        let mem = LinearMemory::new(*ty, MEMORY_LIMIT_PAGES)
+            .map_err(|e| anyhow!("failed to create memory: {e}"))?;
+        let m = Memory::from_vm(s, mem);
+        defined_memories.push(&mut *s.memories[m.index] as *mut LinearMemory);
+        memory_ids.push(m.index);
+    }
+    let mut table_ids = resolved.table_ids;
+    let mut defined_tables = Vec::new();
+    for (_, ty) in info.tables.iter().skip(info.num_imported_tables as usize) {
+        let t = VmTable::new(*ty, 0).map_err(|e| anyhow!("failed to create table: {e}"))?;
+        s.tables.push(t);
+        let i = s.tables.len() - 1;
+        defined_tables.push(&mut *s.tables[i] as *mut VmTable);
+        table_ids.push(i);
+    }
+
+    let runtime: Arc<dyn kiln_runtime_support::vm::instance::ModuleRuntime> = module.inner.clone();
+    let store_context = s.store_context_ptr();
+    let mut handle = VmInstance::new(InstanceParams {
+        runtime,
+        imports: InstanceImports {
+            funcs: &resolved.funcs,
+            tables: &resolved.tables,
+            memories: &resolved.memories,
+            globals: &resolved.globals,
+        },
+        defined_memories,
+        defined_tables,
+        type_ids: &module.inner.type_ids,
+        store_context,
+        store: store_ptr,
+    });
+    let index = s.instances.len();
+    handle.host_index = index;
+
+    let mut global_ids = resolved.global_ids;
+    for (g, ty) in info.globals.iter().skip(info.num_imported_globals as usize) {
+        let def = handle.global_ptr(g);
+        global_ids.push(Global::from_definition(s, GlobalType::from_wasm(*ty), def).index);
+    }
+    let init = handle.initialize();
+    s.instances.push(InstanceData {
+        handle,
+        module: module.clone(),
+        memories: memory_ids,
+        tables: table_ids,
+        globals: global_ids,
+    });
+    if let Err(code) = init {
+        return Err(anyhow::Error::new(code).context(WasmBacktrace::default()));
+    }
+    if let Some(start) = info.start {
+        let func_ref = s.instances[index].handle.func_ref(start);
+        let mut raw = [0u128; 1];
+        invoke_wasm(s, func_ref, &mut raw)?;
+    }
+    Ok(Instance { store: s.id, index })
+}
+
+#[allow(dead_code)]
+fn _index_used(_: FuncIndex) {}

@@ -1,0 +1,84 @@
+//! `Table`: a table of references in a store.
+
+use crate::store::{AsContext, AsContextMut};
+use crate::types::{TableType, ValType};
+use crate::values::Val;
+use anyhow::{Result, anyhow, bail};
+use kiln_runtime_support::vm::table::Table as VmTable;
+
+/// A table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Table {
+    pub(crate) store: u64,
+    pub(crate) index: usize,
+}
+
+impl Table {
+    /// Creates a table of type `ty` with every element `init`.
+    pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table> {
+        let s = &mut store.as_context_mut().0.opaque;
+        init.check(s, ty.element())?;
+        let raw = init.to_raw(s)? as usize;
+        let t = VmTable::new(ty.wasm, raw).map_err(|e| anyhow!(e))?;
+        s.tables.push(t);
+        Ok(Table {
+            store: s.id,
+            index: s.tables.len() - 1,
+        })
+    }
+
+    /// The table's type (its minimum is the current size).
+    pub fn ty(&self, store: impl AsContext) -> TableType {
+        self.ty_in(&store.as_context().0.opaque)
+    }
+
+    pub(crate) fn ty_in(&self, s: &crate::store::StoreOpaque) -> TableType {
+        s.check(self.store);
+        let t = &s.tables[self.index];
+        let mut ty = TableType { wasm: t.ty() };
+        ty.wasm.limits.min = t.len();
+        ty
+    }
+
+    fn element(&self, store: impl AsContext) -> ValType {
+        self.ty(store).element()
+    }
+
+    /// The current number of elements.
+    pub fn size(&self, store: impl AsContext) -> u64 {
+        let s = &store.as_context().0.opaque;
+        s.check(self.store);
+        s.tables[self.index].len()
+    }
+
+    /// The element at `index`, if in bounds.
+    pub fn get(&self, mut store: impl AsContextMut, index: u64) -> Option<Val> {
+        let ty = self.element(&store);
+        let s = &mut store.as_context_mut().0.opaque;
+        let raw = s.tables[self.index].get(index)?;
+        Some(Val::from_raw(s, raw as u128, ty))
+    }
+
+    /// Sets the element at `index`.
+    pub fn set(&self, mut store: impl AsContextMut, index: u64, val: Val) -> Result<()> {
+        let ty = self.element(&store);
+        let s = &mut store.as_context_mut().0.opaque;
+        val.check(s, ty)?;
+        let raw = val.to_raw(s)? as usize;
+        if !s.tables[self.index].set(index, raw) {
+            bail!("table element index {index} out of bounds");
+        }
+        Ok(())
+    }
+
+    /// Grows by `delta` elements set to `init`, returning the previous size.
+    pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Val) -> Result<u64> {
+        let ty = self.element(&store);
+        let s = &mut store.as_context_mut().0.opaque;
+        init.check(s, ty)?;
+        let raw = init.to_raw(s)? as usize;
+        s.tables[self.index]
+            .grow(delta, raw)
+            .ok_or_else(|| anyhow!("failed to grow table by `{delta}`"))
+    }
+}
