@@ -62,6 +62,18 @@ impl Report {
         cond
     }
 
+    /// The non-generic half of `result`/`expect`, so their many instantiations stay tiny.
+    #[inline(never)]
+    fn verdict(&mut self, name: &str, pass: bool, is_err: bool, shown: &dyn std::fmt::Debug) {
+        if pass {
+            self.ok(name);
+        } else if is_err {
+            self.fail(name, format!("error {shown:?}"));
+        } else {
+            self.fail(name, format!("unexpected value {shown:?}"));
+        }
+    }
+
     /// Passes on `Ok`; on `Err` fails with the error. Returns the value.
     pub fn result<T, E: std::fmt::Debug>(&mut self, name: &str, r: Result<T, E>) -> Option<T> {
         match r {
@@ -70,7 +82,7 @@ impl Report {
                 Some(v)
             }
             Err(e) => {
-                self.fail(name, format!("{e:?}"));
+                self.verdict(name, false, true, &e);
                 None
             }
         }
@@ -83,20 +95,12 @@ impl Report {
         r: Result<T, E>,
         pred: impl FnOnce(&T) -> bool,
     ) -> Option<T> {
-        match r {
-            Ok(v) if pred(&v) => {
-                self.ok(name);
-                Some(v)
-            }
-            Ok(v) => {
-                self.fail(name, format!("unexpected value {v:?}"));
-                None
-            }
-            Err(e) => {
-                self.fail(name, format!("error {e:?}"));
-                None
-            }
+        let pass = matches!(&r, Ok(v) if pred(v));
+        match &r {
+            Ok(v) => self.verdict(name, pass, false, v),
+            Err(e) => self.verdict(name, false, true, e),
         }
+        r.ok().filter(|_| pass)
     }
 
     /// An error check: prints `errno name=<got>` then passes if `got` is in `allowed`
@@ -106,6 +110,11 @@ impl Report {
             Ok(_) => raw::ESUCCESS,
             Err(e) => e,
         };
+        self.errno_code(name, got, allowed)
+    }
+
+    #[inline(never)]
+    fn errno_code(&mut self, name: &str, got: raw::Errno, allowed: &[raw::Errno]) -> raw::Errno {
         self.line(format!("errno {name}={got}"));
         if allowed.contains(&got) {
             self.ok(name);

@@ -84,7 +84,6 @@ pub const RIGHTS_WRITE_ONLY: u64 = RIGHT_FD_WRITE
 
 // ---- eventtype / subscription flags ---------------------------------------------
 pub const EVENTTYPE_CLOCK: u8 = 0;
-pub const EVENTTYPE_FD_READ: u8 = 1;
 pub const EVENTTYPE_FD_WRITE: u8 = 2;
 pub const SUBCLOCK_ABSTIME: u16 = 1;
 
