@@ -119,6 +119,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
         info: &info,
         offsets: &offsets,
         isa: &*isa,
+        wasm: translation.wasm,
     };
     let call_conv = isa.default_call_conv();
     let ptr = isa.pointer_type();

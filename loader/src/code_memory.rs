@@ -74,11 +74,14 @@ impl CodeMemory {
     /// Maps `text` (a section of `file`), relocates and registers it.
     pub fn new(
         file: &ElfFile64<'_, LittleEndian>,
-        text: &ElfSection64<'_, '_, LittleEndian>,
+        text: Option<&ElfSection64<'_, '_, LittleEndian>>,
         traps: Arc<[TrapSite]>,
     ) -> Result<Self> {
-        let bytes = text.data().context("reading .text")?;
-        let relocs: Vec<_> = text.relocations().collect();
+        let bytes = match text {
+            Some(t) => t.data().context("reading .text")?,
+            None => &[],
+        };
+        let relocs: Vec<_> = text.map(|t| t.relocations().collect()).unwrap_or_default();
         let mut externals: Vec<(String, usize)> = Vec::new();
         for (_, r) in &relocs {
             if let RelocationTarget::Symbol(idx) = r.target() {
@@ -109,7 +112,7 @@ impl CodeMemory {
             v[..6].copy_from_slice(&[0xff, 0x25, 0, 0, 0, 0]);
             v[6..14].copy_from_slice(&(*addr as u64).to_le_bytes());
         }
-        let text_index = text.index();
+        let text_index = text.map(|t| t.index());
         for (offset, r) in &relocs {
             let target = match r.target() {
                 RelocationTarget::Symbol(idx) => {
@@ -121,13 +124,13 @@ impl CodeMemory {
                             .position(|(n, _)| n == name)
                             .expect("collected above");
                         base as usize + veneers_at + i * VENEER_SIZE
-                    } else if sym.section_index() == Some(text_index) {
+                    } else if sym.section_index().is_some() && sym.section_index() == text_index {
                         base as usize + sym.address() as usize
                     } else {
                         bail!("relocation against a symbol outside .text");
                     }
                 }
-                RelocationTarget::Section(s) if s == text_index => base as usize,
+                RelocationTarget::Section(s) if Some(s) == text_index => base as usize,
                 _ => bail!("unsupported relocation target"),
             };
             let offset = *offset as usize;

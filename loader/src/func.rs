@@ -20,7 +20,7 @@ use anyhow::{Result, bail};
 use kiln_runtime_support::traphandlers::{self, UnwindReason};
 use kiln_runtime_support::vm::instance::Instance as VmInstance;
 use kiln_runtime_support::vmoffsets::{
-    VM_HOST_FUNC_MAGIC, VMArrayCallFn, VMFuncRef, VMHostFuncContext, header,
+    VM_HOST_FUNC_MAGIC, VMArrayCallFn, VMCONTEXT_MAGIC, VMFuncRef, VMHostFuncContext,
 };
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
@@ -36,6 +36,8 @@ pub(crate) type HostFn<T> =
 pub(crate) struct HostFuncContext {
     vm: VMHostFuncContext,
     pub(crate) func_ref: VMFuncRef,
+    /// The `StoreInner<T>` the function belongs to.
+    store: *mut u8,
     func: Box<dyn Any + Send + Sync>,
 }
 
@@ -92,9 +94,10 @@ impl<T: 'static> AsContextMut for Caller<'_, T> {
 /// The array-convention entry of every host function of store type `T`.
 ///
 /// # Safety
-/// Called only by compiled trampolines, with `callee_vmctx` a
-/// `HostFuncContext` created for a `Store<T>` and `caller_vmctx` the
-/// calling instance's VMContext in that store.
+/// Called only by compiled trampolines (or `invoke_wasm`), with
+/// `callee_vmctx` a `HostFuncContext` created for a `Store<T>`, and
+/// `caller_vmctx` the calling instance's VMContext in that store or, when
+/// the host calls directly, the callee context itself.
 unsafe extern "C" fn host_array_call<T: 'static>(
     callee_vmctx: *mut u8,
     caller_vmctx: *mut u8,
@@ -109,8 +112,9 @@ unsafe extern "C" fn host_array_call<T: 'static>(
             .func
             .downcast_ref::<Arc<HostFn<T>>>()
             .expect("host function of another store type");
-        let store = &mut *(*(caller_vmctx.add(header::STORE as usize) as *mut *mut StoreInner<T>));
-        let instance = VmInstance::from_vmctx(caller_vmctx).host_index;
+        let store = &mut *(ctx.store as *mut StoreInner<T>);
+        let caller_is_wasm = *(caller_vmctx as *const u32) == VMCONTEXT_MAGIC;
+        let instance = caller_is_wasm.then(|| VmInstance::from_vmctx(caller_vmctx).host_index);
         (
             func,
             store,
@@ -123,7 +127,7 @@ unsafe extern "C" fn host_array_call<T: 'static>(
         func(
             Caller {
                 store,
-                instance: Some(instance),
+                instance,
             },
             values,
         )
@@ -150,7 +154,7 @@ impl Func {
         func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Func {
         let host = dynamic_host_fn(ty.clone(), func);
-        Func::from_host(&mut store.as_context_mut().0.opaque, ty, host)
+        Func::from_host(store.as_context_mut().0, ty, host)
     }
 
     /// Defines a host function from a closure whose parameters and results
@@ -160,14 +164,12 @@ impl Func {
         func: impl IntoFunc<T, Params, Results>,
     ) -> Func {
         let (ty, host) = func.into_func();
-        Func::from_host(&mut store.as_context_mut().0.opaque, ty, host)
+        Func::from_host(store.as_context_mut().0, ty, host)
     }
 
-    pub(crate) fn from_host<T: 'static>(
-        store: &mut StoreOpaque,
-        ty: FuncType,
-        host: Arc<HostFn<T>>,
-    ) -> Func {
+    pub(crate) fn from_host<T: 'static>(inner: &mut StoreInner<T>, ty: FuncType, host: Arc<HostFn<T>>) -> Func {
+        let store_ptr = (inner as *mut StoreInner<T>).cast::<u8>();
+        let store = &mut inner.opaque;
         let type_id = store.engine.register_signature(&ty.wasm);
         let array_call: VMArrayCallFn = host_array_call::<T>;
         let mut ctx = Box::new(HostFuncContext {
@@ -186,6 +188,7 @@ impl Func {
                 type_id,
                 _pad: 0,
             },
+            store: store_ptr,
             func: Box::new(host),
         });
         ctx.func_ref.vmctx = (&mut *ctx as *mut HostFuncContext).cast();
@@ -214,10 +217,20 @@ impl Func {
                 index: *i,
             });
         }
-        // A wasm function we have not handed out yet.
         // SAFETY: non-null funcref values always point to a live VMFuncRef
-        // of this store.
-        let type_id = unsafe { (*(raw as *const VMFuncRef)).type_id };
+        // of this store, whose vmctx is an instance's VMContext or a host
+        // function's context; both start with their magic.
+        let (type_id, vmctx) = unsafe { ((*(raw as *const VMFuncRef)).type_id, (*(raw as *const VMFuncRef)).vmctx) };
+        // SAFETY: as above.
+        if unsafe { *(vmctx as *const u32) } == VM_HOST_FUNC_MAGIC {
+            // A host function seen through an import slot: the same function.
+            // SAFETY: the magic says this is a `HostFuncContext`.
+            let own = unsafe { &(*(vmctx as *const HostFuncContext)).func_ref } as *const VMFuncRef as usize;
+            if let Some(i) = store.func_by_ref.get(&own) {
+                return Some(Func { store: store.id, index: *i });
+            }
+        }
+        // A wasm function not handed out yet.
         let ty = store
             .engine
             .signature(type_id)

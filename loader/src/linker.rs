@@ -153,11 +153,7 @@ impl<T: 'static> Linker<T> {
     fn materialize(&self, store: &mut impl AsContextMut<Data = T>, def: Definition<T>) -> Extern {
         match def {
             Definition::Extern(e) => e,
-            Definition::HostFunc(ty, host) => Extern::Func(Func::from_host(
-                &mut store.as_context_mut().0.opaque,
-                ty,
-                host,
-            )),
+            Definition::HostFunc(ty, host) => Extern::Func(Func::from_host(store.as_context_mut().0, ty, host)),
         }
     }
 

@@ -197,9 +197,7 @@ impl Module {
         }
         let meta = ArtifactMetadata::decode(&meta_bytes[artifact::HEADER_SIZE..])?;
 
-        let text = file
-            .section_by_name(artifact::TEXT_SECTION)
-            .ok_or(ArtifactError::Malformed("no .text".into()))?;
+        let text = file.section_by_name(artifact::TEXT_SECTION);
         let data = match file
             .section_by_name(artifact::DATA_SECTION)
             .and_then(|s| s.file_range())
@@ -210,9 +208,9 @@ impl Module {
         if bytes.get(data.clone()).is_none() {
             bail!(ArtifactError::Truncated("data section"));
         }
-        check_consistency(&meta, text.size(), data.len())?;
+        check_consistency(&meta, text.as_ref().map_or(0, |t| t.size()), data.len())?;
         let traps: Arc<[_]> = meta.code.traps.clone().into();
-        let code = CodeMemory::new(&file, &text, traps)?;
+        let code = CodeMemory::new(&file, text.as_ref(), traps)?;
         drop(file);
         let offsets = VMOffsets::new(&meta.module);
         let type_ids = meta

@@ -7,9 +7,11 @@
 //! just before translating it.
 
 mod features;
+mod strict;
 mod types;
 
 pub use features::{needed_unsupported_feature, supported};
+pub use strict::check_reserved_bytes;
 pub use types::val_type;
 
 use crate::error::{CompileError, CompileResult, unsupported};
@@ -36,16 +38,14 @@ pub struct ModuleTranslation<'data> {
     pub functions: PrimaryMap<DefinedFuncIndex, FunctionInput<'data>>,
     /// Concatenated data segment contents.
     pub data: Vec<u8>,
+    /// The module's bytes.
+    pub wasm: &'data [u8],
 }
 
 /// Translates the sections of `wasm`.
 pub fn translate_module(wasm: &[u8]) -> CompileResult<ModuleTranslation<'_>> {
     let mut validator = Validator::new_with_features(supported());
-    let mut t = ModuleTranslation {
-        info: ModuleInfo::default(),
-        functions: PrimaryMap::new(),
-        data: Vec::new(),
-    };
+    let mut t = ModuleTranslation { info: ModuleInfo::default(), functions: PrimaryMap::new(), data: Vec::new(), wasm };
     let mut sig_dedup: HashMap<WasmFuncType, SignatureIndex> = HashMap::new();
     let mut escaping: Vec<FuncIndex> = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
@@ -116,6 +116,8 @@ pub fn translate_module(wasm: &[u8]) -> CompileResult<ModuleTranslation<'_>> {
                 }
             }
             Payload::MemorySection(reader) => {
+                let range = reader.range();
+                strict::check_memory_section(wasm, range.start as usize..range.end as usize)?;
                 for memory in reader {
                     info.memories.push(types::memory_type(&memory?)?);
                 }

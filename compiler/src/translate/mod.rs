@@ -45,6 +45,8 @@ pub struct FuncEnv<'a> {
     pub offsets: &'a VMOffsets,
     /// The target.
     pub isa: &'a dyn TargetIsa,
+    /// The module's bytes, for encoding checks.
+    pub wasm: &'a [u8],
 }
 
 impl FuncEnv<'_> {
@@ -233,6 +235,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         while !reader.eof() {
             let offset = reader.original_position();
             let op = reader.read()?;
+            let end = reader.original_position();
+            crate::environ::check_reserved_bytes(&op, &self.env.wasm[offset as usize..end as usize], offset as usize)?;
             self.validator.op(offset as u64, &op)?;
             self.translate_operator(&op)?;
         }

@@ -67,10 +67,18 @@ pub const RIGHT_FD_SEEK: u64 = 1 << 2;
 pub const RIGHT_FD_SYNC: u64 = 1 << 4;
 pub const RIGHT_FD_TELL: u64 = 1 << 5;
 pub const RIGHT_FD_WRITE: u64 = 1 << 6;
+pub const RIGHT_FD_ALLOCATE: u64 = 1 << 8;
 pub const RIGHT_FD_READDIR: u64 = 1 << 14;
 pub const RIGHT_FD_FILESTAT_GET: u64 = 1 << 21;
+pub const RIGHT_FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
 /// Every right defined by preview1 (bits 0..=29).
 pub const RIGHTS_ALL: u64 = (1 << 30) - 1;
+/// The rights a host reads as "open for writing" (wasi-libc sets them for `O_WRONLY`
+/// and `O_RDWR`; wasmtime maps them to write access, and refuses them on a directory
+/// with EISDIR).
+pub const RIGHTS_WRITE_MODE: u64 = RIGHT_FD_DATASYNC | RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE;
+/// What wasi-libc asks for when it opens a directory (`O_RDONLY | O_DIRECTORY`).
+pub const RIGHTS_DIR: u64 = RIGHTS_ALL & !RIGHTS_WRITE_MODE;
 /// What wasi-libc asks for when it opens a file `O_RDONLY`.
 pub const RIGHTS_READ_ONLY: u64 =
     RIGHT_FD_READ | RIGHT_FD_SEEK | RIGHT_FD_TELL | RIGHT_FD_FILESTAT_GET | RIGHT_FD_READDIR;
@@ -287,8 +295,9 @@ pub fn open_rw(dirfd: Fd, path: &[u8], oflags: i32) -> Result<Fd, Errno> {
     open(dirfd, LOOKUP_SYMLINK_FOLLOW, path, oflags, RIGHTS_ALL, 0)
 }
 
+/// Opens directory `path` (relative to `dirfd`) for reading, following symlinks.
 pub fn open_dir(dirfd: Fd, path: &[u8]) -> Result<Fd, Errno> {
-    open(dirfd, LOOKUP_SYMLINK_FOLLOW, path, O_DIRECTORY, RIGHTS_ALL, 0)
+    open(dirfd, LOOKUP_SYMLINK_FOLLOW, path, O_DIRECTORY, RIGHTS_DIR, 0)
 }
 
 pub fn close(fd: Fd) -> Result<(), Errno> {
