@@ -83,11 +83,20 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(e) => {
-            if e.downcast_ref::<kiln::Trap>().is_some() {
-                eprintln!("Error: {e:?}");
-                return ExitCode::from(TRAP_EXIT);
+        Err(e) if e.downcast_ref::<kiln::Trap>().is_some() => {
+            // A trap: the message, the wasm backtrace, then the causes.
+            eprintln!("Error: {e}");
+            let causes: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
+            if !causes.is_empty() {
+                eprintln!("\nCaused by:");
+                for c in causes {
+                    eprintln!("    {c}");
+                }
             }
+            ExitCode::from(TRAP_EXIT)
+        }
+        Err(e) => {
+            // Anything else is one clear line.
             eprintln!("Error: {e:#}");
             ExitCode::FAILURE
         }

@@ -1,0 +1,120 @@
+//! Artifacts: real relocatable ELF objects that standard tools read, and
+//! that the loader refuses cleanly when truncated, corrupted or mismatched.
+
+use super::module;
+use kiln::artifact::{ArtifactError, CHECKSUM_OFFSET};
+use kiln::*;
+use std::process::Command;
+
+const WAT: &str = r#"(module $demo
+  (memory 1) (data (i32.const 0) "hello")
+  (func $add (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func $load (export "load") (result i32) (i32.load8_u (i32.const 1))))"#;
+
+fn artifact() -> (Engine, Vec<u8>) {
+    let (engine, module) = module(WAT);
+    (engine, module.serialize().unwrap())
+}
+
+fn load(engine: &Engine, bytes: &[u8]) -> anyhow::Result<Module> {
+    // SAFETY: loading must fail safely for every input tried here.
+    unsafe { Module::deserialize(engine, bytes) }
+}
+
+fn meta_offset(bytes: &[u8]) -> usize {
+    use object::{Object, ObjectSection};
+    let file = object::File::parse(bytes).unwrap();
+    file.section_by_name(".kiln.meta").unwrap().file_range().unwrap().0 as usize
+}
+
+#[test]
+fn standard_tools_read_the_object() {
+    let (_, bytes) = artifact();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.o");
+    std::fs::write(&path, &bytes).unwrap();
+    let run = |cmd: &str, args: &[&str]| {
+        let out = Command::new(cmd).args(args).arg(&path).output().unwrap_or_else(|e| panic!("{cmd}: {e}"));
+        assert!(out.status.success(), "{cmd} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(run("readelf", &["-h"]).contains("REL (Relocatable file)"));
+    let nm = run("nm", &[]);
+    assert!(nm.contains(" add") && nm.contains(" load"), "{nm}");
+    let objdump = run("objdump", &["-d"]);
+    assert!(objdump.contains("<add>:") && objdump.contains("ret"), "{objdump}");
+    assert!(run("readelf", &["-S"]).contains(".kiln.meta"));
+}
+
+#[test]
+fn truncated_artifacts_are_refused() {
+    let (engine, bytes) = artifact();
+    for len in (0..bytes.len()).step_by(7).chain([bytes.len() - 1]) {
+        assert!(load(&engine, &bytes[..len]).is_err(), "truncated to {len} bytes");
+    }
+}
+
+#[test]
+fn any_flipped_byte_is_refused() {
+    let (engine, bytes) = artifact();
+    let mut corrupt = bytes.clone();
+    for i in (0..bytes.len()).step_by(3) {
+        corrupt[i] ^= 0x5a;
+        assert!(load(&engine, &corrupt).is_err(), "byte {i} flipped");
+        corrupt[i] = bytes[i];
+    }
+    assert!(load(&engine, &corrupt).is_ok());
+}
+
+#[test]
+fn header_fields_give_specific_errors() {
+    let (engine, bytes) = artifact();
+    let meta = meta_offset(&bytes);
+    let reseal = |mut b: Vec<u8>| {
+        let at = meta + CHECKSUM_OFFSET;
+        let sum = kiln::artifact::checksum(&b, at);
+        b[at..at + 8].copy_from_slice(&sum.to_le_bytes());
+        b
+    };
+    let expect = |b: Vec<u8>, check: fn(&ArtifactError) -> bool| {
+        let err = load(&engine, &b).unwrap_err();
+        let e = err.downcast_ref::<ArtifactError>().unwrap_or_else(|| panic!("untyped error {err:#}"));
+        assert!(check(e), "{e}");
+    };
+    let mut b = bytes.clone();
+    b[meta + 8] = 99; // format version
+    expect(reseal(b), |e| matches!(e, ArtifactError::FormatVersion { .. }));
+    let mut b = bytes.clone();
+    b[meta + 32] = b'9'; // kiln version
+    expect(reseal(b), |e| matches!(e, ArtifactError::KilnVersion { .. }));
+    let mut b = bytes.clone();
+    b[meta + 56..meta + 62].copy_from_slice(b"mips64"); // target
+    expect(reseal(b), |e| matches!(e, ArtifactError::Target { .. }));
+    let mut b = bytes.clone();
+    b[meta + 24 + 7] |= 0x80; // a CPU feature bit no host has
+    expect(reseal(b), |e| matches!(e, ArtifactError::CpuFeatures(_)));
+    let mut b = bytes.clone();
+    b[meta + 1] = b'X'; // magic
+    expect(b, |e| matches!(e, ArtifactError::NotAnArtifact(_)));
+    let mut b = bytes.clone();
+    let last = b.len() - 1;
+    b[last] ^= 1;
+    expect(b, |e| matches!(e, ArtifactError::Checksum { .. }));
+}
+
+#[test]
+fn wasm_is_not_an_artifact() {
+    let engine = Engine::default();
+    let err = load(&engine, b"\0asm\x01\0\0\0").unwrap_err();
+    assert!(err.to_string().contains("not a kiln artifact"), "{err}");
+}
+
+#[test]
+fn loaded_artifact_runs_with_data() {
+    let (engine, bytes) = artifact();
+    let module = load(&engine, &bytes).unwrap();
+    assert_eq!(module.name(), Some("demo"));
+    let mut store = Store::new(&engine, ());
+    let i = Instance::new(&mut store, &module, &[]).unwrap();
+    assert_eq!(i.get_typed_func::<(), i32>(&mut store, "load").unwrap().call(&mut store, ()).unwrap(), b'e' as i32);
+}

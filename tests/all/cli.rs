@@ -1,0 +1,104 @@
+//! The `kiln` command line, as a user runs it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn kiln(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kiln")).args(args).current_dir(dir).output().expect("kiln runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const EXAMPLE: &str = r#"(module
+  (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func (export "pair") (result i64 f64) i64.const -5 f64.const 2.5)
+  (func $inner unreachable)
+  (func (export "boom") call $inner))"#;
+
+fn setup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("example.wat"), EXAMPLE).unwrap();
+    let wasm = wat::parse_str(EXAMPLE).unwrap();
+    std::fs::write(dir.path().join("example.wasm"), wasm).unwrap();
+    dir
+}
+
+#[test]
+fn seed_tutorial_invoke_form() {
+    let dir = setup();
+    let o = kiln(&["example.wasm", "--invoke", "add", "1", "2"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "3\n");
+    let o = kiln(&["run", "--invoke", "pair", "example.wat"], dir.path());
+    assert_eq!(stdout(&o), "-5\n2.5\n");
+}
+
+#[test]
+fn compile_then_run_the_artifact() {
+    let dir = setup();
+    let o = kiln(&["compile", "example.wat", "-o", "example.o"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(dir.path().join("example.o")).unwrap();
+    assert!(bytes.starts_with(b"\x7fELF"));
+    let o = kiln(&["example.o", "--invoke", "add", "40", "2"], dir.path());
+    assert_eq!(stdout(&o), "42\n", "{}", stderr(&o));
+    let o = kiln(&["wasm2obj", "example.wasm", "out.o"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kiln(&["compile", "example.wasm"], dir.path());
+    assert!(o.status.success() && dir.path().join("example.o").exists());
+}
+
+#[test]
+fn traps_print_a_backtrace_and_fail() {
+    let dir = setup();
+    let o = kiln(&["example.wat", "--invoke", "boom"], dir.path());
+    assert_eq!(o.status.code(), Some(134));
+    let err = stderr(&o);
+    assert!(err.contains("wasm trap: unreachable"), "{err}");
+    assert!(err.contains("inner"), "{err}");
+}
+
+#[test]
+fn errors_are_one_clear_line() {
+    let dir = setup();
+    std::fs::write(dir.path().join("bad.wasm"), b"\0asm\x01\0\0\0\x01\x05").unwrap();
+    std::fs::write(dir.path().join("corrupt.o"), b"\x7fELF garbage").unwrap();
+    for (args, needle) in [
+        (&["missing.wasm"][..], "failed to read"),
+        (&["bad.wasm"][..], "invalid WebAssembly module"),
+        (&["corrupt.o"][..], "kiln artifact"),
+        (&["example.wat", "--invoke", "nope"][..], "failed to find function export `nope`"),
+        (&["example.wat", "--invoke", "add", "1"][..], "takes 2 arguments"),
+        (&["example.wat", "--invoke", "add", "x", "1"][..], "failed to parse argument"),
+    ] {
+        let o = kiln(args, dir.path());
+        assert!(!o.status.success(), "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    let o = kiln(&["--no-such-flag"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn wast_subcommand_counts() {
+    let dir = setup();
+    std::fs::write(
+        dir.path().join("t.wast"),
+        r#"(module (func (export "f") (result i32) i32.const 1))
+           (assert_return (invoke "f") (i32.const 1))
+           (assert_return (invoke "f") (i32.const 2))"#,
+    )
+    .unwrap();
+    let o = kiln(&["wast", "t.wast"], dir.path());
+    assert!(!o.status.success());
+    assert!(stdout(&o).ends_with("2 passed, 1 failed\n"), "{}", stdout(&o));
+}

@@ -1,0 +1,15 @@
+//! kiln's integration tests, as one binary with a module per area.
+
+mod api;
+mod artifact;
+mod cli;
+mod spec;
+mod threads;
+mod traps;
+
+/// Compiles `wat` with a default engine.
+pub fn module(wat: &str) -> (kiln::Engine, kiln::Module) {
+    let engine = kiln::Engine::default();
+    let module = kiln::Module::new(&engine, wat).expect("test module compiles");
+    (engine, module)
+}

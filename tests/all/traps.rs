@@ -1,0 +1,118 @@
+//! Every kind of trap comes back as its own code, with a backtrace that
+//! names the wasm functions, and never takes the host down.
+
+use super::module;
+use kiln::*;
+
+const TRAPS: &str = r#"(module
+  (memory 1)
+  (table 2 funcref)
+  (type $v (func))
+  (func $other (param i32))
+  (elem (i32.const 1) $other)
+  (func (export "oob") (drop (i32.load (i32.const 65536))))
+  (func (export "oob_far") (drop (i32.load offset=4294967295 (i32.const 4294967295))))
+  (func (export "div0") (drop (i32.div_s (i32.const 1) (i32.const 0))))
+  (func (export "overflow") (drop (i32.div_s (i32.const 0x80000000) (i32.const -1))))
+  (func (export "conv") (drop (i32.trunc_f32_s (f32.const nan))))
+  (func (export "unreachable") unreachable)
+  (func (export "null") (call_indirect (type $v) (i32.const 0)))
+  (func (export "sig") (call_indirect (type $v) (i32.const 1)))
+  (func (export "table_oob") (call_indirect (type $v) (i32.const 7)))
+  (func $recurse (export "recurse") (call $recurse))
+  (func $a (export "nested") (call $b))
+  (func $b (call $c))
+  (func $c unreachable)
+)"#;
+
+fn trap_of(name: &str) -> (Trap, anyhow::Error) {
+    let (engine, module) = module(TRAPS);
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let f = instance.get_typed_func::<(), ()>(&mut store, name).unwrap();
+    let err = f.call(&mut store, ()).unwrap_err();
+    let trap = *err.downcast_ref::<Trap>().unwrap_or_else(|| panic!("{name}: not a trap: {err:?}"));
+    (trap, err)
+}
+
+#[test]
+fn each_trap_has_its_code() {
+    for (name, want) in [
+        ("oob", Trap::MemoryOutOfBounds),
+        ("oob_far", Trap::MemoryOutOfBounds),
+        ("div0", Trap::IntegerDivisionByZero),
+        ("overflow", Trap::IntegerOverflow),
+        ("conv", Trap::BadConversionToInteger),
+        ("unreachable", Trap::UnreachableCodeReached),
+        ("null", Trap::IndirectCallToNull),
+        ("sig", Trap::BadSignature),
+        ("table_oob", Trap::TableOutOfBounds),
+        ("recurse", Trap::StackOverflow),
+    ] {
+        assert_eq!(trap_of(name).0, want, "{name}");
+    }
+}
+
+#[test]
+fn backtraces_name_functions_innermost_first() {
+    let (_, err) = trap_of("nested");
+    let bt = err.downcast_ref::<WasmBacktrace>().expect("backtrace attached");
+    let names: Vec<_> = bt.frames().iter().map(|f| f.func_name().unwrap_or("?")).collect();
+    assert_eq!(names, ["c", "b", "a"]);
+    let text = format!("{err:?}");
+    assert!(text.contains("wasm trap: unreachable"), "{text}");
+}
+
+#[test]
+fn stack_overflow_is_deterministic_and_recoverable() {
+    let (engine, module) = module(TRAPS);
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let recurse = instance.get_typed_func::<(), ()>(&mut store, "recurse").unwrap();
+    for _ in 0..3 {
+        let err = recurse.call(&mut store, ()).unwrap_err();
+        assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::StackOverflow));
+    }
+    // Also on a thread with a small stack: the limit adapts to the thread.
+    let module2 = module.clone();
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module2, &[]).unwrap();
+            let recurse = instance.get_typed_func::<(), ()>(&mut store, "recurse").unwrap();
+            let err = recurse.call(&mut store, ()).unwrap_err();
+            assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::StackOverflow));
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn traps_inside_nested_host_calls_unwind_to_the_right_entry() {
+    let (engine, module) = module(
+        r#"(module (import "" "host" (func $host)) (func (export "outer") call $host)
+             (func (export "bad") unreachable))"#,
+    );
+    let mut store = Store::new(&engine, None::<Func>);
+    let host = Func::wrap(&mut store, |mut caller: Caller<'_, Option<Func>>| -> anyhow::Result<()> {
+        let bad = caller.data().expect("set");
+        let err = bad.call(&mut caller, &[], &mut []).unwrap_err();
+        assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::UnreachableCodeReached));
+        Ok(())
+    });
+    let instance = Instance::new(&mut store, &module, &[host.into()]).unwrap();
+    let bad = instance.get_func(&mut store, "bad").unwrap();
+    *store.data_mut() = Some(bad);
+    instance.get_typed_func::<(), ()>(&mut store, "outer").unwrap().call(&mut store, ()).unwrap();
+}
+
+#[test]
+fn instantiation_traps_are_traps() {
+    let engine = Engine::default();
+    let module = Module::new(&engine, r#"(module (memory 1) (data (i32.const 65535) "ab"))"#).unwrap();
+    let mut store = Store::new(&engine, ());
+    let err = Instance::new(&mut store, &module, &[]).unwrap_err();
+    assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::MemoryOutOfBounds));
+}
