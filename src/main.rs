@@ -59,10 +59,11 @@ const SUBCOMMANDS: &[&str] = &["run", "compile", "wasm2obj", "wast", "help"];
 /// `kiln FILE ...` means `kiln run FILE ...`.
 fn normalized_args() -> Vec<String> {
     let mut args: Vec<String> = std::env::args().collect();
-    if let Some(first) = args.get(1) {
-        if !first.starts_with('-') && !SUBCOMMANDS.contains(&first.as_str()) {
-            args.insert(1, "run".into());
-        }
+    if let Some(first) = args.get(1)
+        && !first.starts_with('-')
+        && !SUBCOMMANDS.contains(&first.as_str())
+    {
+        args.insert(1, "run".into());
     }
     args
 }
@@ -106,9 +107,8 @@ fn main() -> ExitCode {
 fn compile_command(input: &std::path::Path, output: &std::path::Path) -> Result<ExitCode> {
     let bytes = std::fs::read(input).with_context(|| format!("failed to read `{}`", input.display()))?;
     let engine = Engine::default();
-    let artifact = engine
-        .precompile_module(&bytes)
-        .with_context(|| format!("failed to compile `{}`", input.display()))?;
+    let artifact =
+        engine.precompile_module(&bytes).with_context(|| format!("failed to compile `{}`", input.display()))?;
     std::fs::write(output, artifact).with_context(|| format!("failed to write `{}`", output.display()))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -120,9 +120,8 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
     let linker: Linker<()> = Linker::new(&engine);
     let instance = linker.instantiate(&mut store, &module)?;
     if let Some(name) = &args.invoke {
-        let func = instance
-            .get_func(&mut store, name)
-            .with_context(|| format!("failed to find function export `{name}`"))?;
+        let func =
+            instance.get_func(&mut store, name).with_context(|| format!("failed to find function export `{name}`"))?;
         for v in run::invoke(&mut store, func, name, &args.args)? {
             println!("{}", run::format_val(&v));
         }

@@ -31,10 +31,7 @@ pub fn parse_arg(ty: ValType, arg: &str) -> Result<Val> {
 }
 
 /// Parses a signed integer, also accepting the unsigned range and `0x`.
-fn parse_int<S: TryFrom<i128>, U: TryFrom<i128> + Into<i128>>(s: &str) -> Option<S>
-where
-    S: Copy,
-{
+fn parse_int<S: TryFrom<i128> + Copy, U: TryFrom<i128> + Into<i128>>(s: &str) -> Option<S> {
     let (neg, digits) = match s.strip_prefix('-') {
         Some(d) => (true, d),
         None => (false, s),

@@ -27,10 +27,7 @@ impl fmt::Display for CompileError {
         match self {
             Self::Parse(m) => write!(f, "failed to parse WebAssembly text: {m}"),
             Self::Invalid { message, offset } => {
-                write!(
-                    f,
-                    "invalid WebAssembly module: {message} (at offset {offset:#x})"
-                )
+                write!(f, "invalid WebAssembly module: {message} (at offset {offset:#x})")
             }
             Self::Unsupported(feature) => write!(f, "unsupported: {feature}"),
             Self::Codegen(m) => write!(f, "code generation failed: {m}"),
@@ -42,10 +39,7 @@ impl std::error::Error for CompileError {}
 
 impl From<wasmparser::BinaryReaderError> for CompileError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
-        Self::Invalid {
-            message: e.message().to_string(),
-            offset: e.offset() as usize,
-        }
+        Self::Invalid { message: e.message().to_string(), offset: e.offset() as usize }
     }
 }
 

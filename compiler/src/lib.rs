@@ -70,16 +70,12 @@ fn build_isa(config: &CompilerConfig) -> CompileResult<OwnedTargetIsa> {
         ("enable_probestack", "false"),
         ("unwind_info", "false"),
         ("is_pic", "false"),
-        (
-            "enable_verifier",
-            if config.verify { "true" } else { "false" },
-        ),
+        ("enable_verifier", if config.verify { "true" } else { "false" }),
     ] {
         flags.set(k, v).map_err(|e| codegen(&e))?;
     }
     let isa = cranelift_native::builder().map_err(|e| codegen(&e))?;
-    isa.finish(settings::Flags::new(flags))
-        .map_err(|e| codegen(&e))
+    isa.finish(settings::Flags::new(flags)).map_err(|e| codegen(&e))
 }
 
 /// The CPU features compiled code may use, as artifact header bits.
@@ -115,12 +111,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
     let info = translation.info;
     let isa = build_isa(config)?;
     let offsets = VMOffsets::new(&info);
-    let env = translate::FuncEnv {
-        info: &info,
-        offsets: &offsets,
-        isa: &*isa,
-        wasm: translation.wasm,
-    };
+    let env = translate::FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: translation.wasm };
     let call_conv = isa.default_call_conv();
     let ptr = isa.pointer_type();
 
@@ -144,14 +135,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
                 ir::Signature::new(call_conv),
             );
             let mut ctx = FunctionBuilderContext::new();
-            translate::translate_function(
-                &env,
-                def,
-                &input.body,
-                &mut validator,
-                &mut func,
-                &mut ctx,
-            )?;
+            translate::translate_function(&env, def, &input.body, &mut validator, &mut func, &mut ctx)?;
             compile_ir(&isa, func, FuncId::from_u32(def.index() as u32))
         })
         .collect::<CompileResult<_>>()?;
@@ -181,10 +165,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
         let name = format!("wasm_to_array[sig{}]", sig_index.index());
         let sig = translate::wasm_signature(call_conv, ptr, ty);
         let id = emitter.declare(&name, &sig)?;
-        trampolines.push((
-            id,
-            trampolines::wasm_to_array(&*isa, ty, UserFuncName::user(0, id.as_u32())),
-        ));
+        trampolines.push((id, trampolines::wasm_to_array(&*isa, ty, UserFuncName::user(0, id.as_u32()))));
         host_ids.push(id);
     }
     let compiled_trampolines: Vec<(FuncId, CompiledFunction)> = trampolines
@@ -192,8 +173,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
         .map(|(id, func)| Ok((id, compile_ir(&isa, func, id)?)))
         .collect::<CompileResult<_>>()?;
 
-    let mut traps_by_id: HashMap<FuncId, Vec<(u32, kiln_runtime_support::TrapCode)>> =
-        HashMap::new();
+    let mut traps_by_id: HashMap<FuncId, Vec<(u32, kiln_runtime_support::TrapCode)>> = HashMap::new();
     let mut sizes: HashMap<FuncId, u32> = HashMap::new();
     for (i, f) in compiled.iter().enumerate() {
         let id = FuncId::from_u32(i as u32);
@@ -212,10 +192,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
         |id| traps_by_id.get(&id).cloned().unwrap_or_default(),
         header,
         |offset_of, traps| {
-            let mut code = CodeLayout {
-                traps,
-                ..Default::default()
-            };
+            let mut code = CodeLayout { traps, ..Default::default() };
             for i in 0..num_defined {
                 let id = FuncId::from_u32(i as u32);
                 let pushed = code.functions.push((offset_of(id), sizes[&id]));
@@ -227,10 +204,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
             for (_, id) in host_ids.iter() {
                 code.wasm_to_array.push(offset_of(*id));
             }
-            ArtifactMetadata {
-                module: info.clone(),
-                code,
-            }
+            ArtifactMetadata { module: info.clone(), code }
         },
         &translation.data,
     )

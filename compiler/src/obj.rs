@@ -29,14 +29,9 @@ pub struct CompiledFunction {
 }
 
 /// Compiles a Cranelift function to machine code.
-pub fn compile_ir(
-    isa: &OwnedTargetIsa,
-    func: ir::Function,
-    id: FuncId,
-) -> CompileResult<CompiledFunction> {
+pub fn compile_ir(isa: &OwnedTargetIsa, func: ir::Function, id: FuncId) -> CompileResult<CompiledFunction> {
     let mut ctx = cranelift_codegen::Context::for_function(func);
-    ctx.compile(&**isa, &mut ControlPlane::default())
-        .map_err(|e| CompileError::Codegen(format!("{:?}", e.inner)))?;
+    ctx.compile(&**isa, &mut ControlPlane::default()).map_err(|e| CompileError::Codegen(format!("{:?}", e.inner)))?;
     let code = ctx.compiled_code().expect("just compiled");
     let func = &ctx.func;
     let bytes = code.code_buffer().to_vec();
@@ -46,23 +41,13 @@ pub fn compile_ir(
         .traps()
         .iter()
         .map(|t| {
-            let code = from_ir(t.code)
-                .ok_or_else(|| CompileError::Codegen(format!("unexpected trap code {}", t.code)))?;
+            let code =
+                from_ir(t.code).ok_or_else(|| CompileError::Codegen(format!("unexpected trap code {}", t.code)))?;
             Ok((t.offset, code))
         })
         .collect::<CompileResult<Vec<_>>>()?;
-    let relocs = code
-        .buffer
-        .relocs()
-        .iter()
-        .map(|r| ModuleReloc::from_mach_reloc(r, func, id))
-        .collect();
-    Ok(CompiledFunction {
-        bytes,
-        relocs,
-        traps,
-        alignment,
-    })
+    let relocs = code.buffer.relocs().iter().map(|r| ModuleReloc::from_mach_reloc(r, func, id)).collect();
+    Ok(CompiledFunction { bytes, relocs, traps, alignment })
 }
 
 /// Builds the object file.
@@ -80,8 +65,7 @@ fn err(e: impl std::fmt::Display) -> CompileError {
 impl ObjectEmitter {
     /// Starts an object for `isa`.
     pub fn new(isa: OwnedTargetIsa, name: &str) -> CompileResult<Self> {
-        let builder = ObjectBuilder::new(isa, name, cranelift_module::default_libcall_names())
-            .map_err(err)?;
+        let builder = ObjectBuilder::new(isa, name, cranelift_module::default_libcall_names()).map_err(err)?;
         Ok(Self {
             module: ObjectModule::new(builder),
             used_names: HashSet::new(),
@@ -98,16 +82,12 @@ impl ObjectEmitter {
             symbol = format!("{name}.{n}");
             n += 1;
         }
-        self.module
-            .declare_function(&symbol, Linkage::Local, signature)
-            .map_err(err)
+        self.module.declare_function(&symbol, Linkage::Local, signature).map_err(err)
     }
 
     /// Places a compiled function.
     pub fn define(&mut self, id: FuncId, f: &CompiledFunction) -> CompileResult<()> {
-        self.module
-            .define_function_bytes(id, f.alignment, &f.bytes, &f.relocs)
-            .map_err(err)?;
+        self.module.define_function_bytes(id, f.alignment, &f.bytes, &f.relocs).map_err(err)?;
         self.defined.push((id, 0));
         Ok(())
     }
@@ -130,10 +110,7 @@ impl ObjectEmitter {
         let mut traps = self.traps;
         for (id, _) in &self.defined {
             let base = offset_of(*id);
-            traps.extend(compiled_traps(*id).into_iter().map(|(off, code)| TrapSite {
-                offset: base + off,
-                code,
-            }));
+            traps.extend(compiled_traps(*id).into_iter().map(|(off, code)| TrapSite { offset: base + off, code }));
         }
         traps.sort_by_key(|t| t.offset);
         let meta = metadata(&offset_of, traps);
@@ -144,25 +121,12 @@ impl ObjectEmitter {
     }
 }
 
-fn add_kiln_sections(
-    obj: &mut Object<'_>,
-    header: &ArtifactHeader,
-    meta: &ArtifactMetadata,
-    data: &[u8],
-) {
+fn add_kiln_sections(obj: &mut Object<'_>, header: &ArtifactHeader, meta: &ArtifactMetadata, data: &[u8]) {
     let mut section = header.encode();
     section.extend_from_slice(&meta.encode());
-    let id = obj.add_section(
-        Vec::new(),
-        artifact::META_SECTION.as_bytes().to_vec(),
-        SectionKind::ReadOnlyData,
-    );
+    let id = obj.add_section(Vec::new(), artifact::META_SECTION.as_bytes().to_vec(), SectionKind::ReadOnlyData);
     obj.set_section_data(id, section, 8);
-    let id = obj.add_section(
-        Vec::new(),
-        artifact::DATA_SECTION.as_bytes().to_vec(),
-        SectionKind::ReadOnlyData,
-    );
+    let id = obj.add_section(Vec::new(), artifact::DATA_SECTION.as_bytes().to_vec(), SectionKind::ReadOnlyData);
     obj.set_section_data(id, data.to_vec(), 4096);
 }
 
@@ -172,9 +136,7 @@ fn patch_checksum(bytes: &mut [u8]) -> CompileResult<()> {
     let section = file
         .section_by_name(artifact::META_SECTION)
         .ok_or_else(|| CompileError::Codegen("metadata section missing".into()))?;
-    let (offset, _) = section
-        .file_range()
-        .ok_or_else(|| CompileError::Codegen("metadata not in file".into()))?;
+    let (offset, _) = section.file_range().ok_or_else(|| CompileError::Codegen("metadata not in file".into()))?;
     let at = offset as usize + artifact::CHECKSUM_OFFSET;
     let sum = artifact::checksum(bytes, at);
     bytes[at..at + 8].copy_from_slice(&sum.to_le_bytes());

@@ -17,16 +17,18 @@ fn main() -> Result<()> {
                 call $host_hello))
         "#,
     )?;
-    let host_hello = Func::wrap(
-        &mut store,
-        |mut caller: kiln::Caller<'_, u32>, param: i32| {
-            println!("Got {param} from WebAssembly");
-            *caller.data_mut() += 1;
-        },
-    );
+    let host_hello = Func::wrap(&mut store, |mut caller: kiln::Caller<'_, u32>, param: i32| {
+        println!("Got {param} from WebAssembly");
+        *caller.data_mut() += 1;
+    });
     let instance = Instance::new(&mut store, &module, &[host_hello.into()])?;
     let hello = instance.get_typed_func::<(), ()>(&mut store, "hello")?;
     hello.call(&mut store, ())?;
     assert_eq!(*store.data(), 1, "the host function ran once");
     Ok(())
+}
+
+#[test]
+fn example_runs() {
+    main().unwrap();
 }

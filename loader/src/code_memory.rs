@@ -8,9 +8,7 @@ use kiln_runtime_support::sys::unix::mmap::Mmap;
 use kiln_runtime_support::trap_code::TrapSite;
 use object::elf;
 use object::read::elf::{ElfFile64, ElfSection64};
-use object::{
-    LittleEndian, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget,
-};
+use object::{LittleEndian, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget};
 use std::sync::Arc;
 
 /// Loaded, executable code.
@@ -85,14 +83,12 @@ impl CodeMemory {
         let mut externals: Vec<(String, usize)> = Vec::new();
         for (_, r) in &relocs {
             if let RelocationTarget::Symbol(idx) = r.target() {
-                let sym = file
-                    .symbol_by_index(idx)
-                    .context("relocation names a missing symbol")?;
+                let sym = file.symbol_by_index(idx).context("relocation names a missing symbol")?;
                 if sym.is_undefined() {
                     let name = sym.name().context("symbol name")?.to_string();
                     if !externals.iter().any(|(n, _)| *n == name) {
-                        let addr = resolve_libcall(&name)
-                            .ok_or_else(|| anyhow!("artifact needs unknown symbol `{name}`"))?;
+                        let addr =
+                            resolve_libcall(&name).ok_or_else(|| anyhow!("artifact needs unknown symbol `{name}`"))?;
                         externals.push((name, addr));
                     }
                 }
@@ -101,8 +97,7 @@ impl CodeMemory {
         let veneers_at = bytes.len().next_multiple_of(16);
         let total = veneers_at + externals.len() * VENEER_SIZE;
         let mmap = Mmap::reserve(total.max(1)).context("reserving code memory")?;
-        mmap.make_accessible(0, total.max(1))
-            .context("opening code memory")?;
+        mmap.make_accessible(0, total.max(1)).context("opening code memory")?;
         let base = mmap.as_ptr();
         // SAFETY: the mapping is `total` bytes, writable, and ours alone.
         let code = unsafe { std::slice::from_raw_parts_mut(base, total) };
@@ -119,10 +114,7 @@ impl CodeMemory {
                     let sym = file.symbol_by_index(idx)?;
                     if sym.is_undefined() {
                         let name = sym.name()?;
-                        let i = externals
-                            .iter()
-                            .position(|(n, _)| n == name)
-                            .expect("collected above");
+                        let i = externals.iter().position(|(n, _)| n == name).expect("collected above");
                         base as usize + veneers_at + i * VENEER_SIZE
                     } else if sym.section_index().is_some() && sym.section_index() == text_index {
                         base as usize + sym.address() as usize
@@ -140,13 +132,10 @@ impl CodeMemory {
                 RelocationFlags::Elf { r_type } => r_type,
                 _ => bail!("not an ELF relocation"),
             };
-            let slot = code
-                .get_mut(offset..)
-                .ok_or_else(|| anyhow!("relocation outside .text"))?;
+            let slot = code.get_mut(offset..).ok_or_else(|| anyhow!("relocation outside .text"))?;
             match r_type {
                 elf::R_X86_64_PC32 | elf::R_X86_64_PLT32 => {
-                    let rel = i32::try_from(value - place as i64)
-                        .map_err(|_| anyhow!("relocation out of range"))?;
+                    let rel = i32::try_from(value - place as i64).map_err(|_| anyhow!("relocation out of range"))?;
                     slot.get_mut(..4)
                         .ok_or_else(|| anyhow!("truncated relocation"))?
                         .copy_from_slice(&rel.to_le_bytes());
@@ -161,9 +150,7 @@ impl CodeMemory {
                     if !(-(1 << 25)..(1 << 25)).contains(&rel) {
                         bail!("relocation out of range");
                     }
-                    let word = slot
-                        .get_mut(..4)
-                        .ok_or_else(|| anyhow!("truncated relocation"))?;
+                    let word = slot.get_mut(..4).ok_or_else(|| anyhow!("truncated relocation"))?;
                     let insn = u32::from_le_bytes(word.try_into().unwrap());
                     let insn = (insn & 0xfc00_0000) | (rel as u32 & 0x03ff_ffff);
                     word.copy_from_slice(&insn.to_le_bytes());
@@ -171,18 +158,10 @@ impl CodeMemory {
                 other => bail!("unsupported relocation type {other}"),
             }
         }
-        mmap.make_executable(0, total.max(1))
-            .context("making code executable")?;
+        mmap.make_executable(0, total.max(1)).context("making code executable")?;
         let start = base as usize;
-        code_registry::register(RegisteredCode {
-            start,
-            end: start + bytes.len(),
-            traps,
-        });
-        Ok(Self {
-            mmap,
-            text_len: bytes.len(),
-        })
+        code_registry::register(RegisteredCode { start, end: start + bytes.len(), traps });
+        Ok(Self { mmap, text_len: bytes.len() })
     }
 
     /// Start of the code.

@@ -29,11 +29,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            opt_level: OptLevel::Speed,
-            max_wasm_stack: 1 << 20,
-            verify: false,
-        }
+        Self { opt_level: OptLevel::Speed, max_wasm_stack: 1 << 20, verify: false }
     }
 }
 
@@ -105,9 +101,7 @@ impl Default for Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine")
-            .field("config", &self.inner.config)
-            .finish()
+        f.debug_struct("Engine").field("config", &self.inner.config).finish()
     }
 }
 
@@ -133,20 +127,11 @@ impl Engine {
     }
 
     pub(crate) fn register_signature(&self, ty: &WasmFuncType) -> VMSharedTypeId {
-        self.inner
-            .signatures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .register(ty)
+        self.inner.signatures.lock().unwrap_or_else(|e| e.into_inner()).register(ty)
     }
 
     pub(crate) fn signature(&self, id: VMSharedTypeId) -> Option<WasmFuncType> {
-        self.inner
-            .signatures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .lookup(id)
-            .cloned()
+        self.inner.signatures.lock().unwrap_or_else(|e| e.into_inner()).lookup(id).cloned()
     }
 
     /// Compiles a module (binary or text) to artifact bytes without loading
@@ -178,10 +163,7 @@ mod tests {
     #[test]
     fn equal_signatures_share_an_id() {
         let e = Engine::default();
-        let a = WasmFuncType {
-            params: vec![kiln_runtime_support::WasmValType::I32].into(),
-            results: vec![].into(),
-        };
+        let a = WasmFuncType { params: vec![kiln_runtime_support::WasmValType::I32].into(), results: vec![].into() };
         let b = WasmFuncType::default();
         assert_eq!(e.register_signature(&a), e.register_signature(&a.clone()));
         assert_ne!(e.register_signature(&a), e.register_signature(&b));

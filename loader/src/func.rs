@@ -8,8 +8,7 @@
 //! nearest host-to-wasm entry, after dropping everything it holds.
 
 use crate::store::{
-    AsContext, AsContextMut, FuncData, FuncKind, StoreContext, StoreContextMut, StoreInner,
-    StoreOpaque,
+    AsContext, AsContextMut, FuncData, FuncKind, StoreContext, StoreContextMut, StoreInner, StoreOpaque,
 };
 use crate::trap::from_unwind;
 use crate::typed::{TypedFunc, WasmRet, WasmTy, WasmTyList};
@@ -28,8 +27,7 @@ use std::sync::Arc;
 
 /// A host function's body, in raw form: it reads its arguments from the
 /// slots and writes its results back into them.
-pub(crate) type HostFn<T> =
-    dyn Fn(Caller<'_, T>, &mut [u128]) -> Result<()> + Send + Sync + 'static;
+pub(crate) type HostFn<T> = dyn Fn(Caller<'_, T>, &mut [u128]) -> Result<()> + Send + Sync + 'static;
 
 /// What a host function's `VMFuncRef::vmctx` points to.
 #[repr(C)]
@@ -108,30 +106,14 @@ unsafe extern "C" fn host_array_call<T: 'static>(
     let (func, store, instance, values) = unsafe {
         let ctx = &*(callee_vmctx as *const HostFuncContext);
         debug_assert_eq!(ctx.vm.magic, VM_HOST_FUNC_MAGIC);
-        let func = ctx
-            .func
-            .downcast_ref::<Arc<HostFn<T>>>()
-            .expect("host function of another store type");
+        let func = ctx.func.downcast_ref::<Arc<HostFn<T>>>().expect("host function of another store type");
         let store = &mut *(ctx.store as *mut StoreInner<T>);
         let caller_is_wasm = *(caller_vmctx as *const u32) == VMCONTEXT_MAGIC;
         let instance = caller_is_wasm.then(|| VmInstance::from_vmctx(caller_vmctx).host_index);
-        (
-            func,
-            store,
-            instance,
-            std::slice::from_raw_parts_mut(values, len),
-        )
+        (func, store, instance, std::slice::from_raw_parts_mut(values, len))
     };
     let store_ctx: *mut _ = store.store_context_ptr();
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        func(
-            Caller {
-                store,
-                instance,
-            },
-            values,
-        )
-    }));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| func(Caller { store, instance }, values)));
     let reason = match outcome {
         Ok(Ok(())) => return,
         Ok(Err(error)) => UnwindReason::HostError {
@@ -173,16 +155,9 @@ impl Func {
         let type_id = store.engine.register_signature(&ty.wasm);
         let array_call: VMArrayCallFn = host_array_call::<T>;
         let mut ctx = Box::new(HostFuncContext {
-            vm: VMHostFuncContext {
-                magic: VM_HOST_FUNC_MAGIC,
-                _pad: 0,
-                array_call,
-            },
+            vm: VMHostFuncContext { magic: VM_HOST_FUNC_MAGIC, _pad: 0, array_call },
             func_ref: VMFuncRef {
-                wasm_call: store
-                    .host_trampolines
-                    .get(&type_id.0)
-                    .map_or(std::ptr::null(), |p| *p as *const u8),
+                wasm_call: store.host_trampolines.get(&type_id.0).map_or(std::ptr::null(), |p| *p as *const u8),
                 array_call: array_call as *const u8,
                 vmctx: std::ptr::null_mut(),
                 type_id,
@@ -193,17 +168,10 @@ impl Func {
         });
         ctx.func_ref.vmctx = (&mut *ctx as *mut HostFuncContext).cast();
         let func_ref: *const VMFuncRef = &ctx.func_ref;
-        store.funcs.push(FuncData {
-            func_ref,
-            ty,
-            kind: FuncKind::Host(ctx),
-        });
+        store.funcs.push(FuncData { func_ref, ty, kind: FuncKind::Host(ctx) });
         let index = store.funcs.len() - 1;
         store.func_by_ref.insert(func_ref as usize, index);
-        Func {
-            store: store.id,
-            index,
-        }
+        Func { store: store.id, index }
     }
 
     /// The `Func` for a raw `*const VMFuncRef` (0 is null).
@@ -212,10 +180,7 @@ impl Func {
             return None;
         }
         if let Some(i) = store.func_by_ref.get(&raw) {
-            return Some(Func {
-                store: store.id,
-                index: *i,
-            });
+            return Some(Func { store: store.id, index: *i });
         }
         // SAFETY: non-null funcref values always point to a live VMFuncRef
         // of this store, whose vmctx is an instance's VMContext or a host
@@ -231,10 +196,7 @@ impl Func {
             }
         }
         // A wasm function not handed out yet.
-        let ty = store
-            .engine
-            .signature(type_id)
-            .expect("registered signature");
+        let ty = store.engine.signature(type_id).expect("registered signature");
         store.funcs.push(FuncData {
             func_ref: raw as *const VMFuncRef,
             ty: FuncType::from_wasm(ty),
@@ -242,10 +204,7 @@ impl Func {
         });
         let index = store.funcs.len() - 1;
         store.func_by_ref.insert(raw, index);
-        Some(Func {
-            store: store.id,
-            index,
-        })
+        Some(Func { store: store.id, index })
     }
 
     /// The raw `*const VMFuncRef`, making sure a host function can be
@@ -253,15 +212,15 @@ impl Func {
     pub(crate) fn to_raw(self, store: &mut StoreOpaque) -> Result<usize> {
         store.check(self.store);
         let data = &mut store.funcs[self.index];
-        if let FuncKind::Host(ctx) = &mut data.kind {
-            if ctx.func_ref.wasm_call.is_null() {
-                match store.host_trampolines.get(&ctx.func_ref.type_id.0) {
-                    Some(t) => ctx.func_ref.wasm_call = *t as *const u8,
-                    None => bail!(
-                        "host function of type {} cannot be passed to wasm before a module with that type is instantiated in this store",
-                        data.ty
-                    ),
-                }
+        if let FuncKind::Host(ctx) = &mut data.kind
+            && ctx.func_ref.wasm_call.is_null()
+        {
+            match store.host_trampolines.get(&ctx.func_ref.type_id.0) {
+                Some(t) => ctx.func_ref.wasm_call = *t as *const u8,
+                None => bail!(
+                    "host function of type {} cannot be passed to wasm before a module with that type is instantiated in this store",
+                    data.ty
+                ),
             }
         }
         Ok(store.funcs[self.index].func_ref as usize)
@@ -275,29 +234,16 @@ impl Func {
     }
 
     /// Calls the function with `params`, writing `results`.
-    pub fn call(
-        &self,
-        mut store: impl AsContextMut,
-        params: &[Val],
-        results: &mut [Val],
-    ) -> Result<()> {
+    pub fn call(&self, mut store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
         let mut ctx = store.as_context_mut();
         let s = &mut ctx.0.opaque;
         s.check(self.store);
         let ty = s.funcs[self.index].ty.clone();
         if params.len() != ty.params().len() {
-            bail!(
-                "expected {} arguments, got {}",
-                ty.params().len(),
-                params.len()
-            );
+            bail!("expected {} arguments, got {}", ty.params().len(), params.len());
         }
         if results.len() != ty.results().len() {
-            bail!(
-                "expected {} results, got {}",
-                ty.results().len(),
-                results.len()
-            );
+            bail!("expected {} results, got {}", ty.results().len(), results.len());
         }
         let mut raw = vec![0u128; params.len().max(results.len()).max(1)];
         for (i, (p, t)) in params.iter().zip(ty.params()).enumerate() {
@@ -313,11 +259,7 @@ impl Func {
     }
 
     /// Calls with raw slots (arguments in, results out).
-    pub(crate) fn call_raw<T: 'static>(
-        &self,
-        store: &mut StoreContextMut<'_, T>,
-        raw: &mut [u128],
-    ) -> Result<()> {
+    pub(crate) fn call_raw<T: 'static>(&self, store: &mut StoreContextMut<'_, T>, raw: &mut [u128]) -> Result<()> {
         let inner: &mut StoreInner<T> = store.0;
         let data = &inner.opaque.funcs[self.index];
         if let FuncKind::Host(ctx) = &data.kind {
@@ -326,13 +268,7 @@ impl Func {
                 .downcast_ref::<Arc<HostFn<T>>>()
                 .expect("host function belongs to a store of this type")
                 .clone();
-            return func(
-                Caller {
-                    store: inner,
-                    instance: None,
-                },
-                raw,
-            );
+            return func(Caller { store: inner, instance: None }, raw);
         }
         let func_ref = data.func_ref;
         invoke_wasm(&mut inner.opaque, func_ref, raw)
@@ -353,11 +289,7 @@ impl Func {
 }
 
 /// Enters wasm through a `VMFuncRef`'s array entry, catching traps.
-pub(crate) fn invoke_wasm(
-    store: &mut StoreOpaque,
-    func_ref: *const VMFuncRef,
-    raw: &mut [u128],
-) -> Result<()> {
+pub(crate) fn invoke_wasm(store: &mut StoreOpaque, func_ref: *const VMFuncRef, raw: &mut [u128]) -> Result<()> {
     // SAFETY: `func_ref` is a live wasm function of this store.
     let (array_call, vmctx) = unsafe { ((*func_ref).array_call, (*func_ref).vmctx) };
     // SAFETY: a wasm function's `array_call` is its array-to-wasm trampoline.
@@ -368,11 +300,8 @@ pub(crate) fn invoke_wasm(
     // SAFETY: the trampoline gets a valid VMContext and a buffer large
     // enough for the arguments and results; the closure holds nothing
     // with a destructor.
-    let result = unsafe {
-        traphandlers::catch_traps(store_ctx, max_stack, &mut || {
-            array_call(vmctx, vmctx, values, len)
-        })
-    };
+    let result =
+        unsafe { traphandlers::catch_traps(store_ctx, max_stack, &mut || array_call(vmctx, vmctx, values, len)) };
     result.map_err(|reason| from_unwind(store, reason))
 }
 
@@ -382,24 +311,12 @@ fn dynamic_host_fn<T: 'static>(
 ) -> Arc<HostFn<T>> {
     Arc::new(move |caller: Caller<'_, T>, raw: &mut [u128]| {
         let s = &mut caller.store.opaque;
-        let params: Vec<Val> = ty
-            .params()
-            .enumerate()
-            .map(|(i, t)| Val::from_raw(s, raw[i], t))
-            .collect();
+        let params: Vec<Val> = ty.params().enumerate().map(|(i, t)| Val::from_raw(s, raw[i], t)).collect();
         let mut results: Vec<Val> = ty.results().map(Val::default_for).collect();
-        func(
-            Caller {
-                store: caller.store,
-                instance: caller.instance,
-            },
-            &params,
-            &mut results,
-        )?;
+        func(Caller { store: caller.store, instance: caller.instance }, &params, &mut results)?;
         let s = &mut caller.store.opaque;
         for (i, (r, t)) in results.iter().zip(ty.results()).enumerate() {
-            r.check(s, t)
-                .map_err(|e| e.context("host function returned a value of the wrong type"))?;
+            r.check(s, t).map_err(|e| e.context("host function returned a value of the wrong type"))?;
             raw[i] = r.to_raw(s)?;
         }
         Ok(())

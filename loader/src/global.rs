@@ -19,43 +19,23 @@ impl Global {
         let s = &mut store.as_context_mut().0.opaque;
         val.check(s, *ty.content())?;
         let raw = val.to_raw(s)?;
-        let mut owned = Box::new(VMGlobalDefinition {
-            storage: raw.to_le_bytes(),
-        });
+        let mut owned = Box::new(VMGlobalDefinition { storage: raw.to_le_bytes() });
         let def: *mut VMGlobalDefinition = &mut *owned;
-        s.globals.push(GlobalData {
-            ty,
-            def,
-            _owned: Some(owned),
-        });
+        s.globals.push(GlobalData { ty, def, _owned: Some(owned) });
         let index = s.globals.len() - 1;
         s.global_by_def.insert(def as usize, index);
         Ok(Global { store: s.id, index })
     }
 
     /// The `Global` for storage inside an instance, registered once.
-    pub(crate) fn from_definition(
-        store: &mut StoreOpaque,
-        ty: GlobalType,
-        def: *mut VMGlobalDefinition,
-    ) -> Global {
+    pub(crate) fn from_definition(store: &mut StoreOpaque, ty: GlobalType, def: *mut VMGlobalDefinition) -> Global {
         if let Some(i) = store.global_by_def.get(&(def as usize)) {
-            return Global {
-                store: store.id,
-                index: *i,
-            };
+            return Global { store: store.id, index: *i };
         }
-        store.globals.push(GlobalData {
-            ty,
-            def,
-            _owned: None,
-        });
+        store.globals.push(GlobalData { ty, def, _owned: None });
         let index = store.globals.len() - 1;
         store.global_by_def.insert(def as usize, index);
-        Global {
-            store: store.id,
-            index,
-        }
+        Global { store: store.id, index }
     }
 
     /// The global's type.

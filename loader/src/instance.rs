@@ -52,11 +52,7 @@ fn limits_match(actual: Limits, expected: Limits) -> bool {
 
 impl Instance {
     /// Instantiates `module` with `imports`, given in the module's import order.
-    pub fn new(
-        mut store: impl AsContextMut,
-        module: &Module,
-        imports: &[Extern],
-    ) -> Result<Instance> {
+    pub fn new(mut store: impl AsContextMut, module: &Module, imports: &[Extern]) -> Result<Instance> {
         let ctx = store.as_context_mut();
         let inner: *mut crate::store::StoreInner<_> = ctx.0;
         instantiate(&mut ctx.0.opaque, inner.cast(), module, imports)
@@ -70,14 +66,7 @@ impl Instance {
     /// The export `name`, if any.
     pub fn get_export(&self, mut store: impl AsContextMut, name: &str) -> Option<Extern> {
         let s = &mut store.as_context_mut().0.opaque;
-        let index = self
-            .data(s)
-            .module
-            .info()
-            .exports
-            .iter()
-            .find(|e| e.name == name)?
-            .index;
+        let index = self.data(s).module.info().exports.iter().find(|e| e.name == name)?.index;
         Some(self.export_entity(s, index))
     }
 
@@ -88,18 +77,9 @@ impl Instance {
                 let raw = data.handle.func_ref(f) as usize;
                 Extern::Func(Func::from_raw(s, raw).expect("exported functions have a VMFuncRef"))
             }
-            EntityIndex::Memory(m) => Extern::Memory(Memory {
-                store: s.id,
-                index: data.memories[m.index()],
-            }),
-            EntityIndex::Table(t) => Extern::Table(Table {
-                store: s.id,
-                index: data.tables[t.index()],
-            }),
-            EntityIndex::Global(g) => Extern::Global(Global {
-                store: s.id,
-                index: data.globals[g.index()],
-            }),
+            EntityIndex::Memory(m) => Extern::Memory(Memory { store: s.id, index: data.memories[m.index()] }),
+            EntityIndex::Table(t) => Extern::Table(Table { store: s.id, index: data.tables[t.index()] }),
+            EntityIndex::Global(g) => Extern::Global(Global { store: s.id, index: data.globals[g.index()] }),
         }
     }
 
@@ -107,10 +87,7 @@ impl Instance {
     pub fn exports(&self, mut store: impl AsContextMut) -> Vec<Export> {
         let s = &mut store.as_context_mut().0.opaque;
         let exports = self.data(s).module.info().exports.clone();
-        exports
-            .into_iter()
-            .map(|e| Export::new(e.name, self.export_entity(s, e.index)))
-            .collect()
+        exports.into_iter().map(|e| Export::new(e.name, self.export_entity(s, e.index))).collect()
     }
 
     /// The exported function `name`.
@@ -124,11 +101,8 @@ impl Instance {
         mut store: impl AsContextMut,
         name: &str,
     ) -> Result<TypedFunc<Params, Results>> {
-        let f = self
-            .get_func(&mut store, name)
-            .ok_or_else(|| anyhow!("failed to find function export `{name}`"))?;
-        f.typed(&store)
-            .with_context(|| format!("failed to convert function `{name}` to the requested type"))
+        let f = self.get_func(&mut store, name).ok_or_else(|| anyhow!("failed to find function export `{name}`"))?;
+        f.typed(&store).with_context(|| format!("failed to convert function `{name}` to the requested type"))
     }
 
     /// The exported memory `name`.
@@ -165,11 +139,7 @@ struct Resolved {
 fn resolve_imports(s: &mut StoreOpaque, module: &Module, imports: &[Extern]) -> Result<Resolved> {
     let info = module.info();
     if imports.len() != info.imports.len() {
-        bail!(
-            "expected {} imports, found {}",
-            info.imports.len(),
-            imports.len()
-        );
+        bail!("expected {} imports, found {}", info.imports.len(), imports.len());
     }
     let mut r = Resolved {
         funcs: Vec::new(),
@@ -182,40 +152,27 @@ fn resolve_imports(s: &mut StoreOpaque, module: &Module, imports: &[Extern]) -> 
     };
     for (import, ext) in info.imports.iter().zip(imports) {
         let expected = info.entity_type(import.index);
-        let fail = |reason: String| LinkError {
-            module: import.module.clone(),
-            name: import.name.clone(),
-            reason,
-        };
+        let fail = |reason: String| LinkError { module: import.module.clone(), name: import.name.clone(), reason };
         match (ext, &expected) {
             (Extern::Func(f), EntityType::Function(ty)) => {
                 s.check(f.store);
                 let data = &s.funcs[f.index];
                 if data.ty.wasm != *ty {
-                    return Err(
-                        fail(format!("expected function of type {ty}, found {}", data.ty)).into(),
-                    );
+                    return Err(fail(format!("expected function of type {ty}, found {}", data.ty)).into());
                 }
                 // SAFETY: the store keeps the VMFuncRef alive.
                 let mut func_ref = unsafe { *data.func_ref };
                 if let crate::store::FuncKind::Host(_) = data.kind {
-                    let EntityIndex::Function(fi) = import.index else {
-                        unreachable!()
-                    };
+                    let EntityIndex::Function(fi) = import.index else { unreachable!() };
                     func_ref.wasm_call = module.inner.wasm_to_array(info.functions[fi].signature);
                 }
                 r.funcs.push(func_ref);
             }
             (Extern::Table(t), EntityType::Table(ty)) => {
                 let actual = t.ty_in(s);
-                if actual.wasm.element != ty.element || !limits_match(actual.wasm.limits, ty.limits)
-                {
+                if actual.wasm.element != ty.element || !limits_match(actual.wasm.limits, ty.limits) {
                     let want = ExternType::Table(TableType { wasm: *ty });
-                    return Err(fail(format!(
-                        "expected {want}, found {}",
-                        ExternType::Table(actual)
-                    ))
-                    .into());
+                    return Err(fail(format!("expected {want}, found {}", ExternType::Table(actual))).into());
                 }
                 r.tables.push(&mut *s.tables[t.index] as *mut VmTable);
                 r.table_ids.push(t.index);
@@ -223,10 +180,7 @@ fn resolve_imports(s: &mut StoreOpaque, module: &Module, imports: &[Extern]) -> 
             (Extern::Memory(m), EntityType::Memory(ty)) => {
                 s.check(m.store);
                 let mem = &s.memories[m.index];
-                let actual = Limits {
-                    min: mem.pages(),
-                    max: mem.ty().limits.max,
-                };
+                let actual = Limits { min: mem.pages(), max: mem.ty().limits.max };
                 if !limits_match(actual, ty.limits) {
                     let want = ExternType::Memory(MemoryType { wasm: *ty });
                     return Err(fail(format!(
@@ -235,18 +189,15 @@ fn resolve_imports(s: &mut StoreOpaque, module: &Module, imports: &[Extern]) -> 
                     ))
                     .into());
                 }
-                r.memories
-                    .push(&mut *s.memories[m.index] as *mut LinearMemory);
+                r.memories.push(&mut *s.memories[m.index] as *mut LinearMemory);
                 r.memory_ids.push(m.index);
             }
             (Extern::Global(g), EntityType::Global(ty)) => {
                 let actual = g.ty_in(s);
                 if actual.to_wasm() != *ty {
-                    return Err(fail(format!(
-                        "expected global {:?}, found {actual:?}",
-                        GlobalType::from_wasm(*ty)
-                    ))
-                    .into());
+                    return Err(
+                        fail(format!("expected global {:?}, found {actual:?}", GlobalType::from_wasm(*ty))).into()
+                    );
                 }
                 r.globals.push(g.definition(s));
                 r.global_ids.push(g.index);
@@ -280,13 +231,8 @@ pub(crate) fn instantiate(
 
     let mut memory_ids = resolved.memory_ids;
     let mut defined_memories = Vec::new();
-    for (_, ty) in info
-        .memories
-        .iter()
-        .skip(info.num_imported_memories as usize)
-    {
-        let mem = LinearMemory::new(*ty, MEMORY_LIMIT_PAGES)
-            .map_err(|e| anyhow!("failed to create memory: {e}"))?;
+    for (_, ty) in info.memories.iter().skip(info.num_imported_memories as usize) {
+        let mem = LinearMemory::new(*ty, MEMORY_LIMIT_PAGES).map_err(|e| anyhow!("failed to create memory: {e}"))?;
         let m = Memory::from_vm(s, mem);
         defined_memories.push(&mut *s.memories[m.index] as *mut LinearMemory);
         memory_ids.push(m.index);

@@ -38,11 +38,13 @@ pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use table::Table;
 pub use trap::{FrameInfo, Trap, WasmBacktrace};
 pub use typed::{TypedFunc, WasmRet, WasmTy, WasmTyList};
-pub use types::{
-    ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, Mutability, TableType,
-    ValType,
-};
+pub use types::{ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, Mutability, TableType, ValType};
 pub use values::{ExternRef, Val};
 
 /// The artifact format, for tools that inspect artifacts.
 pub use kiln_runtime_support::artifact;
+
+/// The README's API tour, compiled and run as a doctest.
+#[cfg(all(doctest, feature = "compiler"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

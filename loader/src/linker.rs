@@ -36,11 +36,7 @@ pub struct Linker<T> {
 impl<T: 'static> Linker<T> {
     /// An empty linker.
     pub fn new(engine: &Engine) -> Self {
-        Self {
-            engine: engine.clone(),
-            map: HashMap::new(),
-            allow_shadowing: false,
-        }
+        Self { engine: engine.clone(), map: HashMap::new(), allow_shadowing: false }
     }
 
     /// The engine.
@@ -86,20 +82,10 @@ impl<T: 'static> Linker<T> {
         let t = ty.clone();
         let host: Arc<HostFn<T>> = Arc::new(move |caller: Caller<'_, T>, raw: &mut [u128]| {
             let Caller { store, instance } = caller;
-            let params: Vec<Val> = t
-                .params()
-                .enumerate()
-                .map(|(i, ty)| Val::from_raw(&mut store.opaque, raw[i], ty))
-                .collect();
+            let params: Vec<Val> =
+                t.params().enumerate().map(|(i, ty)| Val::from_raw(&mut store.opaque, raw[i], ty)).collect();
             let mut results: Vec<Val> = t.results().map(Val::default_for).collect();
-            func(
-                Caller {
-                    store: &mut *store,
-                    instance,
-                },
-                &params,
-                &mut results,
-            )?;
+            func(Caller { store: &mut *store, instance }, &params, &mut results)?;
             for (i, (r, ty)) in results.iter().zip(t.results()).enumerate() {
                 r.check(&store.opaque, ty)?;
                 raw[i] = r.to_raw(&mut store.opaque)?;
@@ -137,16 +123,8 @@ impl<T: 'static> Linker<T> {
     }
 
     /// The item defined as `module::name`, materialized in `store`.
-    pub fn get(
-        &self,
-        mut store: impl AsContextMut<Data = T>,
-        module: &str,
-        name: &str,
-    ) -> Option<Extern> {
-        let def = self
-            .map
-            .get(&(module.to_string(), name.to_string()))?
-            .clone();
+    pub fn get(&self, mut store: impl AsContextMut<Data = T>, module: &str, name: &str) -> Option<Extern> {
+        let def = self.map.get(&(module.to_string(), name.to_string()))?.clone();
         Some(self.materialize(&mut store, def))
     }
 
@@ -158,18 +136,11 @@ impl<T: 'static> Linker<T> {
     }
 
     /// Instantiates `module`, resolving its imports by name.
-    pub fn instantiate(
-        &self,
-        mut store: impl AsContextMut<Data = T>,
-        module: &Module,
-    ) -> Result<Instance> {
+    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>, module: &Module) -> Result<Instance> {
         let mut imports = Vec::with_capacity(module.imports().len());
         for import in module.imports() {
-            let def = self
-                .map
-                .get(&(import.module().to_string(), import.name().to_string()))
-                .cloned()
-                .ok_or_else(|| {
+            let def =
+                self.map.get(&(import.module().to_string(), import.name().to_string())).cloned().ok_or_else(|| {
                     anyhow!(
                         "unknown import: `{}::{}` has not been defined (expected {})",
                         import.module(),
@@ -177,14 +148,14 @@ impl<T: 'static> Linker<T> {
                         import.ty()
                     )
                 })?;
-            if let (Definition::HostFunc(ty, _), ExternType::Func(want)) = (&def, import.ty()) {
-                if *ty != want {
-                    bail!(
-                        "incompatible import type for `{}::{}`: expected function of type {want}, found {ty}",
-                        import.module(),
-                        import.name()
-                    );
-                }
+            if let (Definition::HostFunc(ty, _), ExternType::Func(want)) = (&def, import.ty())
+                && *ty != want
+            {
+                bail!(
+                    "incompatible import type for `{}::{}`: expected function of type {want}, found {ty}",
+                    import.module(),
+                    import.name()
+                );
             }
             imports.push(self.materialize(&mut store, def));
         }
@@ -192,12 +163,7 @@ impl<T: 'static> Linker<T> {
     }
 
     /// Instantiates `module` and defines its exports under `name`.
-    pub fn module(
-        &mut self,
-        mut store: impl AsContextMut<Data = T>,
-        name: &str,
-        module: &Module,
-    ) -> Result<&mut Self> {
+    pub fn module(&mut self, mut store: impl AsContextMut<Data = T>, name: &str, module: &Module) -> Result<&mut Self> {
         let instance = self.instantiate(&mut store, module)?;
         self.instance(store, name, instance)
     }

@@ -32,18 +32,12 @@ impl Memory {
     /// Creates a memory of type `ty`.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let s = &mut store.as_context_mut().0.opaque;
-        Ok(Self::from_vm(
-            s,
-            LinearMemory::new(ty.wasm, MEMORY_LIMIT_PAGES).map_err(|e| anyhow!(e))?,
-        ))
+        Ok(Self::from_vm(s, LinearMemory::new(ty.wasm, MEMORY_LIMIT_PAGES).map_err(|e| anyhow!(e))?))
     }
 
     pub(crate) fn from_vm(store: &mut StoreOpaque, mem: Box<LinearMemory>) -> Memory {
         store.memories.push(mem);
-        Memory {
-            store: store.id,
-            index: store.memories.len() - 1,
-        }
+        Memory { store: store.id, index: store.memories.len() - 1 }
     }
 
     fn vm<'a>(&self, store: &'a StoreOpaque) -> &'a LinearMemory {
@@ -91,41 +85,23 @@ impl Memory {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let s = &mut store.as_context_mut().0.opaque;
         s.check(self.store);
-        s.memories[self.index]
-            .grow(delta)
-            .ok_or_else(|| anyhow!("failed to grow memory by `{delta}` pages"))
+        s.memories[self.index].grow(delta).ok_or_else(|| anyhow!("failed to grow memory by `{delta}` pages"))
     }
 
     /// Copies `buffer.len()` bytes at `offset` into `buffer`.
-    pub fn read(
-        &self,
-        store: impl AsContext,
-        offset: usize,
-        buffer: &mut [u8],
-    ) -> Result<(), MemoryAccessError> {
+    pub fn read(&self, store: impl AsContext, offset: usize, buffer: &mut [u8]) -> Result<(), MemoryAccessError> {
         let data = self.vm(&store.as_context().0.opaque).as_slice();
-        let src = data
-            .get(offset..)
-            .and_then(|d| d.get(..buffer.len()))
-            .ok_or(MemoryAccessError)?;
+        let src = data.get(offset..).and_then(|d| d.get(..buffer.len())).ok_or(MemoryAccessError)?;
         buffer.copy_from_slice(src);
         Ok(())
     }
 
     /// Copies `buffer` into the memory at `offset`.
-    pub fn write(
-        &self,
-        mut store: impl AsContextMut,
-        offset: usize,
-        buffer: &[u8],
-    ) -> Result<(), MemoryAccessError> {
+    pub fn write(&self, mut store: impl AsContextMut, offset: usize, buffer: &[u8]) -> Result<(), MemoryAccessError> {
         let s = &mut store.as_context_mut().0.opaque;
         s.check(self.store);
         let data = s.memories[self.index].as_mut_slice();
-        let dst = data
-            .get_mut(offset..)
-            .and_then(|d| d.get_mut(..buffer.len()))
-            .ok_or(MemoryAccessError)?;
+        let dst = data.get_mut(offset..).and_then(|d| d.get_mut(..buffer.len())).ok_or(MemoryAccessError)?;
         dst.copy_from_slice(buffer);
         Ok(())
     }

@@ -59,39 +59,24 @@ impl ModuleRuntime for ModuleInner {
     }
     fn function_code(&self, index: DefinedFuncIndex) -> *const u8 {
         // SAFETY: offsets were checked against the text size at load.
-        unsafe {
-            self.code
-                .base()
-                .add(self.meta.code.functions[index].0 as usize)
-        }
+        unsafe { self.code.base().add(self.meta.code.functions[index].0 as usize) }
     }
     fn array_to_wasm(&self, index: FuncRefIndex) -> *const u8 {
         // SAFETY: as above.
-        unsafe {
-            self.code
-                .base()
-                .add(self.meta.code.array_to_wasm[index] as usize)
-        }
+        unsafe { self.code.base().add(self.meta.code.array_to_wasm[index] as usize) }
     }
 }
 
 impl ModuleInner {
     pub(crate) fn wasm_to_array(&self, sig: SignatureIndex) -> *const u8 {
         // SAFETY: as above.
-        unsafe {
-            self.code
-                .base()
-                .add(self.meta.code.wasm_to_array[sig] as usize)
-        }
+        unsafe { self.code.base().add(self.meta.code.wasm_to_array[sig] as usize) }
     }
 
     /// The defined function whose code contains text offset `offset`.
     pub(crate) fn func_at_offset(&self, offset: u32) -> Option<FuncIndex> {
         let funcs = &self.meta.code.functions;
-        let i = funcs
-            .values()
-            .as_slice()
-            .partition_point(|(start, _)| *start <= offset);
+        let i = funcs.values().as_slice().partition_point(|(start, _)| *start <= offset);
         let def = DefinedFuncIndex::new(i.checked_sub(1)?);
         let (start, len) = funcs[def];
         (offset < start + len).then(|| self.meta.module.func_index(def))
@@ -106,9 +91,7 @@ pub struct Module {
 
 impl std::fmt::Debug for Module {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Module")
-            .field("name", &self.name())
-            .finish()
+        f.debug_struct("Module").field("name", &self.name()).finish()
     }
 }
 
@@ -130,8 +113,7 @@ impl Module {
     #[cfg(feature = "compiler")]
     pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
         let path = path.as_ref();
-        let bytes =
-            std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
+        let bytes = std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
         if looks_like_artifact(&bytes) {
             return Self::from_artifact(engine, ArtifactBytes::Owned(bytes));
         }
@@ -160,11 +142,9 @@ impl Module {
     /// As for `deserialize`; also, the file must not change while mapped.
     pub unsafe fn deserialize_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
         let path = path.as_ref();
-        let file = std::fs::File::open(path)
-            .with_context(|| format!("failed to open {}", path.display()))?;
+        let file = std::fs::File::open(path).with_context(|| format!("failed to open {}", path.display()))?;
         // SAFETY: the caller promises the file does not change while mapped.
-        let map = unsafe { memmap2::Mmap::map(&file) }
-            .with_context(|| format!("failed to map {}", path.display()))?;
+        let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("failed to map {}", path.display()))?;
         Self::from_artifact(engine, ArtifactBytes::Mapped(map))
             .with_context(|| format!("failed to load {}", path.display()))
     }
@@ -173,35 +153,26 @@ impl Module {
         if !looks_like_artifact(&bytes) {
             bail!(ArtifactError::NotAnArtifact("not an ELF file"));
         }
-        let file = ElfFile64::<LittleEndian>::parse(&*bytes)
-            .map_err(|e| ArtifactError::Malformed(format!("bad ELF: {e}")))?;
+        let file =
+            ElfFile64::<LittleEndian>::parse(&*bytes).map_err(|e| ArtifactError::Malformed(format!("bad ELF: {e}")))?;
         let meta_section = file
             .section_by_name(artifact::META_SECTION)
             .ok_or(ArtifactError::NotAnArtifact("no .kiln.meta section"))?;
-        let (meta_off, meta_len) = meta_section
-            .file_range()
-            .ok_or(ArtifactError::Truncated("metadata section has no contents"))?;
+        let (meta_off, meta_len) =
+            meta_section.file_range().ok_or(ArtifactError::Truncated("metadata section has no contents"))?;
         let meta_range = meta_off as usize..(meta_off + meta_len) as usize;
-        let meta_bytes = bytes
-            .get(meta_range.clone())
-            .ok_or(ArtifactError::Truncated("metadata section"))?;
+        let meta_bytes = bytes.get(meta_range.clone()).ok_or(ArtifactError::Truncated("metadata section"))?;
         let header = ArtifactHeader::decode(meta_bytes)?;
         header.check_compatible(&kiln_runtime_support_target())?;
         let at = meta_range.start + artifact::CHECKSUM_OFFSET;
         let computed = artifact::checksum(&bytes, at);
         if computed != header.checksum {
-            bail!(ArtifactError::Checksum {
-                expected: header.checksum,
-                computed
-            });
+            bail!(ArtifactError::Checksum { expected: header.checksum, computed });
         }
         let meta = ArtifactMetadata::decode(&meta_bytes[artifact::HEADER_SIZE..])?;
 
         let text = file.section_by_name(artifact::TEXT_SECTION);
-        let data = match file
-            .section_by_name(artifact::DATA_SECTION)
-            .and_then(|s| s.file_range())
-        {
+        let data = match file.section_by_name(artifact::DATA_SECTION).and_then(|s| s.file_range()) {
             Some((off, len)) => off as usize..(off + len) as usize,
             None => 0..0,
         };
@@ -213,22 +184,9 @@ impl Module {
         let code = CodeMemory::new(&file, text.as_ref(), traps)?;
         drop(file);
         let offsets = VMOffsets::new(&meta.module);
-        let type_ids = meta
-            .module
-            .signatures
-            .values()
-            .map(|ty| engine.register_signature(ty))
-            .collect();
+        let type_ids = meta.module.signatures.values().map(|ty| engine.register_signature(ty)).collect();
         Ok(Module {
-            inner: Arc::new(ModuleInner {
-                engine: engine.clone(),
-                bytes,
-                data,
-                meta,
-                offsets,
-                code,
-                type_ids,
-            }),
+            inner: Arc::new(ModuleInner { engine: engine.clone(), bytes, data, meta, offsets, code, type_ids }),
         })
     }
 
@@ -245,21 +203,15 @@ impl Module {
     /// The imports, in order.
     pub fn imports(&self) -> impl ExactSizeIterator<Item = ImportType<'_>> + '_ {
         let m = &self.inner.meta.module;
-        m.imports.iter().map(move |i| {
-            ImportType::new(
-                &i.module,
-                &i.name,
-                ExternType::from_entity(m.entity_type(i.index)),
-            )
-        })
+        m.imports
+            .iter()
+            .map(move |i| ImportType::new(&i.module, &i.name, ExternType::from_entity(m.entity_type(i.index))))
     }
 
     /// The exports, in order.
     pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType<'_>> + '_ {
         let m = &self.inner.meta.module;
-        m.exports
-            .iter()
-            .map(move |e| ExportType::new(&e.name, ExternType::from_entity(m.entity_type(e.index))))
+        m.exports.iter().map(move |e| ExportType::new(&e.name, ExternType::from_entity(m.entity_type(e.index))))
     }
 
     /// The type of the export `name`, if any.
@@ -285,11 +237,7 @@ fn kiln_runtime_support_target() -> String {
 fn check_consistency(meta: &ArtifactMetadata, text_len: u64, data_len: usize) -> Result<()> {
     let m = &meta.module;
     let c = &meta.code;
-    let bad = |what: &str| {
-        anyhow!(ArtifactError::Malformed(format!(
-            "inconsistent metadata: {what}"
-        )))
-    };
+    let bad = |what: &str| anyhow!(ArtifactError::Malformed(format!("inconsistent metadata: {what}")));
     if c.functions.len() != m.num_defined_funcs()
         || c.array_to_wasm.len() != m.num_func_refs as usize
         || c.wasm_to_array.len() != m.signatures.len()
@@ -297,26 +245,17 @@ fn check_consistency(meta: &ArtifactMetadata, text_len: u64, data_len: usize) ->
         return Err(bad("code layout does not match the module"));
     }
     let in_text = |off: u32| u64::from(off) < text_len.max(1);
-    if !c
-        .functions
-        .values()
-        .all(|(off, len)| u64::from(*off) + u64::from(*len) <= text_len)
+    if !c.functions.values().all(|(off, len)| u64::from(*off) + u64::from(*len) <= text_len)
         || !c.array_to_wasm.values().all(|o| in_text(*o))
         || !c.wasm_to_array.values().all(|o| in_text(*o))
     {
         return Err(bad("code offset outside .text"));
     }
-    if !m
-        .data
-        .values()
-        .all(|d| d.offset as usize + d.len as usize <= data_len)
-    {
+    if !m.data.values().all(|d| d.offset as usize + d.len as usize <= data_len) {
         return Err(bad("data segment outside .kiln.data"));
     }
     let sigs = m.signatures.len();
-    if !m.types.values().all(|s| s.index() < sigs)
-        || !m.functions.values().all(|f| f.signature.index() < sigs)
-    {
+    if !m.types.values().all(|s| s.index() < sigs) || !m.functions.values().all(|f| f.signature.index() < sigs) {
         return Err(bad("signature index out of range"));
     }
     Ok(())

@@ -54,7 +54,11 @@ pub struct StoreOpaque {
     // Field order is drop order: instances before what they point to.
     pub(crate) instances: Vec<InstanceData>,
     pub(crate) funcs: Vec<FuncData>,
+    // Boxed on purpose: VMContexts point at these, so they must not move
+    // when the vectors grow.
+    #[allow(clippy::vec_box)]
     pub(crate) memories: Vec<Box<LinearMemory>>,
+    #[allow(clippy::vec_box)]
     pub(crate) tables: Vec<Box<VmTable>>,
     pub(crate) globals: Vec<GlobalData>,
     pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
@@ -87,10 +91,7 @@ impl StoreOpaque {
             global_by_def: HashMap::new(),
             host_trampolines: HashMap::new(),
             modules: Vec::new(),
-            vm_store_context: Box::new(VMStoreContext {
-                stack_limit: usize::MAX,
-                last_wasm_exit_fp: 0,
-            }),
+            vm_store_context: Box::new(VMStoreContext { stack_limit: usize::MAX, last_wasm_exit_fp: 0 }),
         }
     }
 
@@ -114,9 +115,7 @@ impl StoreOpaque {
         }
         let inner = &module.inner;
         for (sig, id) in inner.type_ids.iter().enumerate() {
-            let tramp = inner
-                .wasm_to_array(kiln_runtime_support::SignatureIndex::from_u32(sig as u32))
-                as usize;
+            let tramp = inner.wasm_to_array(kiln_runtime_support::SignatureIndex::from_u32(sig as u32)) as usize;
             self.host_trampolines.entry(id.0).or_insert(tramp);
         }
         self.modules.push(module.clone());
@@ -150,12 +149,7 @@ pub struct Store<T> {
 impl<T> Store<T> {
     /// A new store for `engine` holding `data`.
     pub fn new(engine: &Engine, data: T) -> Self {
-        Self {
-            inner: Box::new(StoreInner {
-                opaque: StoreOpaque::new(engine),
-                data,
-            }),
-        }
+        Self { inner: Box::new(StoreInner { opaque: StoreOpaque::new(engine), data }) }
     }
 
     /// The embedder's data.

@@ -21,10 +21,7 @@ impl Table {
         let raw = init.to_raw(s)? as usize;
         let t = VmTable::new(ty.wasm, raw).map_err(|e| anyhow!(e))?;
         s.tables.push(t);
-        Ok(Table {
-            store: s.id,
-            index: s.tables.len() - 1,
-        })
+        Ok(Table { store: s.id, index: s.tables.len() - 1 })
     }
 
     /// The table's type (its minimum is the current size).
@@ -77,8 +74,6 @@ impl Table {
         let s = &mut store.as_context_mut().0.opaque;
         init.check(s, ty)?;
         let raw = init.to_raw(s)? as usize;
-        s.tables[self.index]
-            .grow(delta, raw)
-            .ok_or_else(|| anyhow!("failed to grow table by `{delta}`"))
+        s.tables[self.index].grow(delta, raw).ok_or_else(|| anyhow!("failed to grow table by `{delta}`"))
     }
 }

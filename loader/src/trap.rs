@@ -73,10 +73,7 @@ impl WasmBacktrace {
                 break;
             }
         }
-        Self {
-            frames,
-            truncated: raw.truncated,
-        }
+        Self { frames, truncated: raw.truncated }
     }
 }
 
@@ -112,11 +109,7 @@ pub(crate) fn from_unwind(store: &StoreOpaque, reason: UnwindReason) -> anyhow::
                 Err(_) => anyhow::anyhow!("host function failed"),
             };
             let bt = WasmBacktrace::from_raw(store, &backtrace);
-            if bt.frames.is_empty() {
-                error
-            } else {
-                error.context(bt)
-            }
+            if bt.frames.is_empty() { error } else { error.context(bt) }
         }
         UnwindReason::Panic(payload) => std::panic::resume_unwind(payload),
     }

@@ -94,7 +94,7 @@ impl<A: WasmTy> WasmTyList for A {
 
 macro_rules! tuple_list {
     ($($a:ident $i:tt)*) => {
-        #[allow(non_snake_case, unused_variables)]
+        #[allow(non_snake_case, unused_variables, clippy::unused_unit)]
         impl<$($a: WasmTy),*> WasmTyList for ($($a,)*) {
             fn valtypes() -> Vec<ValType> {
                 vec![$($a::valtype()),*]
@@ -161,10 +161,7 @@ impl<P, R> Copy for TypedFunc<P, R> {}
 
 impl<Params: WasmTyList, Results: WasmTyList> TypedFunc<Params, Results> {
     pub(crate) fn new(func: Func) -> Self {
-        Self {
-            func,
-            _marker: PhantomData,
-        }
+        Self { func, _marker: PhantomData }
     }
 
     /// The untyped function.
@@ -175,10 +172,7 @@ impl<Params: WasmTyList, Results: WasmTyList> TypedFunc<Params, Results> {
     /// Calls the function.
     pub fn call(&self, mut store: impl AsContextMut, params: Params) -> Result<Results> {
         let mut ctx = store.as_context_mut();
-        let n = Params::valtypes()
-            .len()
-            .max(Results::valtypes().len())
-            .max(1);
+        let n = Params::valtypes().len().max(Results::valtypes().len()).max(1);
         let mut raw = [0u128; 16];
         let mut heap;
         let slots: &mut [u128] = if n <= raw.len() {

@@ -72,10 +72,7 @@ pub struct FuncType {
 
 impl FuncType {
     /// A function type from parameter and result types.
-    pub fn new(
-        params: impl IntoIterator<Item = ValType>,
-        results: impl IntoIterator<Item = ValType>,
-    ) -> Self {
+    pub fn new(params: impl IntoIterator<Item = ValType>, results: impl IntoIterator<Item = ValType>) -> Self {
         Self {
             wasm: rt::WasmFuncType {
                 params: params.into_iter().map(ValType::to_wasm).collect(),
@@ -124,10 +121,7 @@ pub struct GlobalType {
 impl GlobalType {
     /// A global type.
     pub fn new(content: ValType, mutability: Mutability) -> Self {
-        Self {
-            content,
-            mutability,
-        }
+        Self { content, mutability }
     }
 
     /// The value type.
@@ -141,21 +135,11 @@ impl GlobalType {
     }
 
     pub(crate) fn from_wasm(g: rt::GlobalType) -> Self {
-        Self::new(
-            ValType::from_wasm(g.content),
-            if g.mutable {
-                Mutability::Var
-            } else {
-                Mutability::Const
-            },
-        )
+        Self::new(ValType::from_wasm(g.content), if g.mutable { Mutability::Var } else { Mutability::Const })
     }
 
     pub(crate) fn to_wasm(self) -> rt::GlobalType {
-        rt::GlobalType {
-            content: self.content.to_wasm(),
-            mutable: self.mutability == Mutability::Var,
-        }
+        rt::GlobalType { content: self.content.to_wasm(), mutable: self.mutability == Mutability::Var }
     }
 }
 
@@ -168,14 +152,7 @@ pub struct MemoryType {
 impl MemoryType {
     /// A memory type of `minimum` pages, growable to `maximum`.
     pub fn new(minimum: u32, maximum: Option<u32>) -> Self {
-        Self {
-            wasm: rt::MemoryType {
-                limits: rt::Limits {
-                    min: minimum.into(),
-                    max: maximum.map(u64::from),
-                },
-            },
-        }
+        Self { wasm: rt::MemoryType { limits: rt::Limits { min: minimum.into(), max: maximum.map(u64::from) } } }
     }
 
     /// Minimum size in pages.
@@ -200,15 +177,7 @@ impl TableType {
     /// `element` must be `FuncRef` or `ExternRef`.
     pub fn new(element: ValType, min: u32, max: Option<u32>) -> Self {
         let element = element.ref_type().unwrap_or(rt::WasmRefType::Func);
-        Self {
-            wasm: rt::TableType {
-                element,
-                limits: rt::Limits {
-                    min: min.into(),
-                    max: max.map(u64::from),
-                },
-            },
-        }
+        Self { wasm: rt::TableType { element, limits: rt::Limits { min: min.into(), max: max.map(u64::from) } } }
     }
 
     /// The element type.
@@ -263,23 +232,10 @@ impl fmt::Display for ExternType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Func(t) => write!(f, "{t}"),
-            Self::Global(g) => write!(
-                f,
-                "(global {}{})",
-                if g.mutability == Mutability::Var {
-                    "mut "
-                } else {
-                    ""
-                },
-                g.content
-            ),
-            Self::Table(t) => write!(
-                f,
-                "(table {} {:?} {})",
-                t.minimum(),
-                t.maximum(),
-                t.element()
-            ),
+            Self::Global(g) => {
+                write!(f, "(global {}{})", if g.mutability == Mutability::Var { "mut " } else { "" }, g.content)
+            }
+            Self::Table(t) => write!(f, "(table {} {:?} {})", t.minimum(), t.maximum(), t.element()),
             Self::Memory(m) => write!(f, "(memory {} {:?})", m.minimum(), m.maximum()),
         }
     }

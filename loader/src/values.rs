@@ -161,17 +161,11 @@ impl ExternRef {
     pub fn new<T: Any + Send + Sync>(mut store: impl AsContextMut, value: T) -> Result<ExternRef> {
         let s = &mut store.as_context_mut().0.opaque;
         s.externrefs.push(Box::new(value));
-        Ok(ExternRef {
-            store: s.id,
-            index: s.externrefs.len() - 1,
-        })
+        Ok(ExternRef { store: s.id, index: s.externrefs.len() - 1 })
     }
 
     /// The wrapped value.
-    pub fn data<'a, T: 'a>(
-        &self,
-        store: impl Into<crate::StoreContext<'a, T>>,
-    ) -> Result<&'a (dyn Any + Send + Sync)> {
+    pub fn data<'a, T: 'a>(&self, store: impl Into<crate::StoreContext<'a, T>>) -> Result<&'a (dyn Any + Send + Sync)> {
         let s = &store.into().0.opaque;
         s.check(self.store);
         Ok(&*s.externrefs[self.index])
@@ -184,10 +178,7 @@ impl ExternRef {
 
     pub(crate) fn from_raw(store: &StoreOpaque, raw: usize) -> Option<ExternRef> {
         let index = raw.checked_sub(1)?;
-        (index < store.externrefs.len()).then_some(ExternRef {
-            store: store.id,
-            index,
-        })
+        (index < store.externrefs.len()).then_some(ExternRef { store: store.id, index })
     }
 }
 

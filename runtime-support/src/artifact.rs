@@ -64,9 +64,7 @@ pub enum ArtifactError {
     #[error("truncated kiln artifact: {0}")]
     Truncated(&'static str),
     /// Written with another artifact layout.
-    #[error(
-        "artifact format version {found} is not supported (this kiln reads version {expected})"
-    )]
+    #[error("artifact format version {found} is not supported (this kiln reads version {expected})")]
     FormatVersion {
         /// In the artifact.
         found: u32,
@@ -168,10 +166,7 @@ impl ArtifactHeader {
     /// target and CPU features.
     pub fn check_compatible(&self, host_target: &str) -> Result<(), ArtifactError> {
         if self.format_version != FORMAT_VERSION {
-            return Err(ArtifactError::FormatVersion {
-                found: self.format_version,
-                expected: FORMAT_VERSION,
-            });
+            return Err(ArtifactError::FormatVersion { found: self.format_version, expected: FORMAT_VERSION });
         }
         if self.kiln_version != KILN_VERSION {
             return Err(ArtifactError::KilnVersion {
@@ -180,23 +175,13 @@ impl ArtifactHeader {
             });
         }
         if self.target != host_target {
-            return Err(ArtifactError::Target {
-                found: self.target.clone(),
-                expected: host_target.to_string(),
-            });
+            return Err(ArtifactError::Target { found: self.target.clone(), expected: host_target.to_string() });
         }
         let missing = self.cpu_features & !CpuFeature::detect_host();
         if missing != 0 {
-            let names: Vec<&str> = CpuFeature::ALL
-                .iter()
-                .filter(|f| missing & f.bit() != 0)
-                .map(|f| f.name())
-                .collect();
-            let names = if names.is_empty() {
-                "unknown feature bits".to_string()
-            } else {
-                names.join(", ")
-            };
+            let names: Vec<&str> =
+                CpuFeature::ALL.iter().filter(|f| missing & f.bit() != 0).map(|f| f.name()).collect();
+            let names = if names.is_empty() { "unknown feature bits".to_string() } else { names.join(", ") };
             return Err(ArtifactError::CpuFeatures(names));
         }
         Ok(())
@@ -225,86 +210,26 @@ pub struct CpuFeature {
 impl CpuFeature {
     /// Every feature kiln records. Bits are part of the format: append only.
     pub const ALL: &'static [CpuFeature] = &[
-        CpuFeature {
-            bit: 0,
-            name: "has_sse3",
-        },
-        CpuFeature {
-            bit: 1,
-            name: "has_ssse3",
-        },
-        CpuFeature {
-            bit: 2,
-            name: "has_sse41",
-        },
-        CpuFeature {
-            bit: 3,
-            name: "has_sse42",
-        },
-        CpuFeature {
-            bit: 4,
-            name: "has_popcnt",
-        },
-        CpuFeature {
-            bit: 5,
-            name: "has_avx",
-        },
-        CpuFeature {
-            bit: 6,
-            name: "has_avx2",
-        },
-        CpuFeature {
-            bit: 7,
-            name: "has_fma",
-        },
-        CpuFeature {
-            bit: 8,
-            name: "has_bmi1",
-        },
-        CpuFeature {
-            bit: 9,
-            name: "has_bmi2",
-        },
-        CpuFeature {
-            bit: 10,
-            name: "has_lzcnt",
-        },
-        CpuFeature {
-            bit: 11,
-            name: "has_avx512bitalg",
-        },
-        CpuFeature {
-            bit: 12,
-            name: "has_avx512dq",
-        },
-        CpuFeature {
-            bit: 13,
-            name: "has_avx512f",
-        },
-        CpuFeature {
-            bit: 14,
-            name: "has_avx512vl",
-        },
-        CpuFeature {
-            bit: 15,
-            name: "has_avx512vbmi",
-        },
-        CpuFeature {
-            bit: 16,
-            name: "has_cmpxchg16b",
-        },
-        CpuFeature {
-            bit: 32,
-            name: "has_lse",
-        },
-        CpuFeature {
-            bit: 33,
-            name: "has_pauth",
-        },
-        CpuFeature {
-            bit: 34,
-            name: "has_fp16",
-        },
+        CpuFeature { bit: 0, name: "has_sse3" },
+        CpuFeature { bit: 1, name: "has_ssse3" },
+        CpuFeature { bit: 2, name: "has_sse41" },
+        CpuFeature { bit: 3, name: "has_sse42" },
+        CpuFeature { bit: 4, name: "has_popcnt" },
+        CpuFeature { bit: 5, name: "has_avx" },
+        CpuFeature { bit: 6, name: "has_avx2" },
+        CpuFeature { bit: 7, name: "has_fma" },
+        CpuFeature { bit: 8, name: "has_bmi1" },
+        CpuFeature { bit: 9, name: "has_bmi2" },
+        CpuFeature { bit: 10, name: "has_lzcnt" },
+        CpuFeature { bit: 11, name: "has_avx512bitalg" },
+        CpuFeature { bit: 12, name: "has_avx512dq" },
+        CpuFeature { bit: 13, name: "has_avx512f" },
+        CpuFeature { bit: 14, name: "has_avx512vl" },
+        CpuFeature { bit: 15, name: "has_avx512vbmi" },
+        CpuFeature { bit: 16, name: "has_cmpxchg16b" },
+        CpuFeature { bit: 32, name: "has_lse" },
+        CpuFeature { bit: 33, name: "has_pauth" },
+        CpuFeature { bit: 34, name: "has_fp16" },
     ];
 
     /// The bit mask.
@@ -366,10 +291,7 @@ impl CpuFeature {
 
     /// The features this host has, as a bit set.
     pub fn detect_host() -> u64 {
-        Self::ALL
-            .iter()
-            .filter(|f| f.host_has())
-            .fold(0, |acc, f| acc | f.bit())
+        Self::ALL.iter().filter(|f| f.host_has()).fold(0, |acc, f| acc | f.bit())
     }
 }
 
@@ -411,11 +333,7 @@ impl ArtifactMetadata {
 
 impl fmt::Display for ArtifactHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "kiln artifact v{} (kiln {}, target {})",
-            self.format_version, self.kiln_version, self.target
-        )
+        write!(f, "kiln artifact v{} (kiln {}, target {})", self.format_version, self.kiln_version, self.target)
     }
 }
 
@@ -435,15 +353,9 @@ mod tests {
     #[test]
     fn header_rejects_bad_magic_and_short_input() {
         let mut bytes = ArtifactHeader::new("t", 0).encode();
-        assert!(matches!(
-            ArtifactHeader::decode(&bytes[..10]),
-            Err(ArtifactError::Truncated(_))
-        ));
+        assert!(matches!(ArtifactHeader::decode(&bytes[..10]), Err(ArtifactError::Truncated(_))));
         bytes[1] = b'X';
-        assert!(matches!(
-            ArtifactHeader::decode(&bytes),
-            Err(ArtifactError::NotAnArtifact(_))
-        ));
+        assert!(matches!(ArtifactHeader::decode(&bytes), Err(ArtifactError::NotAnArtifact(_))));
     }
 
     #[test]
@@ -453,26 +365,14 @@ mod tests {
         assert!(ok.check_compatible(host).is_ok());
         let mut h = ok.clone();
         h.format_version = 99;
-        assert!(matches!(
-            h.check_compatible(host),
-            Err(ArtifactError::FormatVersion { .. })
-        ));
+        assert!(matches!(h.check_compatible(host), Err(ArtifactError::FormatVersion { .. })));
         let mut h = ok.clone();
         h.kiln_version = "0.0.0-other".into();
-        assert!(matches!(
-            h.check_compatible(host),
-            Err(ArtifactError::KilnVersion { .. })
-        ));
-        assert!(matches!(
-            ok.check_compatible("riscv64"),
-            Err(ArtifactError::Target { .. })
-        ));
+        assert!(matches!(h.check_compatible(host), Err(ArtifactError::KilnVersion { .. })));
+        assert!(matches!(ok.check_compatible("riscv64"), Err(ArtifactError::Target { .. })));
         let mut h = ok;
         h.cpu_features = 1 << 63;
-        assert!(matches!(
-            h.check_compatible(host),
-            Err(ArtifactError::CpuFeatures(_))
-        ));
+        assert!(matches!(h.check_compatible(host), Err(ArtifactError::CpuFeatures(_))));
     }
 
     #[test]

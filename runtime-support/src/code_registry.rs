@@ -62,10 +62,7 @@ pub fn is_wasm_pc(pc: usize) -> bool {
 
 /// The trap at `pc`, if `pc` is a trapping instruction of wasm code.
 pub fn trap_at(pc: usize) -> Option<TrapCode> {
-    with_code_at(pc, |c| {
-        lookup_trap(&c.traps, u32::try_from(pc - c.start).ok()?)
-    })
-    .flatten()
+    with_code_at(pc, |c| lookup_trap(&c.traps, u32::try_from(pc - c.start).ok()?)).flatten()
 }
 
 #[cfg(test)]
@@ -74,16 +71,8 @@ mod tests {
 
     #[test]
     fn lookup_finds_only_registered_sites() {
-        let traps: Arc<[TrapSite]> = vec![TrapSite {
-            offset: 8,
-            code: TrapCode::UnreachableCodeReached,
-        }]
-        .into();
-        register(RegisteredCode {
-            start: 0x1000,
-            end: 0x1100,
-            traps,
-        });
+        let traps: Arc<[TrapSite]> = vec![TrapSite { offset: 8, code: TrapCode::UnreachableCodeReached }].into();
+        register(RegisteredCode { start: 0x1000, end: 0x1100, traps });
         assert_eq!(trap_at(0x1008), Some(TrapCode::UnreachableCodeReached));
         assert_eq!(trap_at(0x1009), None);
         assert!(is_wasm_pc(0x10ff));

@@ -110,12 +110,7 @@ mod tests {
     fn table_order_is_declaration_order() {
         for (i, l) in Libcall::ALL.iter().enumerate() {
             assert_eq!(*l as usize, i);
-            assert_eq!(
-                l.params()[0],
-                LibcallType::Ptr,
-                "{} takes the vmctx first",
-                l.name()
-            );
+            assert_eq!(l.params()[0], LibcallType::Ptr, "{} takes the vmctx first", l.name());
         }
     }
 }

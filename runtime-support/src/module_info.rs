@@ -219,14 +219,7 @@ macro_rules! index_space {
 }
 
 impl ModuleInfo {
-    index_space!(
-        num_imported_funcs,
-        FuncIndex,
-        DefinedFuncIndex,
-        defined_func_index,
-        func_index,
-        is_imported_func
-    );
+    index_space!(num_imported_funcs, FuncIndex, DefinedFuncIndex, defined_func_index, func_index, is_imported_func);
     index_space!(
         num_imported_tables,
         TableIndex,
@@ -279,10 +272,7 @@ impl ModuleInfo {
 
     /// The name-section name of a function, if it has one.
     pub fn func_name(&self, func: FuncIndex) -> Option<&str> {
-        self.func_names
-            .binary_search_by_key(&func, |(i, _)| *i)
-            .ok()
-            .map(|i| self.func_names[i].1.as_str())
+        self.func_names.binary_search_by_key(&func, |(i, _)| *i).ok().map(|i| self.func_names[i].1.as_str())
     }
 
     /// The type of an entity, for import and export descriptions.

@@ -87,10 +87,7 @@ pub struct TrapSite {
 
 /// Finds the trap at exactly `offset` in a sorted table.
 pub fn lookup_trap(sites: &[TrapSite], offset: u32) -> Option<TrapCode> {
-    sites
-        .binary_search_by_key(&offset, |s| s.offset)
-        .ok()
-        .map(|i| sites[i].code)
+    sites.binary_search_by_key(&offset, |s| s.offset).ok().map(|i| sites[i].code)
 }
 
 #[cfg(test)]
@@ -109,19 +106,10 @@ mod tests {
     #[test]
     fn lookup_is_exact() {
         let sites = [
-            TrapSite {
-                offset: 4,
-                code: TrapCode::MemoryOutOfBounds,
-            },
-            TrapSite {
-                offset: 9,
-                code: TrapCode::UnreachableCodeReached,
-            },
+            TrapSite { offset: 4, code: TrapCode::MemoryOutOfBounds },
+            TrapSite { offset: 9, code: TrapCode::UnreachableCodeReached },
         ];
-        assert_eq!(
-            lookup_trap(&sites, 9),
-            Some(TrapCode::UnreachableCodeReached)
-        );
+        assert_eq!(lookup_trap(&sites, 9), Some(TrapCode::UnreachableCodeReached));
         assert_eq!(lookup_trap(&sites, 5), None);
     }
 }

@@ -27,11 +27,7 @@ use std::ffi::c_void;
 use std::ptr;
 
 unsafe extern "C" {
-    fn kiln_catch(
-        body: unsafe extern "C" fn(*mut c_void),
-        payload: *mut c_void,
-        jmp_buf_out: *mut *mut c_void,
-    ) -> i32;
+    fn kiln_catch(body: unsafe extern "C" fn(*mut c_void), payload: *mut c_void, jmp_buf_out: *mut *mut c_void) -> i32;
     fn kiln_longjmp(buf: *mut c_void) -> !;
 }
 
@@ -58,11 +54,7 @@ pub struct RawBacktrace {
 }
 
 impl RawBacktrace {
-    const EMPTY: Self = Self {
-        pcs: [0; MAX_BACKTRACE],
-        len: 0,
-        truncated: false,
-    };
+    const EMPTY: Self = Self { pcs: [0; MAX_BACKTRACE], len: 0, truncated: false };
 
     /// The recorded program counters.
     pub fn pcs(&self) -> &[usize] {
@@ -90,7 +82,7 @@ impl RawBacktrace {
         if let Some(pc) = pc {
             push(&mut bt, pc);
         }
-        while fp != 0 && fp % 8 == 0 && fp < stack_top {
+        while fp != 0 && fp.is_multiple_of(8) && fp < stack_top {
             // SAFETY: `fp` is a frame of wasm code on this thread's stack
             // (checked below the entry frame), whose first two words are the
             // saved caller frame pointer and the return address.
@@ -175,12 +167,7 @@ impl Activation {
     /// # Safety
     /// Must be called on the activation's own thread, from the signal
     /// handler, with `fp` the frame pointer of the interrupted wasm code.
-    pub(crate) unsafe fn record_signal_trap(
-        &self,
-        code: TrapCode,
-        pc: usize,
-        fp: usize,
-    ) -> *mut c_void {
+    pub(crate) unsafe fn record_signal_trap(&self, code: TrapCode, pc: usize, fp: usize) -> *mut c_void {
         // SAFETY: per the contract the chain starting at `fp` is wasm frames.
         let backtrace = unsafe { RawBacktrace::capture(Some(pc), fp, self.stack_top) };
         // SAFETY: only this thread touches `signal_trap`, and the interrupted
@@ -242,13 +229,7 @@ pub unsafe fn catch_traps(
     let mut body = body;
     // SAFETY: `kiln_catch` calls `call_body` with our payload and stores the
     // jump buffer in the activation, which outlives the call.
-    let ok = unsafe {
-        kiln_catch(
-            call_body,
-            (&mut body as *mut &mut dyn FnMut()).cast(),
-            activation.jmp_buf.as_ptr(),
-        )
-    };
+    let ok = unsafe { kiln_catch(call_body, (&mut body as *mut &mut dyn FnMut()).cast(), activation.jmp_buf.as_ptr()) };
     ACTIVATION.with(|a| a.set(activation.prev));
     if outermost {
         ctx.stack_limit = usize::MAX;
@@ -258,18 +239,13 @@ pub unsafe fn catch_traps(
     }
     // SAFETY: the jump happened; nothing else refers to the activation.
     if let Some(t) = unsafe { (*activation.signal_trap.get()).take() } {
-        return Err(UnwindReason::Trap {
-            code: t.code,
-            backtrace: Box::new(t.backtrace),
-        });
+        return Err(UnwindReason::Trap { code: t.code, backtrace: Box::new(t.backtrace) });
     }
     // SAFETY: as above.
-    Err(
-        unsafe { (*activation.unwind.get()).take() }.unwrap_or(UnwindReason::Trap {
-            code: TrapCode::UnreachableCodeReached,
-            backtrace: Box::new(RawBacktrace::EMPTY),
-        }),
-    )
+    Err(unsafe { (*activation.unwind.get()).take() }.unwrap_or(UnwindReason::Trap {
+        code: TrapCode::UnreachableCodeReached,
+        backtrace: Box::new(RawBacktrace::EMPTY),
+    }))
 }
 
 /// Leaves wasm from a host function, unwinding to the innermost

@@ -70,12 +70,8 @@ pub struct VMFuncRef {
 
 /// The array calling convention: arguments in, results out through
 /// `values`, a buffer of `len` 16-byte slots (`max(params, results)`).
-pub type VMArrayCallFn = unsafe extern "C" fn(
-    callee_vmctx: *mut u8,
-    caller_vmctx: *mut u8,
-    values: *mut u128,
-    len: usize,
-);
+pub type VMArrayCallFn =
+    unsafe extern "C" fn(callee_vmctx: *mut u8, caller_vmctx: *mut u8, values: *mut u128, len: usize);
 
 /// The context of a host function: what `VMFuncRef::vmctx` points to when
 /// the callee is a host function. The wasm-to-host trampoline loads
@@ -283,55 +279,55 @@ impl VMOffsets {
 
     /// The `VMSharedTypeId` of a signature.
     pub fn type_id(&self, sig: SignatureIndex) -> u32 {
-        debug_assert!(sig.as_u32() < self.num_signatures);
-        self.type_ids + sig.as_u32() * TYPE_ID_SIZE
+        debug_assert!(sig.to_u32() < self.num_signatures);
+        self.type_ids + sig.to_u32() * TYPE_ID_SIZE
     }
 
     /// The `VMFuncRef` of an imported function.
     pub fn imported_func(&self, index: FuncIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.num_imported_funcs);
-        self.imported_funcs + index.as_u32() * func_ref::SIZE
+        debug_assert!(index.to_u32() < self.num_imported_funcs);
+        self.imported_funcs + index.to_u32() * func_ref::SIZE
     }
 
     /// A memory's `VMMemoryImport` slot.
     pub fn memory(&self, index: MemoryIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.num_memories);
-        self.memories + index.as_u32() * memory_import::SIZE
+        debug_assert!(index.to_u32() < self.num_memories);
+        self.memories + index.to_u32() * memory_import::SIZE
     }
 
     /// A table's `*mut VMTableDefinition` slot.
     pub fn table(&self, index: TableIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.num_tables);
-        self.tables + index.as_u32() * PTR
+        debug_assert!(index.to_u32() < self.num_tables);
+        self.tables + index.to_u32() * PTR
     }
 
     /// The pointer to an imported global's definition.
     pub fn imported_global(&self, index: GlobalIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.num_imported_globals);
-        self.imported_globals + index.as_u32() * PTR
+        debug_assert!(index.to_u32() < self.num_imported_globals);
+        self.imported_globals + index.to_u32() * PTR
     }
 
     /// A defined global's storage.
     pub fn defined_global(&self, index: DefinedGlobalIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.num_defined_globals);
-        self.defined_globals + index.as_u32() * GLOBAL_SIZE
+        debug_assert!(index.to_u32() < self.num_defined_globals);
+        self.defined_globals + index.to_u32() * GLOBAL_SIZE
     }
 
     /// A defined function's `VMFuncRef` slot.
     pub fn func_ref(&self, index: FuncRefIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.num_func_refs);
-        self.func_refs + index.as_u32() * func_ref::SIZE
+        debug_assert!(index.to_u32() < self.num_func_refs);
+        self.func_refs + index.to_u32() * func_ref::SIZE
     }
 }
 
-/// Helper so offsets read naturally: `index.as_u32()`.
-pub trait AsU32 {
+/// Helper so offsets read naturally: `index.to_u32()`.
+pub trait ToU32 {
     /// The raw index.
-    fn as_u32(self) -> u32;
+    fn to_u32(self) -> u32;
 }
 
-impl<T: EntityRef> AsU32 for T {
-    fn as_u32(self) -> u32 {
+impl<T: EntityRef> ToU32 for T {
+    fn to_u32(self) -> u32 {
         u32::try_from(self.index()).expect("entity indices fit in u32")
     }
 }
@@ -343,43 +339,22 @@ mod tests {
 
     #[test]
     fn struct_offsets_match_the_layout() {
-        assert_eq!(
-            offset_of!(VMStoreContext, stack_limit) as u32,
-            store_context::STACK_LIMIT
-        );
-        assert_eq!(
-            offset_of!(VMStoreContext, last_wasm_exit_fp) as u32,
-            store_context::LAST_WASM_EXIT_FP
-        );
+        assert_eq!(offset_of!(VMStoreContext, stack_limit) as u32, store_context::STACK_LIMIT);
+        assert_eq!(offset_of!(VMStoreContext, last_wasm_exit_fp) as u32, store_context::LAST_WASM_EXIT_FP);
         assert_eq!(offset_of!(VMFuncRef, wasm_call) as u32, func_ref::WASM_CALL);
-        assert_eq!(
-            offset_of!(VMFuncRef, array_call) as u32,
-            func_ref::ARRAY_CALL
-        );
+        assert_eq!(offset_of!(VMFuncRef, array_call) as u32, func_ref::ARRAY_CALL);
         assert_eq!(offset_of!(VMFuncRef, vmctx) as u32, func_ref::VMCTX);
         assert_eq!(offset_of!(VMFuncRef, type_id) as u32, func_ref::TYPE_ID);
         assert_eq!(size_of::<VMFuncRef>() as u32, func_ref::SIZE);
-        assert_eq!(
-            offset_of!(VMHostFuncContext, array_call) as u32,
-            host_func::ARRAY_CALL
-        );
+        assert_eq!(offset_of!(VMHostFuncContext, array_call) as u32, host_func::ARRAY_CALL);
         assert_eq!(offset_of!(VMMemoryDefinition, base) as u32, memory::BASE);
-        assert_eq!(
-            offset_of!(VMMemoryDefinition, current_length) as u32,
-            memory::CURRENT_LENGTH
-        );
+        assert_eq!(offset_of!(VMMemoryDefinition, current_length) as u32, memory::CURRENT_LENGTH);
         assert_eq!(size_of::<VMMemoryDefinition>() as u32, memory::SIZE);
         assert_eq!(offset_of!(VMTableDefinition, base) as u32, table::BASE);
-        assert_eq!(
-            offset_of!(VMTableDefinition, current_elements) as u32,
-            table::CURRENT_ELEMENTS
-        );
+        assert_eq!(offset_of!(VMTableDefinition, current_elements) as u32, table::CURRENT_ELEMENTS);
         assert_eq!(size_of::<VMTableDefinition>() as u32, table::SIZE);
         assert_eq!(offset_of!(VMMemoryImport, base) as u32, memory_import::BASE);
-        assert_eq!(
-            offset_of!(VMMemoryImport, definition) as u32,
-            memory_import::DEFINITION
-        );
+        assert_eq!(offset_of!(VMMemoryImport, definition) as u32, memory_import::DEFINITION);
         assert_eq!(size_of::<VMMemoryImport>() as u32, memory_import::SIZE);
         assert_eq!(size_of::<VMGlobalDefinition>() as u32, GLOBAL_SIZE);
         assert_eq!(size_of::<VMSharedTypeId>() as u32, TYPE_ID_SIZE);

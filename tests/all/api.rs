@@ -1,58 +1,8 @@
 //! The embedding API, end to end.
 
 use super::module;
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use kiln::*;
-
-#[test]
-fn seed_example_host_function_called_from_wasm() -> Result<()> {
-    let (engine, module) = module(
-        r#"(module
-            (import "" "" (func $host_hello (param i32)))
-            (func (export "hello") i32.const 3 call $host_hello))"#,
-    );
-    let mut store = Store::new(&engine, Vec::<i32>::new());
-    let host_hello = Func::wrap(&mut store, |mut caller: Caller<'_, Vec<i32>>, param: i32| {
-        caller.data_mut().push(param);
-    });
-    let instance = Instance::new(&mut store, &module, &[host_hello.into()])?;
-    let hello = instance.get_typed_func::<(), ()>(&mut store, "hello")?;
-    hello.call(&mut store, ())?;
-    assert_eq!(store.data(), &[3]);
-    Ok(())
-}
-
-#[test]
-fn seed_example_read_string_through_caller() -> Result<()> {
-    let engine = Engine::default();
-    let mut linker: Linker<Option<String>> = Linker::new(&engine);
-    linker.func_wrap("", "", |mut caller: Caller<'_, Option<String>>, ptr: i32, len: i32| -> Result<()> {
-        let Some(Extern::Memory(mem)) = caller.get_export("memory") else {
-            return Err(anyhow!("failed to find host memory"));
-        };
-        let data = mem
-            .data(&caller)
-            .get(ptr as u32 as usize..)
-            .and_then(|d| d.get(..len as u32 as usize))
-            .ok_or_else(|| anyhow!("pointer/length out of bounds"))?;
-        let s = std::str::from_utf8(data)?.to_string();
-        *caller.data_mut() = Some(s);
-        Ok(())
-    })?;
-    let module = Module::new(
-        &engine,
-        r#"(module
-            (import "" "" (func $log_str (param i32 i32)))
-            (func (export "foo") i32.const 4 i32.const 13 call $log_str)
-            (memory (export "memory") 1)
-            (data (i32.const 4) "Hello, world!"))"#,
-    )?;
-    let mut store = Store::new(&engine, None);
-    let instance = linker.instantiate(&mut store, &module)?;
-    instance.get_typed_func::<(), ()>(&mut store, "foo")?.call(&mut store, ())?;
-    assert_eq!(store.data().as_deref(), Some("Hello, world!"));
-    Ok(())
-}
 
 #[test]
 fn typed_and_dynamic_calls_agree() -> Result<()> {

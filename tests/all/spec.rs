@@ -12,9 +12,8 @@ fn testsuite() -> PathBuf {
 
 fn group(name: &str) -> Vec<PathBuf> {
     let root = testsuite();
-    let tsv = std::fs::read_to_string(root.join("FEATURES.tsv")).unwrap_or_else(|e| {
-        panic!("spec suite not found at {} ({e}); set KILN_SPEC_TESTSUITE", root.display())
-    });
+    let tsv = std::fs::read_to_string(root.join("FEATURES.tsv"))
+        .unwrap_or_else(|e| panic!("spec suite not found at {} ({e}); set KILN_SPEC_TESTSUITE", root.display()));
     tsv.lines()
         .skip(1)
         .filter_map(|l| l.split_once('\t'))

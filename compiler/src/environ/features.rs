@@ -12,10 +12,7 @@ pub fn supported() -> WasmFeatures {
 /// `unsupported: <feature>` errors.
 const UNSUPPORTED: &[(&str, WasmFeatures)] = &[
     ("simd", WasmFeatures::SIMD),
-    (
-        "relaxed-simd",
-        WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD),
-    ),
+    ("relaxed-simd", WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD)),
     ("threads", WasmFeatures::THREADS),
     ("multi-memory", WasmFeatures::MULTI_MEMORY),
     ("memory64", WasmFeatures::MEMORY64),
@@ -23,10 +20,7 @@ const UNSUPPORTED: &[(&str, WasmFeatures)] = &[
     ("extended-const", WasmFeatures::EXTENDED_CONST),
     ("exceptions", WasmFeatures::EXCEPTIONS),
     ("function-references", WasmFeatures::FUNCTION_REFERENCES),
-    (
-        "gc",
-        WasmFeatures::GC.union(WasmFeatures::FUNCTION_REFERENCES),
-    ),
+    ("gc", WasmFeatures::GC.union(WasmFeatures::FUNCTION_REFERENCES)),
     ("custom-page-sizes", WasmFeatures::CUSTOM_PAGE_SIZES),
     ("wide-arithmetic", WasmFeatures::WIDE_ARITHMETIC),
 ];
@@ -34,11 +28,7 @@ const UNSUPPORTED: &[(&str, WasmFeatures)] = &[
 /// For a module that failed validation with [`supported`], finds a single
 /// unsupported feature that would make it valid.
 pub fn needed_unsupported_feature(wasm: &[u8]) -> Option<&'static str> {
-    let valid_with = |features: WasmFeatures| {
-        Validator::new_with_features(features)
-            .validate_all(wasm)
-            .is_ok()
-    };
+    let valid_with = |features: WasmFeatures| Validator::new_with_features(features).validate_all(wasm).is_ok();
     if !valid_with(WasmFeatures::all()) {
         return None;
     }

@@ -18,9 +18,7 @@ use crate::error::{CompileError, CompileResult, unsupported};
 use cranelift_entity::{EntityRef, PrimaryMap};
 use kiln_runtime_support::*;
 use std::collections::HashMap;
-use wasmparser::{
-    FuncToValidate, FunctionBody, Parser, Payload, ValidPayload, Validator, ValidatorResources,
-};
+use wasmparser::{FuncToValidate, FunctionBody, Parser, Payload, ValidPayload, Validator, ValidatorResources};
 
 /// A function body and its validator.
 pub struct FunctionInput<'data> {
@@ -71,10 +69,7 @@ pub fn translate_module(wasm: &[u8]) -> CompileResult<ModuleTranslation<'_>> {
                         wasmparser::TypeRef::Func(ty) | wasmparser::TypeRef::FuncExact(ty) => {
                             info.num_imported_funcs += 1;
                             let signature = info.types[TypeIndex::new(ty as usize)];
-                            EntityIndex::Function(info.functions.push(FunctionInfo {
-                                signature,
-                                func_ref: None,
-                            }))
+                            EntityIndex::Function(info.functions.push(FunctionInfo { signature, func_ref: None }))
                         }
                         wasmparser::TypeRef::Table(ty) => {
                             info.num_imported_tables += 1;
@@ -100,10 +95,7 @@ pub fn translate_module(wasm: &[u8]) -> CompileResult<ModuleTranslation<'_>> {
             Payload::FunctionSection(reader) => {
                 for ty in reader {
                     let signature = info.types[TypeIndex::new(ty? as usize)];
-                    info.functions.push(FunctionInfo {
-                        signature,
-                        func_ref: None,
-                    });
+                    info.functions.push(FunctionInfo { signature, func_ref: None });
                 }
             }
             Payload::TableSection(reader) => {
@@ -141,18 +133,11 @@ pub fn translate_module(wasm: &[u8]) -> CompileResult<ModuleTranslation<'_>> {
                             EntityIndex::Function(FuncIndex::new(i))
                         }
                         wasmparser::ExternalKind::Table => EntityIndex::Table(TableIndex::new(i)),
-                        wasmparser::ExternalKind::Memory => {
-                            EntityIndex::Memory(MemoryIndex::new(i))
-                        }
-                        wasmparser::ExternalKind::Global => {
-                            EntityIndex::Global(GlobalIndex::new(i))
-                        }
+                        wasmparser::ExternalKind::Memory => EntityIndex::Memory(MemoryIndex::new(i)),
+                        wasmparser::ExternalKind::Global => EntityIndex::Global(GlobalIndex::new(i)),
                         wasmparser::ExternalKind::Tag => unsupported!("exceptions"),
                     };
-                    info.exports.push(Export {
-                        name: export.name.to_string(),
-                        index,
-                    });
+                    info.exports.push(Export { name: export.name.to_string(), index });
                 }
             }
             Payload::StartSection { func, .. } => {
@@ -183,10 +168,7 @@ pub fn translate_module(wasm: &[u8]) -> CompileResult<ModuleTranslation<'_>> {
                         }
                     };
                     let kind = match elem.kind {
-                        wasmparser::ElementKind::Active {
-                            table_index,
-                            offset_expr,
-                        } => ElementKind::Active {
+                        wasmparser::ElementKind::Active { table_index, offset_expr } => ElementKind::Active {
                             table: TableIndex::new(table_index.unwrap_or(0) as usize),
                             offset: types::const_expr(&offset_expr)?,
                         },
@@ -199,34 +181,25 @@ pub fn translate_module(wasm: &[u8]) -> CompileResult<ModuleTranslation<'_>> {
             Payload::DataSection(reader) => {
                 for data in reader {
                     let data = data?;
-                    while t.data.len() % 8 != 0 {
+                    while !t.data.len().is_multiple_of(8) {
                         t.data.push(0);
                     }
                     let offset = u32::try_from(t.data.len())
                         .map_err(|_| CompileError::Codegen("data segments exceed 4 GiB".into()))?;
                     t.data.extend_from_slice(data.data);
                     let kind = match data.kind {
-                        wasmparser::DataKind::Active {
-                            memory_index,
-                            offset_expr,
-                        } => DataKind::Active {
+                        wasmparser::DataKind::Active { memory_index, offset_expr } => DataKind::Active {
                             memory: MemoryIndex::new(memory_index as usize),
                             offset: types::const_expr(&offset_expr)?,
                         },
                         wasmparser::DataKind::Passive => DataKind::Passive,
                     };
-                    info.data.push(DataSegment {
-                        kind,
-                        offset,
-                        len: data.data.len() as u32,
-                    });
+                    info.data.push(DataSegment { kind, offset, len: data.data.len() as u32 });
                 }
             }
             Payload::CodeSectionEntry(body) => {
                 let ValidPayload::Func(validator, _) = valid else {
-                    return Err(CompileError::Codegen(
-                        "validator did not return a function".into(),
-                    ));
+                    return Err(CompileError::Codegen("validator did not return a function".into()));
                 };
                 t.functions.push(FunctionInput { body, validator });
             }
@@ -267,20 +240,14 @@ fn assign_func_refs(info: &mut ModuleInfo, mut escaping: Vec<FuncIndex>) {
     info.num_func_refs = next as u32;
 }
 
-fn read_names(
-    names: wasmparser::NameSectionReader<'_>,
-    info: &mut ModuleInfo,
-) -> wasmparser::Result<()> {
+fn read_names(names: wasmparser::NameSectionReader<'_>, info: &mut ModuleInfo) -> wasmparser::Result<()> {
     for name in names {
         match name? {
             wasmparser::Name::Module { name, .. } => info.name = Some(name.to_string()),
             wasmparser::Name::Function(map) => {
                 for naming in map {
                     let naming = naming?;
-                    info.func_names.push((
-                        FuncIndex::new(naming.index as usize),
-                        naming.name.to_string(),
-                    ));
+                    info.func_names.push((FuncIndex::new(naming.index as usize), naming.name.to_string()));
                 }
             }
             _ => {}

@@ -45,11 +45,7 @@ pub fn check_reserved_bytes(op: &Operator<'_>, bytes: &[u8], offset: usize) -> R
     // The reserved bytes end the encoding, and the byte before them ends
     // the opcode or the previous immediate, so it has no continuation bit.
     let ok = bytes.len() > n && bytes[bytes.len() - n..].iter().all(|b| *b == 0) && bytes[bytes.len() - n - 1] < 0x80;
-    if ok {
-        Ok(())
-    } else {
-        Err(CompileError::Invalid { message: "zero byte expected".into(), offset })
-    }
+    if ok { Ok(()) } else { Err(CompileError::Invalid { message: "zero byte expected".into(), offset }) }
 }
 
 #[cfg(test)]

@@ -31,16 +31,8 @@ pub fn ref_type(ty: wasmparser::RefType) -> CompileResult<WasmRefType> {
 /// Converts a function type.
 pub fn func_type(ty: &wasmparser::FuncType) -> CompileResult<WasmFuncType> {
     Ok(WasmFuncType {
-        params: ty
-            .params()
-            .iter()
-            .map(|t| val_type(*t))
-            .collect::<CompileResult<_>>()?,
-        results: ty
-            .results()
-            .iter()
-            .map(|t| val_type(*t))
-            .collect::<CompileResult<_>>()?,
+        params: ty.params().iter().map(|t| val_type(*t)).collect::<CompileResult<_>>()?,
+        results: ty.results().iter().map(|t| val_type(*t)).collect::<CompileResult<_>>()?,
     })
 }
 
@@ -49,13 +41,7 @@ pub fn table_type(ty: &wasmparser::TableType) -> CompileResult<TableType> {
     if ty.table64 {
         unsupported!("memory64 (64-bit tables)");
     }
-    Ok(TableType {
-        element: ref_type(ty.element_type)?,
-        limits: Limits {
-            min: ty.initial,
-            max: ty.maximum,
-        },
-    })
+    Ok(TableType { element: ref_type(ty.element_type)?, limits: Limits { min: ty.initial, max: ty.maximum } })
 }
 
 /// Converts a memory type.
@@ -69,12 +55,7 @@ pub fn memory_type(ty: &wasmparser::MemoryType) -> CompileResult<MemoryType> {
     if ty.page_size_log2.is_some() {
         unsupported!("custom-page-sizes");
     }
-    Ok(MemoryType {
-        limits: Limits {
-            min: ty.initial,
-            max: ty.maximum,
-        },
-    })
+    Ok(MemoryType { limits: Limits { min: ty.initial, max: ty.maximum } })
 }
 
 /// Converts a global type.
@@ -82,10 +63,7 @@ pub fn global_type(ty: &wasmparser::GlobalType) -> CompileResult<GlobalType> {
     if ty.shared {
         unsupported!("threads (shared global)");
     }
-    Ok(GlobalType {
-        content: val_type(ty.content_type)?,
-        mutable: ty.mutable,
-    })
+    Ok(GlobalType { content: val_type(ty.content_type)?, mutable: ty.mutable })
 }
 
 /// Converts a constant expression.
@@ -101,17 +79,12 @@ pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> CompileResult<ConstExpr> 
             O::F32Const { value } => ConstOp::F32Const(value.bits()),
             O::F64Const { value } => ConstOp::F64Const(value.bits()),
             O::V128Const { value } => ConstOp::V128Const(u128::from_le_bytes(*value.bytes())),
-            O::RefNull { hty } => {
-                ConstOp::RefNull(ref_type(wasmparser::RefType::new(true, hty).ok_or_else(
-                    || crate::error::CompileError::Unsupported(format!("heap type {hty:?}")),
-                )?)?)
-            }
-            O::RefFunc { function_index } => {
-                ConstOp::RefFunc(FuncIndex::new(function_index as usize))
-            }
-            O::GlobalGet { global_index } => {
-                ConstOp::GlobalGet(GlobalIndex::new(global_index as usize))
-            }
+            O::RefNull { hty } => ConstOp::RefNull(ref_type(
+                wasmparser::RefType::new(true, hty)
+                    .ok_or_else(|| crate::error::CompileError::Unsupported(format!("heap type {hty:?}")))?,
+            )?),
+            O::RefFunc { function_index } => ConstOp::RefFunc(FuncIndex::new(function_index as usize)),
+            O::GlobalGet { global_index } => ConstOp::GlobalGet(GlobalIndex::new(global_index as usize)),
             O::I32Add => ConstOp::I32Add,
             O::I32Sub => ConstOp::I32Sub,
             O::I32Mul => ConstOp::I32Mul,

@@ -24,11 +24,7 @@ impl FuncTranslator<'_, '_> {
             return *s;
         }
         let ty = &self.env.info.signatures[sig];
-        let s = self.builder.import_signature(super::wasm_signature(
-            self.env.call_conv(),
-            self.pointer_type(),
-            ty,
-        ));
+        let s = self.builder.import_signature(super::wasm_signature(self.env.call_conv(), self.pointer_type(), ty));
         self.sig_refs.insert(sig, s);
         s
     }
@@ -38,14 +34,9 @@ impl FuncTranslator<'_, '_> {
             return *f;
         }
         let info = self.env.info;
-        let def = info
-            .defined_func_index(func)
-            .expect("direct calls target defined functions");
+        let def = info.defined_func_index(func).expect("direct calls target defined functions");
         let sig = self.sig_ref(info.functions[func].signature);
-        let name = self
-            .builder
-            .func
-            .declare_imported_user_function(ir::UserExternalName::new(0, def.index() as u32));
+        let name = self.builder.func.declare_imported_user_function(ir::UserExternalName::new(0, def.index() as u32));
         let f = self.builder.import_function(ir::ExtFuncData {
             name: ir::ExternalName::user(name),
             signature: sig,
@@ -63,21 +54,10 @@ impl FuncTranslator<'_, '_> {
         self.stack.extend(results);
     }
 
-    fn call_through_func_ref(
-        &mut self,
-        sig: SignatureIndex,
-        func_ref_ptr: Value,
-        flags: ir::MemFlagsData,
-    ) {
+    fn call_through_func_ref(&mut self, sig: SignatureIndex, func_ref_ptr: Value, flags: ir::MemFlagsData) {
         let ptr = self.pointer_type();
-        let code = self
-            .builder
-            .ins()
-            .load(ptr, flags, func_ref_ptr, func_ref::WASM_CALL as i32);
-        let callee_vmctx =
-            self.builder
-                .ins()
-                .load(ptr, flags, func_ref_ptr, func_ref::VMCTX as i32);
+        let code = self.builder.ins().load(ptr, flags, func_ref_ptr, func_ref::WASM_CALL as i32);
+        let callee_vmctx = self.builder.ins().load(ptr, flags, func_ref_ptr, func_ref::VMCTX as i32);
         let n = self.env.info.signatures[sig].params.len();
         let mut args = Vec::with_capacity(n + 2);
         args.push(callee_vmctx);
@@ -95,10 +75,8 @@ impl FuncTranslator<'_, '_> {
                 let info = self.env.info;
                 let sig = info.functions[func].signature;
                 if info.is_imported_func(func) {
-                    let slot = self
-                        .builder
-                        .ins()
-                        .iadd_imm_s(self.vmctx, i64::from(self.env.offsets.imported_func(func)));
+                    let slot =
+                        self.builder.ins().iadd_imm_s(self.vmctx, i64::from(self.env.offsets.imported_func(func)));
                     self.call_through_func_ref(sig, slot, readonly());
                 } else {
                     let f = self.direct_func_ref(func);
@@ -111,27 +89,16 @@ impl FuncTranslator<'_, '_> {
                     self.finish_call(inst, n);
                 }
             }
-            O::CallIndirect {
-                type_index,
-                table_index,
-            } => {
+            O::CallIndirect { type_index, table_index } => {
                 let sig = self.env.info.types[TypeIndex::new(type_index as usize)];
                 let index = self.pop();
-                let addr =
-                    self.table_element_address(table_index, index, TrapCode::TableOutOfBounds);
+                let addr = self.table_element_address(table_index, index, TrapCode::TableOutOfBounds);
                 let ptr = self.pointer_type();
                 let entry = self.builder.ins().load(ptr, trusted(), addr, 0);
                 self.trapz(entry, TrapCode::IndirectCallToNull);
-                let actual =
-                    self.builder
-                        .ins()
-                        .load(types::I32, trusted(), entry, func_ref::TYPE_ID as i32);
-                let expected = self.builder.ins().load(
-                    types::I32,
-                    readonly(),
-                    self.vmctx,
-                    self.env.offsets.type_id(sig) as i32,
-                );
+                let actual = self.builder.ins().load(types::I32, trusted(), entry, func_ref::TYPE_ID as i32);
+                let expected =
+                    self.builder.ins().load(types::I32, readonly(), self.vmctx, self.env.offsets.type_id(sig) as i32);
                 let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
                 self.trapnz(mismatch, TrapCode::BadSignature);
                 self.call_through_func_ref(sig, entry, trusted());
@@ -142,8 +109,6 @@ impl FuncTranslator<'_, '_> {
     }
 
     fn trapz(&mut self, cond: Value, code: TrapCode) {
-        self.builder
-            .ins()
-            .trapz(cond, crate::trap_codes::ir_trap(code));
+        self.builder.ins().trapz(cond, crate::trap_codes::ir_trap(code));
     }
 }

@@ -50,14 +50,7 @@ impl FuncTranslator<'_, '_> {
         self.control.push(frame);
     }
 
-    fn push_frame(
-        &mut self,
-        kind: FrameKind,
-        next: Block,
-        params: usize,
-        results: usize,
-        else_params: Vec<Value>,
-    ) {
+    fn push_frame(&mut self, kind: FrameKind, next: Block, params: usize, results: usize, else_params: Vec<Value>) {
         self.control.push(ControlFrame {
             kind,
             next,
@@ -96,13 +89,7 @@ impl FuncTranslator<'_, '_> {
                 }
                 let (params, results) = self.block_type(blockty)?;
                 let next = self.block_with_params(&results);
-                self.push_frame(
-                    FrameKind::Block,
-                    next,
-                    params.len(),
-                    results.len(),
-                    Vec::new(),
-                );
+                self.push_frame(FrameKind::Block, next, params.len(), results.len(), Vec::new());
             }
             O::Loop { blockty } => {
                 if !self.reachable {
@@ -117,15 +104,8 @@ impl FuncTranslator<'_, '_> {
                 let base = self.stack.len() - params.len();
                 self.stack.truncate(base);
                 self.builder.switch_to_block(header);
-                self.stack
-                    .extend_from_slice(self.builder.block_params(header));
-                self.push_frame(
-                    FrameKind::Loop { header },
-                    next,
-                    params.len(),
-                    results.len(),
-                    Vec::new(),
-                );
+                self.stack.extend_from_slice(self.builder.block_params(header));
+                self.push_frame(FrameKind::Loop { header }, next, params.len(), results.len(), Vec::new());
             }
             O::If { blockty } => {
                 if !self.reachable {
@@ -137,17 +117,12 @@ impl FuncTranslator<'_, '_> {
                 let then_block = self.builder.create_block();
                 let else_block = self.builder.create_block();
                 let next = self.block_with_params(&results);
-                self.builder
-                    .ins()
-                    .brif(cond, then_block, &[], else_block, &[]);
+                self.builder.ins().brif(cond, then_block, &[], else_block, &[]);
                 self.builder.seal_block(then_block);
                 self.builder.seal_block(else_block);
                 self.builder.switch_to_block(then_block);
                 let else_params = self.peekn(params.len()).to_vec();
-                let kind = FrameKind::If {
-                    else_block,
-                    has_else: false,
-                };
+                let kind = FrameKind::If { else_block, has_else: false };
                 self.push_frame(kind, next, params.len(), results.len(), else_params);
             }
             O::Else => {
@@ -156,13 +131,8 @@ impl FuncTranslator<'_, '_> {
                 if !frame.live {
                     return Ok(true);
                 }
-                let FrameKind::If { else_block, .. } = frame.kind else {
-                    unreachable!("validated: else closes an if")
-                };
-                frame.kind = FrameKind::If {
-                    else_block,
-                    has_else: true,
-                };
+                let FrameKind::If { else_block, .. } = frame.kind else { unreachable!("validated: else closes an if") };
+                frame.kind = FrameKind::If { else_block, has_else: true };
                 let (next, n, height) = (frame.next, frame.num_results, frame.height);
                 let else_params = frame.else_params.clone();
                 if reachable {
@@ -186,10 +156,7 @@ impl FuncTranslator<'_, '_> {
                     self.builder.ins().jump(frame.next, &a);
                 }
                 match frame.kind {
-                    FrameKind::If {
-                        else_block,
-                        has_else: false,
-                    } => {
+                    FrameKind::If { else_block, has_else: false } => {
                         // The implicit else passes the parameters through.
                         self.builder.switch_to_block(else_block);
                         let a = args(&frame.else_params);
@@ -203,8 +170,7 @@ impl FuncTranslator<'_, '_> {
                 if frame.next_reached {
                     self.builder.switch_to_block(frame.next);
                     self.builder.seal_block(frame.next);
-                    self.stack
-                        .extend_from_slice(self.builder.block_params(frame.next));
+                    self.stack.extend_from_slice(self.builder.block_params(frame.next));
                     self.reachable = true;
                     if matches!(frame.kind, FrameKind::Function) {
                         let vals = self.stack.clone();
@@ -260,9 +226,7 @@ impl FuncTranslator<'_, '_> {
                 let index = self.pop();
                 let default = targets.default();
                 let depths: Vec<u32> = targets.targets().collect::<Result<_, _>>()?;
-                let n = self.control[self.control.len() - 1 - default as usize]
-                    .branch_target()
-                    .1;
+                let n = self.control[self.control.len() - 1 - default as usize].branch_target().1;
                 let a = args(self.peekn(n));
                 let mut calls = Vec::with_capacity(depths.len());
                 let mut return_block = None;
@@ -276,23 +240,15 @@ impl FuncTranslator<'_, '_> {
                         }
                         t.control[i].branch_target().0
                     };
-                    let ba: &[BlockArg] = if Some(target) == return_block {
-                        &[]
-                    } else {
-                        &a
-                    };
+                    let ba: &[BlockArg] = if Some(target) == return_block { &[] } else { &a };
                     t.builder.func.dfg.block_call(target, ba)
                 };
                 for d in &depths {
                     calls.push(call_for(self, *d));
                 }
                 let default_call = call_for(self, default);
-                let jt = self
-                    .builder
-                    .create_jump_table(cranelift_codegen::ir::JumpTableData::new(
-                        default_call,
-                        &calls,
-                    ));
+                let jt =
+                    self.builder.create_jump_table(cranelift_codegen::ir::JumpTableData::new(default_call, &calls));
                 self.builder.ins().br_table(index, jt);
                 if let Some(ret) = return_block {
                     self.builder.seal_block(ret);
@@ -307,9 +263,7 @@ impl FuncTranslator<'_, '_> {
                 self.reachable = false;
             }
             O::Unreachable => {
-                self.builder
-                    .ins()
-                    .trap(ir_trap(TrapCode::UnreachableCodeReached));
+                self.builder.ins().trap(ir_trap(TrapCode::UnreachableCodeReached));
                 self.reachable = false;
             }
             O::Nop => {}

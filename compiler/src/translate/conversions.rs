@@ -36,18 +36,10 @@ impl FuncTranslator<'_, '_> {
             O::F32DemoteF64 => conv!(fdemote, F32),
             O::F64PromoteF32 => conv!(fpromote, F64),
 
-            O::I32ReinterpretF32 => {
-                self.unary(|t, a| t.builder.ins().bitcast(I32, MemFlagsData::new(), a))
-            }
-            O::I64ReinterpretF64 => {
-                self.unary(|t, a| t.builder.ins().bitcast(I64, MemFlagsData::new(), a))
-            }
-            O::F32ReinterpretI32 => {
-                self.unary(|t, a| t.builder.ins().bitcast(F32, MemFlagsData::new(), a))
-            }
-            O::F64ReinterpretI64 => {
-                self.unary(|t, a| t.builder.ins().bitcast(F64, MemFlagsData::new(), a))
-            }
+            O::I32ReinterpretF32 => self.unary(|t, a| t.builder.ins().bitcast(I32, MemFlagsData::new(), a)),
+            O::I64ReinterpretF64 => self.unary(|t, a| t.builder.ins().bitcast(I64, MemFlagsData::new(), a)),
+            O::F32ReinterpretI32 => self.unary(|t, a| t.builder.ins().bitcast(F32, MemFlagsData::new(), a)),
+            O::F64ReinterpretI64 => self.unary(|t, a| t.builder.ins().bitcast(F64, MemFlagsData::new(), a)),
             _ => return Ok(false),
         }
         Ok(true)

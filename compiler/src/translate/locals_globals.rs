@@ -41,10 +41,7 @@ impl FuncTranslator<'_, '_> {
                 let ty = self.env.info.globals[index];
                 let (base, offset) = self.global_address(index);
                 let flags = if ty.mutable { trusted() } else { readonly() };
-                let v = self
-                    .builder
-                    .ins()
-                    .load(super::ir_type(ty.content), flags, base, offset);
+                let v = self.builder.ins().load(super::ir_type(ty.content), flags, base, offset);
                 self.push(v);
             }
             O::GlobalSet { global_index } => {

@@ -35,9 +35,7 @@ impl FuncTranslator<'_, '_> {
     fn memory_length(&mut self, index: u32) -> Value {
         let def = self.load_vmctx_readonly(self.memory_slot(index) + memory_import::DEFINITION);
         let ptr = self.pointer_type();
-        self.builder
-            .ins()
-            .load(ptr, trusted(), def, memory::CURRENT_LENGTH as i32)
+        self.builder.ins().load(ptr, trusted(), def, memory::CURRENT_LENGTH as i32)
     }
 
     /// The native address of an access and the immediate offset to use.
@@ -56,10 +54,7 @@ impl FuncTranslator<'_, '_> {
         }
         let len = self.memory_length(mem);
         let access_end = self.builder.ins().iadd_imm_s(index, end as i64);
-        let oob = self
-            .builder
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThan, access_end, len);
+        let oob = self.builder.ins().icmp(IntCC::UnsignedGreaterThan, access_end, len);
         self.trapnz(oob, TrapCode::MemoryOutOfBounds);
         let addr = self.builder.ins().iadd(base, index);
         let addr = self.builder.ins().iadd_imm_s(addr, memarg.offset as i64);
@@ -116,19 +111,13 @@ impl FuncTranslator<'_, '_> {
             O::I32Load8S { memarg } => self.load(memarg, I32, LoadKind::Extend8 { signed: true }),
             O::I32Load8U { memarg } => self.load(memarg, I32, LoadKind::Extend8 { signed: false }),
             O::I32Load16S { memarg } => self.load(memarg, I32, LoadKind::Extend16 { signed: true }),
-            O::I32Load16U { memarg } => {
-                self.load(memarg, I32, LoadKind::Extend16 { signed: false })
-            }
+            O::I32Load16U { memarg } => self.load(memarg, I32, LoadKind::Extend16 { signed: false }),
             O::I64Load8S { memarg } => self.load(memarg, I64, LoadKind::Extend8 { signed: true }),
             O::I64Load8U { memarg } => self.load(memarg, I64, LoadKind::Extend8 { signed: false }),
             O::I64Load16S { memarg } => self.load(memarg, I64, LoadKind::Extend16 { signed: true }),
-            O::I64Load16U { memarg } => {
-                self.load(memarg, I64, LoadKind::Extend16 { signed: false })
-            }
+            O::I64Load16U { memarg } => self.load(memarg, I64, LoadKind::Extend16 { signed: false }),
             O::I64Load32S { memarg } => self.load(memarg, I64, LoadKind::Extend32 { signed: true }),
-            O::I64Load32U { memarg } => {
-                self.load(memarg, I64, LoadKind::Extend32 { signed: false })
-            }
+            O::I64Load32U { memarg } => self.load(memarg, I64, LoadKind::Extend32 { signed: false }),
             O::I32Store { memarg } | O::F32Store { memarg } => self.store(memarg, 4),
             O::I64Store { memarg } | O::F64Store { memarg } => self.store(memarg, 8),
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(memarg, 1),

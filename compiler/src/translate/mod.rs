@@ -77,13 +77,10 @@ pub fn ir_type(ty: WasmValType) -> Type {
 /// `(callee_vmctx, caller_vmctx, params...) -> results`.
 pub fn wasm_signature(call_conv: CallConv, pointer: Type, ty: &WasmFuncType) -> Signature {
     let mut sig = Signature::new(call_conv);
-    sig.params
-        .push(AbiParam::special(pointer, ArgumentPurpose::VMContext));
+    sig.params.push(AbiParam::special(pointer, ArgumentPurpose::VMContext));
     sig.params.push(AbiParam::new(pointer));
-    sig.params
-        .extend(ty.params.iter().map(|t| AbiParam::new(ir_type(*t))));
-    sig.returns
-        .extend(ty.results.iter().map(|t| AbiParam::new(ir_type(*t))));
+    sig.params.extend(ty.params.iter().map(|t| AbiParam::new(ir_type(*t))));
+    sig.returns.extend(ty.results.iter().map(|t| AbiParam::new(ir_type(*t))));
     sig
 }
 
@@ -95,8 +92,7 @@ pub fn libcall_signature(call_conv: CallConv, pointer: Type, libcall: Libcall) -
         LibcallType::Ptr => pointer,
     };
     let mut sig = Signature::new(call_conv);
-    sig.params
-        .extend(libcall.params().iter().map(|t| AbiParam::new(ty(*t))));
+    sig.params.extend(libcall.params().iter().map(|t| AbiParam::new(ty(*t))));
     sig.returns.push(AbiParam::new(ty(libcall.result())));
     sig
 }
@@ -143,22 +139,14 @@ pub fn translate_function(
 
     // The stack limit lives in the store context the VMContext points to.
     let vmctx_gv = func.create_global_value(ir::GlobalValueData::VMContext);
-    let flags = func
-        .dfg
-        .mem_flags
-        .insert(readonly())
-        .map_err(|_| CompileError::Codegen("memflags".into()))?;
+    let flags = func.dfg.mem_flags.insert(readonly()).map_err(|_| CompileError::Codegen("memflags".into()))?;
     let store_ctx = func.create_global_value(ir::GlobalValueData::Load {
         base: vmctx_gv,
         offset: (header::STORE_CONTEXT as i32).into(),
         global_type: env.pointer_type(),
         flags,
     });
-    let flags = func
-        .dfg
-        .mem_flags
-        .insert(trusted())
-        .map_err(|_| CompileError::Codegen("memflags".into()))?;
+    let flags = func.dfg.mem_flags.insert(trusted()).map_err(|_| CompileError::Codegen("memflags".into()))?;
     let limit = func.create_global_value(ir::GlobalValueData::Load {
         base: store_ctx,
         offset: (store_context::STACK_LIMIT as i32).into(),
@@ -199,8 +187,7 @@ pub fn translate_function(
     for r in ty.results.iter() {
         t.builder.append_block_param(ret, ir_type(*r));
     }
-    t.control
-        .push(ControlFrame::function(ret, ty.results.len()));
+    t.control.push(ControlFrame::function(ret, ty.results.len()));
     t.translate_body(body)?;
     t.builder.seal_all_blocks();
     let frontend_config = env.isa.frontend_config();
@@ -212,7 +199,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     fn declare_locals(&mut self, body: &FunctionBody<'_>) -> CompileResult<()> {
         let mut reader = body.get_locals_reader()?;
         for _ in 0..reader.get_count() {
-            let offset = reader.original_position() as u64;
+            let offset = reader.original_position();
             let (count, ty) = reader.read()?;
             self.validator.define_locals(offset, count, ty)?;
             let ty = crate::environ::val_type(ty)?;
@@ -237,13 +224,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             let op = reader.read()?;
             let end = reader.original_position();
             crate::environ::check_reserved_bytes(&op, &self.env.wasm[offset as usize..end as usize], offset as usize)?;
-            self.validator.op(offset as u64, &op)?;
+            self.validator.op(offset, &op)?;
             self.translate_operator(&op)?;
         }
         let pos = reader.original_position();
-        reader
-            .get_binary_reader()
-            .finish_expression(&self.validator.visitor(pos))?;
+        reader.get_binary_reader().finish_expression(&self.validator.visitor(pos))?;
         Ok(())
     }
 
@@ -260,19 +245,13 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             || self.memory(op)?
             || self.table(op)?
             || self.call(op)?;
-        if handled {
-            Ok(())
-        } else {
-            Err(CompileError::Unsupported(format!("operator {op:?}")))
-        }
+        if handled { Ok(()) } else { Err(CompileError::Unsupported(format!("operator {op:?}"))) }
     }
 
     // ---- small helpers shared by the families ----
 
     fn pop(&mut self) -> Value {
-        self.stack
-            .pop()
-            .expect("validated: operand stack underflow")
+        self.stack.pop().expect("validated: operand stack underflow")
     }
 
     fn pop2(&mut self) -> (Value, Value) {
@@ -314,9 +293,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// Loads a pointer-sized field of the VMContext that never changes.
     fn load_vmctx_readonly(&mut self, offset: u32) -> Value {
         let ptr = self.pointer_type();
-        self.builder
-            .ins()
-            .load(ptr, readonly(), self.vmctx, offset as i32)
+        self.builder.ins().load(ptr, readonly(), self.vmctx, offset as i32)
     }
 
     /// Emits `trap code` unless `cond` is zero.
@@ -331,20 +308,13 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let sig = match self.libcall_sigs.get(&(libcall as u32)) {
             Some(s) => *s,
             None => {
-                let s = self.builder.import_signature(libcall_signature(
-                    self.env.call_conv(),
-                    ptr,
-                    libcall,
-                ));
+                let s = self.builder.import_signature(libcall_signature(self.env.call_conv(), ptr, libcall));
                 self.libcall_sigs.insert(libcall as u32, s);
                 s
             }
         };
         let builtins = self.load_vmctx_readonly(header::BUILTINS);
-        let callee =
-            self.builder
-                .ins()
-                .load(ptr, readonly(), builtins, libcall.table_offset() as i32);
+        let callee = self.builder.ins().load(ptr, readonly(), builtins, libcall.table_offset() as i32);
         let mut full_args = Vec::with_capacity(args.len() + 1);
         full_args.push(self.vmctx);
         full_args.extend_from_slice(args);

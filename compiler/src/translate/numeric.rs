@@ -48,11 +48,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Sign-extends the low `from` bits of an `to`-typed value.
-    fn sign_extend_low(
-        &mut self,
-        from: cranelift_codegen::ir::Type,
-        to: cranelift_codegen::ir::Type,
-    ) {
+    fn sign_extend_low(&mut self, from: cranelift_codegen::ir::Type, to: cranelift_codegen::ir::Type) {
         self.unary(|t, a| {
             let low = t.builder.ins().ireduce(from, a);
             t.builder.ins().sextend(to, low)

@@ -23,28 +23,14 @@ impl FuncTranslator<'_, '_> {
 
     /// The address of element `index` (an i32), trapping with `code` when
     /// out of bounds.
-    pub(super) fn table_element_address(
-        &mut self,
-        table_index: u32,
-        index: Value,
-        code: TrapCode,
-    ) -> Value {
+    pub(super) fn table_element_address(&mut self, table_index: u32, index: Value, code: TrapCode) -> Value {
         let ptr = self.pointer_type();
         let def = self.table_definition(table_index);
-        let len =
-            self.builder
-                .ins()
-                .load(ptr, super::trusted(), def, table::CURRENT_ELEMENTS as i32);
+        let len = self.builder.ins().load(ptr, super::trusted(), def, table::CURRENT_ELEMENTS as i32);
         let index = self.builder.ins().uextend(types::I64, index);
-        let oob = self
-            .builder
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+        let oob = self.builder.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
         self.trapnz(oob, code);
-        let base = self
-            .builder
-            .ins()
-            .load(ptr, super::trusted(), def, table::BASE as i32);
+        let base = self.builder.ins().load(ptr, super::trusted(), def, table::BASE as i32);
         let scaled = self.builder.ins().ishl_imm_u(index, 3);
         self.builder.ins().iadd(base, scaled)
     }
@@ -55,9 +41,7 @@ impl FuncTranslator<'_, '_> {
         let offset = if info.is_imported_func(func) {
             self.env.offsets.imported_func(func)
         } else {
-            let slot = info.functions[func]
-                .func_ref
-                .expect("validated: ref.func targets are declared");
+            let slot = info.functions[func].func_ref.expect("validated: ref.func targets are declared");
             self.env.offsets.func_ref(slot)
         };
         self.builder.ins().iadd_imm_s(self.vmctx, i64::from(offset))
@@ -80,12 +64,7 @@ impl FuncTranslator<'_, '_> {
             }
             O::TableSize { table } => {
                 let def = self.table_definition(table);
-                let len = self.builder.ins().load(
-                    ptr,
-                    super::trusted(),
-                    def,
-                    table::CURRENT_ELEMENTS as i32,
-                );
+                let len = self.builder.ins().load(ptr, super::trusted(), def, table::CURRENT_ELEMENTS as i32);
                 let len = self.builder.ins().ireduce(types::I32, len);
                 self.push(len);
             }
@@ -100,10 +79,7 @@ impl FuncTranslator<'_, '_> {
                 let t = i32c(self, table);
                 self.call_libcall(Libcall::table_fill, &[t, dst, val, len]);
             }
-            O::TableCopy {
-                dst_table,
-                src_table,
-            } => {
+            O::TableCopy { dst_table, src_table } => {
                 let (dst, src, len) = self.pop3();
                 let d = i32c(self, dst_table);
                 let s = i32c(self, src_table);

@@ -89,11 +89,9 @@ impl Instance {
         let runtime = params.runtime;
         let offsets = runtime.offsets().clone();
         let module = runtime.module();
-        let vmctx_layout =
-            Layout::from_size_align(offsets.size().max(16) as usize, 16).expect("vmctx layout");
+        let vmctx_layout = Layout::from_size_align(offsets.size().max(16) as usize, 16).expect("vmctx layout");
         // SAFETY: the layout has a non-zero size.
-        let vmctx = NonNull::new(unsafe { alloc_zeroed(vmctx_layout) })
-            .expect("out of memory allocating a VMContext");
+        let vmctx = NonNull::new(unsafe { alloc_zeroed(vmctx_layout) }).expect("out of memory allocating a VMContext");
         let mut memories = PrimaryMap::new();
         memories.extend(params.imports.memories.iter().copied());
         memories.extend(params.defined_memories);
@@ -130,10 +128,7 @@ impl Instance {
                 instance.write(offsets.imported_global(GlobalIndex::new(i)), *g);
             }
             for (index, &mem) in instance.memories.iter() {
-                let slot = VMMemoryImport {
-                    base: (*mem).base(),
-                    definition: (*mem).definition(),
-                };
+                let slot = VMMemoryImport { base: (*mem).base(), definition: (*mem).definition() };
                 instance.write(offsets.memory(index), slot);
             }
             for (index, &table) in instance.tables.iter() {
@@ -141,8 +136,7 @@ impl Instance {
             }
             let vmctx = instance.vmctx.as_ptr();
             for (index, info) in module.functions.iter() {
-                let (Some(slot), Some(def)) = (info.func_ref, module.defined_func_index(index))
-                else {
+                let (Some(slot), Some(def)) = (info.func_ref, module.defined_func_index(index)) else {
                     continue;
                 };
                 let sig = info.signature;
@@ -163,13 +157,7 @@ impl Instance {
     /// `offset` must be the offset of a field of type `T` in this layout.
     unsafe fn write<T>(&self, offset: u32, value: T) {
         // SAFETY: per the contract.
-        unsafe {
-            self.vmctx
-                .as_ptr()
-                .add(offset as usize)
-                .cast::<T>()
-                .write(value)
-        }
+        unsafe { self.vmctx.as_ptr().add(offset as usize).cast::<T>().write(value) }
     }
 
     /// # Safety
@@ -186,10 +174,7 @@ impl Instance {
     pub unsafe fn from_vmctx<'a>(vmctx: *mut u8) -> &'a mut Instance {
         // SAFETY: per the contract, the header holds the owning instance.
         unsafe {
-            debug_assert_eq!(
-                *(vmctx.add(header::MAGIC as usize) as *const u32),
-                VMCONTEXT_MAGIC
-            );
+            debug_assert_eq!(*(vmctx.add(header::MAGIC as usize) as *const u32), VMCONTEXT_MAGIC);
             &mut **(vmctx.add(header::INSTANCE as usize) as *mut *mut Instance)
         }
     }
@@ -247,12 +232,7 @@ impl Instance {
         let offsets = self.runtime.offsets();
         match self.module().defined_global_index(index) {
             // SAFETY: the offset is inside the VMContext.
-            Some(def) => unsafe {
-                self.vmctx
-                    .as_ptr()
-                    .add(offsets.defined_global(def) as usize)
-                    .cast()
-            },
+            Some(def) => unsafe { self.vmctx.as_ptr().add(offsets.defined_global(def) as usize).cast() },
             // SAFETY: the slot holds the imported global's pointer.
             None => unsafe { self.read(offsets.imported_global(index)) },
         }
@@ -272,9 +252,7 @@ impl Instance {
                 ConstOp::RefNull(_) => 0,
                 ConstOp::RefFunc(f) => self.func_ref(f) as usize as u128,
                 // SAFETY: the pointer is the global's live storage.
-                ConstOp::GlobalGet(g) => {
-                    u128::from_le_bytes(unsafe { (*self.global_ptr(g)).storage })
-                }
+                ConstOp::GlobalGet(g) => u128::from_le_bytes(unsafe { (*self.global_ptr(g)).storage }),
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let (b, a) = (pop(&mut stack) as u32, pop(&mut stack) as u32);
                     (match op {
@@ -307,14 +285,7 @@ impl Instance {
             let value = self.eval_const(init);
             let offset = runtime.offsets().defined_global(def);
             // SAFETY: a defined global's slot.
-            unsafe {
-                self.write(
-                    offset,
-                    VMGlobalDefinition {
-                        storage: value.to_le_bytes(),
-                    },
-                )
-            };
+            unsafe { self.write(offset, VMGlobalDefinition { storage: value.to_le_bytes() }) };
         }
         for (index, seg) in module.elements.iter() {
             match &seg.kind {
@@ -342,8 +313,7 @@ impl Instance {
                 let mem_ptr = self.memories[*memory];
                 // SAFETY: as above.
                 let mem = unsafe { &mut *mem_ptr };
-                let Some(r) = range(u64::from(dst), bytes.len() as u64, mem.byte_len() as u64)
-                else {
+                let Some(r) = range(u64::from(dst), bytes.len() as u64, mem.byte_len() as u64) else {
                     return Err(TrapCode::MemoryOutOfBounds);
                 };
                 mem.as_mut_slice()[r].copy_from_slice(bytes);
@@ -361,9 +331,7 @@ impl Instance {
         let seg = &self.module().elements[index];
         match &seg.items {
             ElementItems::Functions(fs) => fs.iter().map(|f| self.func_ref(*f) as usize).collect(),
-            ElementItems::Expressions(es) => {
-                es.iter().map(|e| self.eval_const(e) as usize).collect()
-            }
+            ElementItems::Expressions(es) => es.iter().map(|e| self.eval_const(e) as usize).collect(),
         }
     }
 
@@ -374,9 +342,7 @@ impl Instance {
         }
         let seg = &self.module().data[index];
         let section = self.runtime.data_section();
-        section
-            .get(seg.offset as usize..(seg.offset as usize).saturating_add(seg.len as usize))
-            .unwrap_or(&[])
+        section.get(seg.offset as usize..(seg.offset as usize).saturating_add(seg.len as usize)).unwrap_or(&[])
     }
 
     /// `elem.drop`.

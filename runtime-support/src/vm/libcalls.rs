@@ -72,46 +72,24 @@ unsafe extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u32, val: u32
     OK
 }
 
-unsafe extern "C" fn memory_copy(
-    vmctx: *mut u8,
-    dst_mem: u32,
-    src_mem: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
-) -> u32 {
+unsafe extern "C" fn memory_copy(vmctx: *mut u8, dst_mem: u32, src_mem: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
     let dm = instance.memory(MemoryIndex::new(dst_mem as usize));
     let sm = instance.memory(MemoryIndex::new(src_mem as usize));
     // SAFETY: store-owned memories; we only read lengths and bases here.
     let (dlen, slen) = unsafe { ((*dm).byte_len() as u64, (*sm).byte_len() as u64) };
-    let (Some(d), Some(s)) = (
-        range(u64::from(dst), u64::from(len), dlen),
-        range(u64::from(src), u64::from(len), slen),
-    ) else {
+    let (Some(d), Some(s)) = (range(u64::from(dst), u64::from(len), dlen), range(u64::from(src), u64::from(len), slen))
+    else {
         return TRAP;
     };
     // SAFETY: both ranges were checked against their memories; `copy`
     // handles overlap when both are the same memory.
-    unsafe {
-        std::ptr::copy(
-            (*sm).base().add(s.start),
-            (*dm).base().add(d.start),
-            d.len(),
-        )
-    };
+    unsafe { std::ptr::copy((*sm).base().add(s.start), (*dm).base().add(d.start), d.len()) };
     OK
 }
 
-unsafe extern "C" fn memory_init(
-    vmctx: *mut u8,
-    memory: u32,
-    data: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
-) -> u32 {
+unsafe extern "C" fn memory_init(vmctx: *mut u8, memory: u32, data: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
     let bytes = instance.data_bytes(DataIndex::new(data as usize));
@@ -144,13 +122,7 @@ unsafe extern "C" fn table_grow(vmctx: *mut u8, table: u32, delta: u32, init: *m
     }
 }
 
-unsafe extern "C" fn table_fill(
-    vmctx: *mut u8,
-    table: u32,
-    dst: u32,
-    val: *mut u8,
-    len: u32,
-) -> u32 {
+unsafe extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u32, val: *mut u8, len: u32) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
     // SAFETY: store-owned table.
@@ -158,14 +130,7 @@ unsafe extern "C" fn table_fill(
     status(t.fill(u64::from(dst), val as usize, u64::from(len)))
 }
 
-unsafe extern "C" fn table_copy(
-    vmctx: *mut u8,
-    dst_table: u32,
-    src_table: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
-) -> u32 {
+unsafe extern "C" fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
     let dt = instance.table(TableIndex::new(dst_table as usize));
@@ -180,14 +145,7 @@ unsafe extern "C" fn table_copy(
     status(ok)
 }
 
-unsafe extern "C" fn table_init(
-    vmctx: *mut u8,
-    table: u32,
-    elem: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
-) -> u32 {
+unsafe extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
     let values = instance.element_values(ElemIndex::new(elem as usize));

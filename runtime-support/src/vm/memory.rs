@@ -36,12 +36,7 @@ impl LinearMemory {
     /// Reserves and opens a memory of type `ty`, with at most `limit_pages`
     /// pages whatever its type says.
     pub fn new(ty: MemoryType, limit_pages: u64) -> io::Result<Box<Self>> {
-        let max_pages = ty
-            .limits
-            .max
-            .unwrap_or(WASM32_MAX_PAGES)
-            .min(WASM32_MAX_PAGES)
-            .min(limit_pages);
+        let max_pages = ty.limits.max.unwrap_or(WASM32_MAX_PAGES).min(WASM32_MAX_PAGES).min(limit_pages);
         if ty.limits.min > max_pages {
             return Err(io::Error::other(format!(
                 "memory minimum of {} pages exceeds the limit of {max_pages} pages",
@@ -52,10 +47,7 @@ impl LinearMemory {
         let len = (ty.limits.min * WASM_PAGE_SIZE) as usize;
         mmap.make_accessible(0, len)?;
         Ok(Box::new(Self {
-            definition: VMMemoryDefinition {
-                base: mmap.as_ptr(),
-                current_length: len,
-            },
+            definition: VMMemoryDefinition { base: mmap.as_ptr(), current_length: len },
             mmap,
             ty,
             max_pages,
@@ -106,9 +98,7 @@ impl LinearMemory {
         let old_bytes = self.byte_len();
         let new_bytes = (new * WASM_PAGE_SIZE) as usize;
         debug_assert_eq!(old_bytes % page_size(), 0);
-        self.mmap
-            .make_accessible(old_bytes, new_bytes - old_bytes)
-            .ok()?;
+        self.mmap.make_accessible(old_bytes, new_bytes - old_bytes).ok()?;
         self.definition.current_length = new_bytes;
         Some(old)
     }
@@ -133,12 +123,7 @@ mod tests {
 
     #[test]
     fn grows_within_its_maximum() {
-        let ty = MemoryType {
-            limits: Limits {
-                min: 1,
-                max: Some(3),
-            },
-        };
+        let ty = MemoryType { limits: Limits { min: 1, max: Some(3) } };
         let mut m = LinearMemory::new(ty, u64::MAX).unwrap();
         assert_eq!(m.pages(), 1);
         assert_eq!(m.grow(2), Some(1));

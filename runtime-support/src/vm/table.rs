@@ -35,10 +35,7 @@ impl Table {
             ));
         }
         let mut t = Box::new(Self {
-            definition: VMTableDefinition {
-                base: std::ptr::null_mut(),
-                current_elements: 0,
-            },
+            definition: VMTableDefinition { base: std::ptr::null_mut(), current_elements: 0 },
             elements: vec![init; ty.limits.min as usize],
             ty,
         });
@@ -88,10 +85,7 @@ impl Table {
 
     /// Sets the element at `index`; false when out of bounds.
     pub fn set(&mut self, index: u64, value: usize) -> bool {
-        match usize::try_from(index)
-            .ok()
-            .and_then(|i| self.elements.get_mut(i))
-        {
+        match usize::try_from(index).ok().and_then(|i| self.elements.get_mut(i)) {
             Some(slot) => {
                 *slot = value;
                 true
@@ -105,12 +99,7 @@ impl Table {
     pub fn grow(&mut self, delta: u64, init: usize) -> Option<u64> {
         let old = self.len();
         let new = old.checked_add(delta)?;
-        let max = self
-            .ty
-            .limits
-            .max
-            .unwrap_or(u64::from(u32::MAX))
-            .min(MAX_TABLE_ELEMENTS);
+        let max = self.ty.limits.max.unwrap_or(u64::from(u32::MAX)).min(MAX_TABLE_ELEMENTS);
         if new > max {
             return None;
         }
@@ -153,10 +142,7 @@ impl Table {
 
     /// `table.copy` between two distinct tables; false when out of bounds.
     pub fn copy_from(&mut self, dst: u64, src_table: &Table, src: u64, len: u64) -> bool {
-        let (Some(d), Some(s)) = (
-            range(dst, len, self.len()),
-            range(src, len, src_table.len()),
-        ) else {
+        let (Some(d), Some(s)) = (range(dst, len, self.len()), range(src, len, src_table.len())) else {
             return false;
         };
         self.elements[d].copy_from_slice(&src_table.elements[s]);
@@ -167,7 +153,7 @@ impl Table {
 /// `start..start+len` if it fits in `bound`.
 pub fn range(start: u64, len: u64, bound: u64) -> Option<std::ops::Range<usize>> {
     let end = start.checked_add(len)?;
-    (end <= bound).then(|| start as usize..end as usize)
+    (end <= bound).then_some(start as usize..end as usize)
 }
 
 #[cfg(test)]
@@ -176,14 +162,7 @@ mod tests {
     use crate::types::Limits;
 
     fn table(min: u64, max: Option<u64>) -> Box<Table> {
-        Table::new(
-            TableType {
-                element: WasmRefType::Func,
-                limits: Limits { min, max },
-            },
-            0,
-        )
-        .unwrap()
+        Table::new(TableType { element: WasmRefType::Func, limits: Limits { min, max } }, 0).unwrap()
     }
 
     #[test]

@@ -51,10 +51,7 @@ impl Mmap {
         if ptr == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        Ok(Self {
-            ptr: NonNull::new(ptr.cast()).expect("mmap never returns null on success"),
-            len,
-        })
+        Ok(Self { ptr: NonNull::new(ptr.cast()).expect("mmap never returns null on success"), len })
     }
 
     /// Start of the mapping.
@@ -73,7 +70,7 @@ impl Mmap {
     }
 
     fn protect(&self, start: usize, len: usize, prot: libc::c_int) -> io::Result<()> {
-        assert!(start % page_size() == 0 && start <= self.len && len <= self.len - start);
+        assert!(start.is_multiple_of(page_size()) && start <= self.len && len <= self.len - start);
         if len == 0 {
             return Ok(());
         }
@@ -87,20 +84,12 @@ impl Mmap {
 
     /// Makes `[start, start + len)` readable and writable.
     pub fn make_accessible(&self, start: usize, len: usize) -> io::Result<()> {
-        self.protect(
-            start,
-            round_up_to_page(len),
-            libc::PROT_READ | libc::PROT_WRITE,
-        )
+        self.protect(start, round_up_to_page(len), libc::PROT_READ | libc::PROT_WRITE)
     }
 
     /// Makes `[start, start + len)` readable and executable, and no longer writable.
     pub fn make_executable(&self, start: usize, len: usize) -> io::Result<()> {
-        self.protect(
-            start,
-            round_up_to_page(len),
-            libc::PROT_READ | libc::PROT_EXEC,
-        )
+        self.protect(start, round_up_to_page(len), libc::PROT_READ | libc::PROT_EXEC)
     }
 
     /// Makes `[start, start + len)` read-only.

@@ -52,11 +52,7 @@ pub fn ensure_installed() {
     });
 }
 
-unsafe extern "C" fn trap_handler(
-    sig: libc::c_int,
-    info: *mut libc::siginfo_t,
-    ctx: *mut libc::c_void,
-) {
+unsafe extern "C" fn trap_handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid ucontext_t for SA_SIGINFO handlers.
     if unsafe { handle_wasm_trap(ctx) } {
         return;
@@ -89,7 +85,7 @@ unsafe fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_
         return;
     };
     // SAFETY: written once before our handler could run.
-    let prev = unsafe { (*(&raw const PREVIOUS[i])).assume_init_ref() };
+    let prev: &libc::sigaction = unsafe { &*(&raw const PREVIOUS[i]).cast() };
     let handler = prev.sa_sigaction;
     if handler == libc::SIG_DFL || handler == libc::SIG_IGN {
         // Restore the previous disposition; returning re-executes the
@@ -114,10 +110,7 @@ mod regs {
         // SAFETY: the caller passes a valid ucontext_t.
         let uc = unsafe { &*(ctx as *const libc::ucontext_t) };
         let g = &uc.uc_mcontext.gregs;
-        (
-            g[libc::REG_RIP as usize] as usize,
-            g[libc::REG_RBP as usize] as usize,
-        )
+        (g[libc::REG_RIP as usize] as usize, g[libc::REG_RBP as usize] as usize)
     }
 
     /// Resume at `target(arg)`, as if `target` had been called.
