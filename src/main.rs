@@ -47,11 +47,29 @@ struct RunArgs {
     /// Call this exported function instead of `_start`, printing its results.
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
+    /// Grant the guest access to a host directory, as GUEST (default: the
+    /// same name). `--dir=.` is accepted too.
+    #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]")]
+    dirs: Vec<String>,
+    /// Set an environment variable for the guest; `--env NAME` passes the
+    /// host's value of NAME, if it has one.
+    #[arg(long = "env", value_name = "NAME[=VAL]")]
+    envs: Vec<String>,
+    /// Instantiate another module first and make its exports importable
+    /// under NAME (.wasm, .wat or a kiln artifact).
+    #[arg(long = "preload", value_name = "NAME=MODULE_PATH")]
+    preloads: Vec<String>,
     /// The module to run.
     module: PathBuf,
-    /// Arguments: for the module, or for the `--invoke`d function.
+    /// Arguments: for the module (after its name as argv[0]), or for the
+    /// `--invoke`d function. Options after the module are kiln's until `--`.
     #[arg(trailing_var_arg = false)]
     args: Vec<String>,
+}
+
+/// The store data of `kiln run`.
+struct RunState {
+    wasi: kiln::wasi::WasiCtx,
 }
 
 const SUBCOMMANDS: &[&str] = &["run", "compile", "wasm2obj", "wast", "help"];
@@ -72,6 +90,11 @@ fn normalized_args() -> Vec<String> {
 const TRAP_EXIT: u8 = 134;
 
 fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     let cli = Cli::parse_from(normalized_args());
     let result = match cli.command {
         Command::Run(args) => run_command(args),
@@ -114,21 +137,70 @@ fn compile_command(input: &std::path::Path, output: &std::path::Path) -> Result<
 }
 
 fn run_command(args: RunArgs) -> Result<ExitCode> {
+    use kiln::wasi::{DirPerms, FilePerms, WasiCtxBuilder};
     let engine = Engine::default();
     let module = run::load_module(&engine, &args.module)?;
-    let mut store = Store::new(&engine, ());
-    let linker: Linker<()> = Linker::new(&engine);
+
+    let mut wasi = WasiCtxBuilder::new();
+    wasi.inherit_stdio();
+    // argv[0] is the module's file name, as wasmtime does it.
+    let argv0 = args.module.file_name().map_or_else(|| args.module.to_string_lossy(), |n| n.to_string_lossy());
+    wasi.arg(&argv0);
+    if args.invoke.is_none() {
+        wasi.args(&args.args);
+    }
+    for env in &args.envs {
+        match env.split_once('=') {
+            Some((name, value)) => {
+                wasi.env(name, value);
+            }
+            None => {
+                if let Ok(value) = std::env::var(env) {
+                    wasi.env(env, value);
+                }
+            }
+        }
+    }
+    for dir in &args.dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+        wasi.preopened_dir(host, guest, DirPerms::all(), FilePerms::all())?;
+    }
+    let mut store = Store::new(&engine, RunState { wasi: wasi.build() });
+    let mut linker: Linker<RunState> = Linker::new(&engine);
+    kiln::wasi::add_to_linker(&mut linker, |s: &mut RunState| &mut s.wasi)?;
+
+    for preload in &args.preloads {
+        let (name, path) =
+            preload.split_once('=').with_context(|| format!("`--preload {preload}`: expected NAME=MODULE_PATH"))?;
+        let m = run::load_module(&engine, std::path::Path::new(path))?;
+        let instance = linker
+            .instantiate(&mut store, &m)
+            .with_context(|| format!("failed to instantiate preloaded module `{path}`"))?;
+        kiln::wasi::initialize_reactor(&mut store, &instance)
+            .with_context(|| format!("failed to initialize preloaded module `{path}`"))?;
+        linker.instance(&mut store, name, instance)?;
+    }
+
     let instance = linker.instantiate(&mut store, &module)?;
-    if let Some(name) = &args.invoke {
+    let outcome = if let Some(name) = &args.invoke {
         let func =
             instance.get_func(&mut store, name).with_context(|| format!("failed to find function export `{name}`"))?;
-        for v in run::invoke(&mut store, func, name, &args.args)? {
-            println!("{}", run::format_val(&v));
-        }
-    } else if let Some(start) = instance.get_func(&mut store, "_start") {
-        run::invoke(&mut store, start, "_start", &[])?;
-    }
-    Ok(ExitCode::SUCCESS)
+        kiln::wasi::exit_code(kiln::wasi::initialize_reactor(&mut store, &instance).and_then(|()| {
+            for v in run::invoke(&mut store, func, name, &args.args)? {
+                println!("{}", run::format_val(&v));
+            }
+            Ok(())
+        }))?
+    } else if instance.get_func(&mut store, "_start").is_some() {
+        kiln::wasi::run_command(&mut store, &instance)?
+    } else {
+        kiln::wasi::exit_code(kiln::wasi::initialize_reactor(&mut store, &instance))?
+    };
+    Ok(match u8::try_from(outcome) {
+        Ok(code) => ExitCode::from(code),
+        // Codes past 255 go to the OS as they are (it keeps the low bits).
+        Err(_) => std::process::exit(outcome),
+    })
 }
 
 fn wast_command(files: &[PathBuf]) -> Result<ExitCode> {

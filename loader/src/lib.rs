@@ -25,6 +25,7 @@ mod trap;
 mod typed;
 mod types;
 mod values;
+pub mod wasi;
 
 pub use engine::{Config, Engine, OptLevel};
 pub use externals::{Export, Extern};

@@ -66,6 +66,17 @@ impl Memory {
         s.memories[self.index].as_mut_slice()
     }
 
+    /// The contents and the store's data, both mutably (for host functions
+    /// that work on guest memory and their own state at once).
+    pub fn data_and_store_mut<'a, T: 'static>(
+        &self,
+        store: impl Into<StoreContextMut<'a, T>>,
+    ) -> (&'a mut [u8], &'a mut T) {
+        let inner = store.into().0;
+        inner.opaque.check(self.store);
+        (inner.opaque.memories[self.index].as_mut_slice(), &mut inner.data)
+    }
+
     /// Pointer to the start of the memory.
     pub fn data_ptr(&self, store: impl AsContext) -> *mut u8 {
         self.vm(&store.as_context().0.opaque).base()
