@@ -1,0 +1,84 @@
+//! kiln's speed goals, measured with criterion: compile a mid-size module,
+//! load its artifact, instantiate it, and call across the host/wasm
+//! boundary both ways.
+//!
+//! Run with `cargo bench -p kiln`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use kiln::{Engine, Func, Instance, Linker, Module, Store};
+use std::fmt::Write;
+use std::hint::black_box;
+
+/// A generated module of `n` functions with loops, arithmetic, memory
+/// traffic, calls and a table: about 1,000 lines of WAT per 40 functions.
+fn mid_size_module(n: usize) -> String {
+    let mut wat = String::from("(module\n  (import \"host\" \"nop\" (func $nop))\n  (memory 1)\n");
+    let _ = writeln!(wat, "  (table {n} funcref)");
+    wat.push_str("  (type $t (func (param i32) (result i32)))\n");
+    wat.push_str("  (func (export \"empty\"))\n  (func (export \"call_host\") call $nop)\n");
+    for i in 0..n {
+        let _ = writeln!(
+            wat,
+            r#"  (func $f{i} (export "f{i}") (param $x i32) (result i32) (local $acc i32) (local $k i32)
+    (local.set $k (i32.const 0))
+    (block $done (loop $top
+      (br_if $done (i32.ge_u (local.get $k) (local.get $x)))
+      (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $k) (i32.const {mul}))))
+      (i32.store offset={off} (i32.and (local.get $k) (i32.const 1020)) (local.get $acc))
+      (local.set $acc (i32.xor (local.get $acc) (i32.load offset={off} (i32.and (local.get $acc) (i32.const 1020)))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $top)))
+    (if (result i32) (i32.gt_u (local.get $x) (i32.const 1000))
+      (then (call_indirect (type $t) (i32.shr_u (local.get $x) (i32.const 1)) (i32.const {prev})))
+      (else (i32.add (local.get $acc) (f64.lt (f64.convert_i32_u (local.get $acc)) (f64.const 1.5))))))"#,
+            mul = i * 7 + 3,
+            off = (i % 16) * 4,
+            prev = i.saturating_sub(1),
+        );
+    }
+    wat.push_str("  (elem (i32.const 0)");
+    for i in 0..n {
+        let _ = write!(wat, " $f{i}");
+    }
+    wat.push_str(")\n)\n");
+    wat
+}
+
+fn benches(c: &mut Criterion) {
+    let engine = Engine::default();
+    let wasm = wat::parse_str(mid_size_module(200)).expect("generated module parses");
+    let mut group = c.benchmark_group("kiln");
+    group.sample_size(20);
+    group.bench_function("compile_mid_size_module", |b| {
+        b.iter(|| engine.precompile_module(black_box(&wasm)).unwrap());
+    });
+    let artifact = engine.precompile_module(&wasm).unwrap();
+    group.bench_function("load_artifact", |b| {
+        // SAFETY: the artifact was just produced by kiln.
+        b.iter(|| unsafe { Module::deserialize(&engine, black_box(&artifact)) }.unwrap());
+    });
+    group.finish();
+
+    // SAFETY: as above.
+    let module = unsafe { Module::deserialize(&engine, &artifact) }.unwrap();
+    let mut linker: Linker<()> = Linker::new(&engine);
+    linker.func_wrap("host", "nop", || {}).unwrap();
+    // A store per instance, as a server does per request; the store's
+    // creation and drop (unmapping the memory) are part of the cost.
+    c.bench_function("instantiate", |b| {
+        b.iter(|| {
+            let mut store = Store::new(&engine, ());
+            let nop = Func::wrap(&mut store, || {});
+            Instance::new(&mut store, &module, &[nop.into()]).unwrap();
+        });
+    });
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let empty = instance.get_typed_func::<(), ()>(&mut store, "empty").unwrap();
+    c.bench_function("call_host_to_wasm_empty", |b| b.iter(|| empty.call(&mut store, ()).unwrap()));
+    let call_host = instance.get_typed_func::<(), ()>(&mut store, "call_host").unwrap();
+    c.bench_function("call_wasm_to_host_empty", |b| b.iter(|| call_host.call(&mut store, ()).unwrap()));
+}
+
+criterion_group!(kiln_benches, benches);
+criterion_main!(kiln_benches);
