@@ -116,3 +116,32 @@ fn instantiation_traps_are_traps() {
     let err = Instance::new(&mut store, &module, &[]).unwrap_err();
     assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::MemoryOutOfBounds));
 }
+
+/// In a child process: enter wasm once (installing kiln's handlers), then
+/// fault in host code. kiln must pass the fault on, so the process dies of
+/// SIGSEGV as it would without kiln, instead of looping or reporting a trap.
+#[test]
+fn host_faults_are_not_swallowed() {
+    const CHILD: &str = "KILN_TEST_SEGFAULT_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let (engine, module) = module(TRAPS);
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let oob = instance.get_typed_func::<(), ()>(&mut store, "oob").unwrap();
+        assert!(oob.call(&mut store, ()).is_err());
+        // SAFETY: deliberately not safe: this child exists to crash here.
+        unsafe { std::ptr::null_mut::<u8>().write_volatile(1) };
+        unreachable!("the write above faults");
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "traps::host_faults_are_not_swallowed", "--nocapture"])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(libc_sigsegv()), "child: {:?}", out.status);
+}
+
+fn libc_sigsegv() -> i32 {
+    11
+}
