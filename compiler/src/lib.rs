@@ -29,17 +29,7 @@ use obj::{CompiledFunction, ObjectEmitter, compile_ir};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
-/// How hard Cranelift optimizes.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
-pub enum OptLevel {
-    /// No optimizations: fastest compilation.
-    None,
-    /// Optimize for speed (the default).
-    #[default]
-    Speed,
-    /// Optimize for speed and size.
-    SpeedAndSize,
-}
+pub use kiln_runtime_support::OptLevel;
 
 /// Compiler settings.
 #[derive(Clone, Debug, Default)]

@@ -32,6 +32,15 @@ pub fn array_signature(isa: &dyn TargetIsa) -> Signature {
     sig
 }
 
+/// Starts the single block of a trampoline and returns its parameters.
+fn enter(b: &mut FunctionBuilder<'_>) -> Vec<ir::Value> {
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    b.block_params(block).to_vec()
+}
+
 /// Builds the array-to-wasm trampoline for a function of type `ty` whose
 /// code is the user function `(0, callee)`.
 pub fn array_to_wasm(isa: &dyn TargetIsa, ty: &WasmFuncType, callee: u32, name: UserFuncName) -> ir::Function {
@@ -39,11 +48,7 @@ pub fn array_to_wasm(isa: &dyn TargetIsa, ty: &WasmFuncType, callee: u32, name: 
     let mut func = ir::Function::with_name_signature(name, array_signature(isa));
     let mut ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-    let block = b.create_block();
-    b.append_block_params_for_function_params(block);
-    b.switch_to_block(block);
-    b.seal_block(block);
-    let p = b.block_params(block).to_vec();
+    let p = enter(&mut b);
     let (callee_vmctx, caller_vmctx, values) = (p[0], p[1], p[2]);
 
     let wasm_sig = b.import_signature(wasm_signature(isa.default_call_conv(), ptr, ty));
@@ -74,11 +79,7 @@ pub fn wasm_to_array(isa: &dyn TargetIsa, ty: &WasmFuncType, name: UserFuncName)
     let mut func = ir::Function::with_name_signature(name, wasm_signature(isa.default_call_conv(), ptr, ty));
     let mut ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-    let block = b.create_block();
-    b.append_block_params_for_function_params(block);
-    b.switch_to_block(block);
-    b.seal_block(block);
-    let p = b.block_params(block).to_vec();
+    let p = enter(&mut b);
     let (callee_vmctx, caller_vmctx) = (p[0], p[1]);
 
     // Record where wasm left off, for backtraces of host errors.

@@ -7,17 +7,7 @@ use kiln_runtime_support::types::WasmFuncType;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// How hard the compiler optimizes (wasmtime's `OptLevel`).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
-pub enum OptLevel {
-    /// No optimizations.
-    None,
-    /// Optimize for speed (default).
-    #[default]
-    Speed,
-    /// Optimize for speed and size.
-    SpeedAndSize,
-}
+pub use kiln_runtime_support::OptLevel;
 
 /// Engine configuration.
 #[derive(Clone, Debug)]
@@ -138,14 +128,8 @@ impl Engine {
     /// it: what `kiln compile` writes.
     #[cfg(feature = "compiler")]
     pub fn precompile_module(&self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
-        let config = kiln_compiler::CompilerConfig {
-            opt_level: match self.inner.config.opt_level {
-                OptLevel::None => kiln_compiler::OptLevel::None,
-                OptLevel::Speed => kiln_compiler::OptLevel::Speed,
-                OptLevel::SpeedAndSize => kiln_compiler::OptLevel::SpeedAndSize,
-            },
-            verify: self.inner.config.verify,
-        };
+        let config =
+            kiln_compiler::CompilerConfig { opt_level: self.inner.config.opt_level, verify: self.inner.config.verify };
         Ok(kiln_compiler::compile(bytes, &config)?)
     }
 }

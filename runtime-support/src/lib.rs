@@ -15,6 +15,7 @@ pub mod code_registry;
 pub mod index;
 pub mod libcalls;
 pub mod module_info;
+pub mod opt_level;
 pub mod sys;
 pub mod trap_code;
 pub mod traphandlers;
@@ -24,5 +25,6 @@ pub mod vmoffsets;
 
 pub use index::*;
 pub use module_info::*;
+pub use opt_level::OptLevel;
 pub use trap_code::{TrapCode, TrapSite};
 pub use types::*;
