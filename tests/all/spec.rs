@@ -74,3 +74,20 @@ fn runner_reports_wrong_results_and_wrong_traps() {
     assert_eq!(report.passed, 4, "module, assert_invalid, assert_malformed and the last assert_return pass");
     assert_eq!(report.failures.len(), 3, "{:#?}", report.failures);
 }
+
+/// Our own regression scripts, one per bug fixed, in `tests/wast/`.
+#[test]
+fn regression_scripts_pass() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/wast");
+    let mut ran = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "wast") {
+            let report = kiln_cli::wast::run_file(&path).unwrap();
+            assert!(report.failures.is_empty(), "{}:\n{}", path.display(), report.failures.join("\n"));
+            assert!(report.passed > 0);
+            ran += 1;
+        }
+    }
+    assert!(ran >= 4, "regression scripts found: {ran}");
+}
