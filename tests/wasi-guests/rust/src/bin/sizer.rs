@@ -14,9 +14,7 @@ fn process(current_dir: &str) -> Result<(), String> {
         let metadata = fs::metadata(&path).map_err(|err| format!("{}", err))?;
         println!(
             "filename: {:?}, filesize: {:?} bytes",
-            path.file_name()
-                .ok_or("No filename")
-                .map_err(|err| format!("{}", err))?,
+            path.file_name().ok_or("No filename").map_err(|err| format!("{}", err))?,
             metadata.len()
         );
     }

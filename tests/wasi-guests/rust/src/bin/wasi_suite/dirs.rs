@@ -4,10 +4,11 @@
 //! path_readlink, path_link, plus the std equivalents.
 //! Works in `suite_dirs/` and removes it at the end.
 
-use std::collections::BTreeSet;
 use std::fs;
 
-use crate::raw::{self, EEXIST, ENOENT, FILETYPE_DIRECTORY, FILETYPE_REGULAR_FILE, FILETYPE_SYMBOLIC_LINK, LOOKUP_SYMLINK_FOLLOW};
+use crate::raw::{
+    self, EEXIST, ENOENT, FILETYPE_DIRECTORY, FILETYPE_REGULAR_FILE, FILETYPE_SYMBOLIC_LINK, LOOKUP_SYMLINK_FOLLOW,
+};
 use crate::{preopen, Report};
 
 /// One parsed `dirent`.
@@ -91,16 +92,17 @@ pub fn dirs(r: &mut Report) {
     // ---- listing ------------------------------------------------------------------
     // Names of many lengths, one too long for the 64-byte buffer (forces regrowth).
     let long = "a_file_name_that_is_longer_than_the_small_readdir_buffer_can_hold.txt".to_string();
-    let mut expected: BTreeSet<String> = (0..12).map(|i| format!("f{i:02}{}", "x".repeat(i))).collect();
-    expected.insert(long.clone());
+    let mut expected: Vec<String> = (0..12).map(|i| format!("f{i:02}{}", "x".repeat(i))).collect();
+    expected.push(long.clone());
     let mut populated = fs::create_dir(ctx.p("suite_dirs/list")).is_ok();
     for n in &expected {
         populated &= fs::write(ctx.p(&format!("suite_dirs/list/{n}")), n.as_bytes()).is_ok();
     }
     populated &= raw::mkdir(fd3, b"suite_dirs/list/subdir").is_ok();
     populated &= raw::symlink(b"f00", fd3, b"suite_dirs/list/link").is_ok();
-    expected.insert("subdir".into());
-    expected.insert("link".into());
+    expected.push("subdir".into());
+    expected.push("link".into());
+    expected.sort_unstable();
     r.check("populate", populated, || "could not create the listing fixture".into());
 
     let Some(dfd) = r.result("open_dir", raw::open_dir(fd3, b"suite_dirs/list")) else { return };
@@ -108,9 +110,12 @@ pub fn dirs(r: &mut Report) {
     let small = list(dfd, 64, 0);
     let Some((entries, calls)) = r.result("readdir_small_buffer", small) else { return };
     let got = names(&entries);
-    let got_set: BTreeSet<String> = got.iter().cloned().collect();
-    r.check("readdir_names", got_set == expected, || format!("{got:?}"));
-    r.check("readdir_no_duplicates", got_set.len() == got.len(), || format!("{got:?}"));
+    let mut got_sorted = got.clone();
+    got_sorted.sort_unstable();
+    r.check("readdir_names", got_sorted == expected, || format!("{got:?}"));
+    let mut dedup = got_sorted.clone();
+    dedup.dedup();
+    r.check("readdir_no_duplicates", dedup.len() == got.len(), || format!("{got:?}"));
     r.check("readdir_used_cookies", calls > 3, || format!("only {calls} fd_readdir calls"));
     let kind_of = |n: &str| entries.iter().find(|d| d.name == n.as_bytes()).map(|d| d.kind);
     r.check(
@@ -119,11 +124,21 @@ pub fn dirs(r: &mut Report) {
             && kind_of(&long) == Some(FILETYPE_REGULAR_FILE)
             && kind_of("subdir") == Some(FILETYPE_DIRECTORY)
             && kind_of("link") == Some(FILETYPE_SYMBOLIC_LINK),
-        || format!("f00 {:?}, long {:?}, subdir {:?}, link {:?}", kind_of("f00"), kind_of(&long), kind_of("subdir"), kind_of("link")),
+        || {
+            format!(
+                "f00 {:?}, long {:?}, subdir {:?}, link {:?}",
+                kind_of("f00"),
+                kind_of(&long),
+                kind_of("subdir"),
+                kind_of("link")
+            )
+        },
     );
     let f05 = entries.iter().find(|d| d.name == b"f05xxxxx").map(|d| d.ino);
     let st05 = raw::path_filestat(fd3, 0, b"suite_dirs/list/f05xxxxx").map(|s| s.ino);
-    r.check("readdir_ino_matches_filestat", f05.is_some() && Ok(f05.unwrap()) == st05, || format!("dirent {f05:?}, filestat {st05:?}"));
+    r.check("readdir_ino_matches_filestat", f05.is_some() && Ok(f05.unwrap()) == st05, || {
+        format!("dirent {f05:?}, filestat {st05:?}")
+    });
 
     // Every whole listing, from cookie 0, in one big buffer: same order as above.
     let big = list(dfd, 64 * 1024, 0);
@@ -131,9 +146,11 @@ pub fn dirs(r: &mut Report) {
     // Resume from the cookie of an entry in the middle: the rest, in the same order.
     let k = entries.len() / 2;
     let tail = list(dfd, 64 * 1024, entries[k].next).map(|(e, _)| e);
-    r.expect("readdir_resume_from_cookie", tail.as_ref().map(|e| e.iter().map(|d| d.name.clone()).collect::<Vec<_>>()), |t| {
-        *t == entries[k + 1..].iter().map(|d| d.name.clone()).collect::<Vec<_>>()
-    });
+    r.expect(
+        "readdir_resume_from_cookie",
+        tail.as_ref().map(|e| e.iter().map(|d| d.name.clone()).collect::<Vec<_>>()),
+        |t| *t == entries[k + 1..].iter().map(|d| d.name.clone()).collect::<Vec<_>>(),
+    );
     // The cookie after the last entry gives an empty listing.
     let last = entries.last().map(|d| d.next).unwrap_or(0);
     r.expect("readdir_at_end_empty", raw::readdir_raw(dfd, 256, last), |b| b.is_empty());
@@ -141,8 +158,12 @@ pub fn dirs(r: &mut Report) {
     r.expect("readdir_tiny_buffer_truncates", raw::readdir_raw(dfd, 10, 0), |b| b.len() == 10);
     r.result("close_dir", raw::close(dfd));
 
-    let std_names: Result<BTreeSet<String>, _> = fs::read_dir(ctx.p("suite_dirs/list"))
-        .and_then(|rd| rd.map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned())).collect());
+    let std_names: Result<Vec<String>, _> = fs::read_dir(ctx.p("suite_dirs/list"))
+        .and_then(|rd| rd.map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned())).collect())
+        .map(|mut v: Vec<String>| {
+            v.sort_unstable();
+            v
+        });
     r.expect("std_read_dir", std_names, |n| *n == expected);
 
     // ---- renames -------------------------------------------------------------------
@@ -152,7 +173,9 @@ pub fn dirs(r: &mut Report) {
     r.result("rename_replaces_file", raw::rename(fd3, b"suite_dirs/list/f02xx", fd3, b"suite_dirs/moved.txt"));
     r.expect("rename_replaced_content", fs::read_to_string(ctx.p("suite_dirs/moved.txt")), |s| s == "f02xx");
     r.result("rename_dir", raw::rename(fd3, b"suite_dirs/a", fd3, b"suite_dirs/a2"));
-    r.expect("rename_dir_moved_tree", raw::path_filestat(fd3, 0, b"suite_dirs/a2/b/c"), |s| s.filetype == FILETYPE_DIRECTORY);
+    r.expect("rename_dir_moved_tree", raw::path_filestat(fd3, 0, b"suite_dirs/a2/b/c"), |s| {
+        s.filetype == FILETYPE_DIRECTORY
+    });
     r.result("rename_dir_onto_empty_dir", raw::rename(fd3, b"suite_dirs/a2/b/c", fd3, b"suite_dirs/sub2"));
     r.result("std_rename", fs::rename(ctx.p("suite_dirs/moved.txt"), ctx.p("suite_dirs/moved2.txt")));
     r.errno("std_rename_old_gone", raw::path_filestat(fd3, 0, b"suite_dirs/moved.txt"), &[ENOENT]);
@@ -174,15 +197,23 @@ pub fn dirs(r: &mut Report) {
     r.expect("stat_follows_symlink", raw::path_filestat(fd3, LOOKUP_SYMLINK_FOLLOW, b"suite_dirs/link"), |s| {
         s.filetype == FILETYPE_REGULAR_FILE && s.size == 7
     });
-    r.expect("std_symlink_metadata", fs::symlink_metadata(ctx.p("suite_dirs/link")).map(|m| m.file_type().is_symlink()), |&l| l);
+    r.expect(
+        "std_symlink_metadata",
+        fs::symlink_metadata(ctx.p("suite_dirs/link")).map(|m| m.file_type().is_symlink()),
+        |&l| l,
+    );
     r.expect("read_through_symlink", fs::read_to_string(ctx.p("suite_dirs/link")), |s| s == "target!");
     r.errno("symlink_exists", raw::symlink(b"whatever", fd3, b"suite_dirs/link"), &[EEXIST]);
     r.result("symlink_to_dir", raw::symlink(b"sub", fd3, b"suite_dirs/dirlink"));
-    r.expect("stat_dir_through_symlink", raw::path_filestat(fd3, LOOKUP_SYMLINK_FOLLOW, b"suite_dirs/dirlink"), |s| s.filetype == FILETYPE_DIRECTORY);
+    r.expect("stat_dir_through_symlink", raw::path_filestat(fd3, LOOKUP_SYMLINK_FOLLOW, b"suite_dirs/dirlink"), |s| {
+        s.filetype == FILETYPE_DIRECTORY
+    });
     r.result("create_through_dir_symlink", fs::write(ctx.p("suite_dirs/dirlink/inner.txt"), "in"));
     r.expect("created_in_real_dir", fs::read_to_string(ctx.p("suite_dirs/sub/inner.txt")), |s| s == "in");
     r.result("dangling_symlink", raw::symlink(b"does-not-exist", fd3, b"suite_dirs/dangling"));
-    r.expect("lstat_dangling", raw::path_filestat(fd3, 0, b"suite_dirs/dangling"), |s| s.filetype == FILETYPE_SYMBOLIC_LINK);
+    r.expect("lstat_dangling", raw::path_filestat(fd3, 0, b"suite_dirs/dangling"), |s| {
+        s.filetype == FILETYPE_SYMBOLIC_LINK
+    });
     r.errno("stat_dangling_follow", raw::path_filestat(fd3, LOOKUP_SYMLINK_FOLLOW, b"suite_dirs/dangling"), &[ENOENT]);
     r.result("unlink_symlink", raw::unlink(fd3, b"suite_dirs/link"));
     r.expect("unlink_symlink_keeps_target", fs::read_to_string(ctx.p("suite_dirs/target.txt")), |s| s == "target!");

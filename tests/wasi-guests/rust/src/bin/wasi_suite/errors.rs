@@ -77,13 +77,17 @@ pub fn errors(r: &mut Report, args: &[String]) {
     r.errno("ebadf_negative_fd", raw::write(-1, &[b"x"]), &[EBADF]);
 
     // ---- access mode -----------------------------------------------------------------------
-    if let Some(ro) = r.result("open_read_only", raw::open(fd3, LOOKUP_SYMLINK_FOLLOW, file, 0, raw::RIGHTS_READ_ONLY, 0)) {
+    if let Some(ro) =
+        r.result("open_read_only", raw::open(fd3, LOOKUP_SYMLINK_FOLLOW, file, 0, raw::RIGHTS_READ_ONLY, 0))
+    {
         r.errno("write_read_only", raw::write(ro, &[b"x"]), &[EBADF, ENOTCAPABLE]);
         r.errno("pwrite_read_only", raw::pwrite(ro, &[b"x"], 0), &[EBADF, ENOTCAPABLE]);
         r.expect("read_read_only", raw::pread_all(ro), |c| c == b"data");
         let _ = raw::close(ro);
     }
-    if let Some(wo) = r.result("open_write_only", raw::open(fd3, LOOKUP_SYMLINK_FOLLOW, file, 0, raw::RIGHTS_WRITE_ONLY, 0)) {
+    if let Some(wo) =
+        r.result("open_write_only", raw::open(fd3, LOOKUP_SYMLINK_FOLLOW, file, 0, raw::RIGHTS_WRITE_ONLY, 0))
+    {
         r.errno("read_write_only", raw::read(wo, &mut [&mut [0u8; 4][..]]), &[EBADF, ENOTCAPABLE]);
         let _ = raw::close(wo);
     }
@@ -91,14 +95,22 @@ pub fn errors(r: &mut Report, args: &[String]) {
 
     // ---- ENOTDIR -------------------------------------------------------------------------------
     r.errno("enotdir_trailing_slash_open", raw::open_rw(fd3, b"suite_errors/file.txt/", 0), &[ENOTDIR]);
-    r.errno("enotdir_trailing_slash_stat", raw::path_filestat(fd3, LOOKUP_SYMLINK_FOLLOW, b"suite_errors/file.txt/"), &[ENOTDIR]);
-    r.errno("enotdir_o_directory", raw::open(fd3, LOOKUP_SYMLINK_FOLLOW, file, O_DIRECTORY, raw::RIGHTS_ALL, 0), &[ENOTDIR]);
+    r.errno(
+        "enotdir_trailing_slash_stat",
+        raw::path_filestat(fd3, LOOKUP_SYMLINK_FOLLOW, b"suite_errors/file.txt/"),
+        &[ENOTDIR],
+    );
+    r.errno(
+        "enotdir_o_directory",
+        raw::open(fd3, LOOKUP_SYMLINK_FOLLOW, file, O_DIRECTORY, raw::RIGHTS_ALL, 0),
+        &[ENOTDIR],
+    );
     r.errno("enotdir_component", raw::open_rw(fd3, b"suite_errors/file.txt/x", 0), &[ENOTDIR]);
     r.errno("enotdir_rmdir_file", raw::rmdir(fd3, file), &[ENOTDIR]);
     r.errno("enotdir_rename_dir_onto_file", raw::rename(fd3, dir, fd3, file), &[ENOTDIR]);
     if let Some(ffd) = raw::open_rw(fd3, file, 0).ok() {
-        r.errno("enotdir_file_as_dirfd", raw::open_rw(ffd, b"x", 0), &[ENOTDIR]);
-        r.errno("enotdir_readdir_file", raw::readdir_raw(ffd, 64, 0), &[ENOTDIR, EBADF]);
+        r.errno("enotdir_file_as_dirfd", raw::open_rw(ffd, b"x", 0), &[ENOTDIR, ENOTCAPABLE]);
+        r.errno("enotdir_readdir_file", raw::readdir_raw(ffd, 64, 0), &[ENOTDIR, EBADF, ENOTCAPABLE]);
         let _ = raw::close(ffd);
     } else {
         r.fail("enotdir_file_as_dirfd", "could not open file.txt");
@@ -106,7 +118,11 @@ pub fn errors(r: &mut Report, args: &[String]) {
 
     // ---- EISDIR ------------------------------------------------------------------------------------
     r.errno("eisdir_open_dir_for_write", raw::open(fd3, LOOKUP_SYMLINK_FOLLOW, dir, 0, raw::RIGHTS_ALL, 0), &[EISDIR]);
-    r.errno("eisdir_open_dir_trunc", raw::open(fd3, LOOKUP_SYMLINK_FOLLOW, dir, O_TRUNC, raw::RIGHTS_ALL, 0), &[EISDIR]);
+    r.errno(
+        "eisdir_open_dir_trunc",
+        raw::open(fd3, LOOKUP_SYMLINK_FOLLOW, dir, O_TRUNC, raw::RIGHTS_ALL, 0),
+        &[EISDIR],
+    );
     r.errno("eisdir_unlink_dir", raw::unlink(fd3, dir), &[EISDIR, EPERM]);
     r.errno("eisdir_rename_file_onto_dir", raw::rename(fd3, file, fd3, dir), &[EISDIR]);
 
@@ -196,7 +212,9 @@ pub fn escape(r: &mut Report) {
     r.errno("dotdot_nested", raw::open_dir(fd3, b"suite_escape/../../"), DENIED);
     r.errno("dotdot_rename_out", raw::rename(fd3, b"suite_escape", fd3, b"../suite_escape"), DENIED);
     r.result("dotdot_inside_allowed", raw::open_dir(fd3, b"suite_escape/../suite_escape").and_then(raw::close));
-    r.check("std_dotdot_denied", fs::metadata(ctx.root.join("..")).is_err(), || "std reached the preopen's parent".into());
+    r.check("std_dotdot_denied", fs::metadata(ctx.root.join("..")).is_err(), || {
+        "std reached the preopen's parent".into()
+    });
 
     // absolute paths
     r.errno("absolute_open_file", raw::open_rw(fd3, b"/etc/passwd", 0), DENIED);
@@ -208,12 +226,16 @@ pub fn escape(r: &mut Report) {
     let up = r.errno("symlink_up_create", raw::symlink(b"../", fd3, b"escape_up"), DENIED_OR_OK);
     if up == 0 {
         r.expect("symlink_up_readlink", raw::readlink(fd3, b"escape_up", 64), |t| t == b"../");
-        r.expect("symlink_up_lstat", raw::path_filestat(fd3, 0, b"escape_up"), |s| s.filetype == FILETYPE_SYMBOLIC_LINK);
+        r.expect("symlink_up_lstat", raw::path_filestat(fd3, 0, b"escape_up"), |s| {
+            s.filetype == FILETYPE_SYMBOLIC_LINK
+        });
         r.errno("symlink_up_follow_open", raw::open_dir(fd3, b"escape_up"), DENIED);
         r.errno("symlink_up_follow_stat", raw::path_filestat(fd3, LOOKUP_SYMLINK_FOLLOW, b"escape_up"), DENIED);
         r.errno("symlink_up_create_through", raw::open_rw(fd3, b"escape_up/kiln_escape_probe.txt", O_CREAT), DENIED);
         r.errno("symlink_up_mkdir_through", raw::mkdir(fd3, b"escape_up/some_folder"), DENIED);
-        r.check("std_symlink_up_denied", fs::read_dir(ctx.p("escape_up")).is_err(), || "std listed the preopen's parent".into());
+        r.check("std_symlink_up_denied", fs::read_dir(ctx.p("escape_up")).is_err(), || {
+            "std listed the preopen's parent".into()
+        });
         let _ = raw::unlink(fd3, b"escape_up");
     }
     // A symlink pointing to the absolute path /etc.
@@ -222,7 +244,9 @@ pub fn escape(r: &mut Report) {
         r.errno("symlink_etc_follow_open", raw::open_dir(fd3, b"escape_etc"), DENIED);
         r.errno("symlink_etc_follow_stat", raw::path_filestat(fd3, LOOKUP_SYMLINK_FOLLOW, b"escape_etc"), DENIED);
         r.errno("symlink_etc_passwd", raw::open_rw(fd3, b"escape_etc/passwd", 0), DENIED);
-        r.check("std_symlink_etc_denied", fs::read_to_string(ctx.p("escape_etc/passwd")).is_err(), || "std read /etc/passwd".into());
+        r.check("std_symlink_etc_denied", fs::read_to_string(ctx.p("escape_etc/passwd")).is_err(), || {
+            "std read /etc/passwd".into()
+        });
         let _ = raw::unlink(fd3, b"escape_etc");
     }
     // A symlink one level down pointing two levels up.

@@ -55,16 +55,18 @@ pub fn files(r: &mut Report) {
     })();
     r.expect("std_set_times", set_times, |&t| t == when);
     let again = OpenOptions::new().write(true).create_new(true).open(&a).map(|_| ());
-    r.check(
-        "std_create_new_exists",
-        matches!(&again, Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists),
-        || format!("{again:?}"),
-    );
+    r.check("std_create_new_exists", matches!(&again, Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists), || {
+        format!("{again:?}")
+    });
 
     // ---- raw ------------------------------------------------------------------
     let Some(fd) = r.result("open_rw", raw::open_rw(ctx.fd, b"suite_files/a.txt", 0)) else { return };
-    r.expect("fdstat_regular", raw::fdstat(fd), |s| s.0 == raw::FILETYPE_REGULAR_FILE && s.1 & FDFLAGS_APPEND as u16 == 0);
-    let st = r.expect("filestat", raw::fd_filestat(fd), |s| s.filetype == raw::FILETYPE_REGULAR_FILE && s.size == 12 && s.nlink >= 1);
+    r.expect("fdstat_regular", raw::fdstat(fd), |s| {
+        s.0 == raw::FILETYPE_REGULAR_FILE && s.1 & FDFLAGS_APPEND as u16 == 0
+    });
+    let st = r.expect("filestat", raw::fd_filestat(fd), |s| {
+        s.filetype == raw::FILETYPE_REGULAR_FILE && s.size == 12 && s.nlink >= 1
+    });
     r.expect("seek_end", raw::seek(fd, 0, raw::WHENCE_END), |&p| p == 12);
     r.expect("tell", raw::tell(fd), |&p| p == 12);
     r.expect("seek_cur_back", raw::seek(fd, -6, raw::WHENCE_CUR), |&p| p == 6);
@@ -77,7 +79,9 @@ pub fn files(r: &mut Report) {
     // non-empty iovec), so these loop like readv/writev callers must; the first call
     // must move at least one byte, and the bytes must end up right.
     let got = read_scattered(fd, 5, 12);
-    r.check("read_scatter", matches!(&got, Ok((n, c)) if (1..=12).contains(n) && c == b"hello world\n"), || format!("{got:?}"));
+    r.check("read_scatter", matches!(&got, Ok((n, c)) if (1..=12).contains(n) && c == b"hello world\n"), || {
+        format!("{got:?}")
+    });
     let mut b1 = [0u8; 5];
     r.expect("read_at_eof", raw::read(fd, &mut [&mut b1[..]]), |&n| n == 0);
     let put = write_gathered(fd, &[b"AB", b"", b"CD"], None);
@@ -96,18 +100,17 @@ pub fn files(r: &mut Report) {
 
     r.result("datasync", raw_errno(unsafe { raw::fd_datasync(fd) }));
     r.result("sync", raw_errno(unsafe { raw::fd_sync(fd) }));
-    let advise_ok = (raw::ADVICE_NORMAL..=raw::ADVICE_NOREUSE).all(|adv| unsafe { raw::fd_advise(fd, 0, 16, adv) } == 0);
+    let advise_ok =
+        (raw::ADVICE_NORMAL..=raw::ADVICE_NOREUSE).all(|adv| unsafe { raw::fd_advise(fd, 0, 16, adv) } == 0);
     r.check("advise_all_kinds", advise_ok, || "fd_advise failed for some advice".into());
 
     // fd_allocate: either it works (and the file grows to cover the range), or the
     // host does not support it (ENOTSUP, as current wasmtime answers).
     let alloc = raw_errno(unsafe { raw::fd_allocate(fd, 0, 64) });
     let size = raw::fd_filestat(fd).map(|s| s.size);
-    r.check(
-        "allocate",
-        (alloc.is_ok() && size == Ok(64)) || (alloc == Err(ENOTSUP) && size == Ok(16)),
-        || format!("{alloc:?}, size now {size:?}"),
-    );
+    r.check("allocate", (alloc.is_ok() && size == Ok(64)) || (alloc == Err(ENOTSUP) && size == Ok(16)), || {
+        format!("{alloc:?}, size now {size:?}")
+    });
 
     r.result("set_size_shrink", raw_errno(unsafe { raw::fd_filestat_set_size(fd, 5) }));
     r.expect("size_after_shrink", raw::fd_filestat(fd), |s| s.size == 5);
@@ -115,11 +118,20 @@ pub fn files(r: &mut Report) {
     r.expect("content_after_grow", raw::pread_all(fd), |c| c == b"HELLO\0\0\0\0\0");
 
     let (atim, mtim) = (1_000_000_000 * SEC, 1_234_567_890 * SEC);
-    r.result("set_times", raw_errno(unsafe { raw::fd_filestat_set_times(fd, atim as i64, mtim as i64, raw::FST_ATIM | raw::FST_MTIM) }));
+    r.result(
+        "set_times",
+        raw_errno(unsafe { raw::fd_filestat_set_times(fd, atim as i64, mtim as i64, raw::FST_ATIM | raw::FST_MTIM) }),
+    );
     r.expect("times_after_set", raw::fd_filestat(fd), |s| s.atim == atim && s.mtim == mtim);
-    r.result("set_mtim_only", raw_errno(unsafe { raw::fd_filestat_set_times(fd, 0, (mtim + 7 * SEC) as i64, raw::FST_MTIM) }));
+    r.result(
+        "set_mtim_only",
+        raw_errno(unsafe { raw::fd_filestat_set_times(fd, 0, (mtim + 7 * SEC) as i64, raw::FST_MTIM) }),
+    );
     r.expect("atim_kept", raw::fd_filestat(fd), |s| s.atim == atim && s.mtim == mtim + 7 * SEC);
-    r.result("set_times_now", raw_errno(unsafe { raw::fd_filestat_set_times(fd, 0, 0, raw::FST_ATIM_NOW | raw::FST_MTIM_NOW) }));
+    r.result(
+        "set_times_now",
+        raw_errno(unsafe { raw::fd_filestat_set_times(fd, 0, 0, raw::FST_ATIM_NOW | raw::FST_MTIM_NOW) }),
+    );
     let now = raw::clock_time(raw::CLOCK_REALTIME).unwrap_or(0);
     r.expect("times_now", raw::fd_filestat(fd), |s| s.mtim.abs_diff(now) < 60 * SEC && s.atim.abs_diff(now) < 60 * SEC);
     r.errno(
@@ -137,10 +149,20 @@ pub fn files(r: &mut Report) {
     }
     let (atim2, mtim2) = (1_100_000_000 * SEC, 1_200_000_000 * SEC);
     let e = unsafe {
-        raw::path_filestat_set_times(ctx.fd, raw::LOOKUP_SYMLINK_FOLLOW, p.as_ptr() as usize, p.len(), atim2 as i64, mtim2 as i64, raw::FST_ATIM | raw::FST_MTIM)
+        raw::path_filestat_set_times(
+            ctx.fd,
+            raw::LOOKUP_SYMLINK_FOLLOW,
+            p.as_ptr() as usize,
+            p.len(),
+            atim2 as i64,
+            mtim2 as i64,
+            raw::FST_ATIM | raw::FST_MTIM,
+        )
     };
     r.result("path_set_times", raw_errno(e));
-    r.expect("path_times_after_set", raw::path_filestat(ctx.fd, raw::LOOKUP_SYMLINK_FOLLOW, p), |s| s.atim == atim2 && s.mtim == mtim2);
+    r.expect("path_times_after_set", raw::path_filestat(ctx.fd, raw::LOOKUP_SYMLINK_FOLLOW, p), |s| {
+        s.atim == atim2 && s.mtim == mtim2
+    });
 
     // fdstat flags: APPEND makes every write go to the end, whatever the offset.
     r.result("set_flags_append", raw_errno(unsafe { raw::fd_fdstat_set_flags(fd, FDFLAGS_APPEND) }));
@@ -152,7 +174,9 @@ pub fn files(r: &mut Report) {
     r.expect("fdstat_no_append", raw::fdstat(fd), |s| s.1 & FDFLAGS_APPEND as u16 == 0);
 
     // path_open flags.
-    if let Some(fd2) = r.result("open_append", raw::open(ctx.fd, raw::LOOKUP_SYMLINK_FOLLOW, p, 0, raw::RIGHTS_ALL, FDFLAGS_APPEND)) {
+    if let Some(fd2) =
+        r.result("open_append", raw::open(ctx.fd, raw::LOOKUP_SYMLINK_FOLLOW, p, 0, raw::RIGHTS_ALL, FDFLAGS_APPEND))
+    {
         r.expect("open_append_fdstat", raw::fdstat(fd2), |s| s.1 & FDFLAGS_APPEND as u16 != 0);
         let _ = raw::write(fd2, &[b"!"]);
         r.expect("open_append_wrote_at_end", raw::pread_all(fd), |c| c == b"HELLO\0\0\0\0\0Z!");
@@ -163,14 +187,18 @@ pub fn files(r: &mut Report) {
         let _ = raw::write(fd2, &[b"0123456789"]);
         r.result("close_trunc", raw::close(fd2));
     }
-    let Some(fdb) = r.result("open_create_excl", raw::open_rw(ctx.fd, b"suite_files/b.txt", O_CREAT | O_EXCL)) else { return };
+    let Some(fdb) = r.result("open_create_excl", raw::open_rw(ctx.fd, b"suite_files/b.txt", O_CREAT | O_EXCL)) else {
+        return;
+    };
     r.expect("created_empty", raw::fd_filestat(fdb), |s| s.size == 0 && s.filetype == raw::FILETYPE_REGULAR_FILE);
     let _ = raw::write(fdb, &[b"bee"]);
 
     // fd_renumber: `fd` (a.txt) takes the place of `fdb` (b.txt, which is closed).
     let a_ino = raw::fd_filestat(fd).map(|s| s.ino);
     r.result("renumber", raw_errno(unsafe { raw::fd_renumber(fd, fdb) }));
-    r.check("renumber_target_is_source", raw::fd_filestat(fdb).map(|s| s.ino) == a_ino && a_ino.is_ok(), || "fd_renumber target does not refer to the source file".into());
+    r.check("renumber_target_is_source", raw::fd_filestat(fdb).map(|s| s.ino) == a_ino && a_ino.is_ok(), || {
+        "fd_renumber target does not refer to the source file".into()
+    });
     r.expect("renumber_target_content", raw::pread_all(fdb), |c| c == b"0123456789");
     r.errno("renumber_source_closed", raw::close(fd), &[EBADF]);
     r.expect("b_kept_its_data", fs::read_to_string(ctx.p("suite_files/b.txt")), |s| s == "bee");

@@ -172,7 +172,8 @@ pub fn preopen(report: &mut Report) -> Ctx {
     }
 }
 
-const USAGE: &str = "usage: wasi_suite <preopen|args|env|clocks|random|poll|files|dirs|errors|escape|stdin|exit> [args...]";
+const USAGE: &str =
+    "usage: wasi_suite <preopen|args|env|clocks|random|poll|files|dirs|errors|escape|stdin|exit> [args...]";
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

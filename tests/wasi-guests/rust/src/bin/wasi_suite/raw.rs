@@ -83,12 +83,8 @@ pub const RIGHTS_DIR: u64 = RIGHTS_ALL & !RIGHTS_WRITE_MODE;
 pub const RIGHTS_READ_ONLY: u64 =
     RIGHT_FD_READ | RIGHT_FD_SEEK | RIGHT_FD_TELL | RIGHT_FD_FILESTAT_GET | RIGHT_FD_READDIR;
 /// What wasi-libc asks for when it opens a file `O_WRONLY`.
-pub const RIGHTS_WRITE_ONLY: u64 = RIGHT_FD_WRITE
-    | RIGHT_FD_SEEK
-    | RIGHT_FD_TELL
-    | RIGHT_FD_FILESTAT_GET
-    | RIGHT_FD_DATASYNC
-    | RIGHT_FD_SYNC;
+pub const RIGHTS_WRITE_ONLY: u64 =
+    RIGHT_FD_WRITE | RIGHT_FD_SEEK | RIGHT_FD_TELL | RIGHT_FD_FILESTAT_GET | RIGHT_FD_DATASYNC | RIGHT_FD_SYNC;
 
 // ---- eventtype / subscription flags ---------------------------------------------
 pub const EVENTTYPE_CLOCK: u8 = 0;
@@ -170,14 +166,7 @@ extern "C" {
         fdflags: i32,
         opened_fd: usize,
     ) -> Errno;
-    pub fn path_readlink(
-        fd: Fd,
-        path: usize,
-        path_len: usize,
-        buf: usize,
-        buf_len: usize,
-        bufused: usize,
-    ) -> Errno;
+    pub fn path_readlink(fd: Fd, path: usize, path_len: usize, buf: usize, buf_len: usize, bufused: usize) -> Errno;
     pub fn path_remove_directory(fd: Fd, path: usize, path_len: usize) -> Errno;
     pub fn path_rename(
         fd: Fd,
@@ -187,13 +176,7 @@ extern "C" {
         new_path: usize,
         new_path_len: usize,
     ) -> Errno;
-    pub fn path_symlink(
-        old_path: usize,
-        old_path_len: usize,
-        fd: Fd,
-        new_path: usize,
-        new_path_len: usize,
-    ) -> Errno;
+    pub fn path_symlink(old_path: usize, old_path_len: usize, fd: Fd, new_path: usize, new_path_len: usize) -> Errno;
     pub fn path_unlink_file(fd: Fd, path: usize, path_len: usize) -> Errno;
     pub fn poll_oneoff(subs: usize, events: usize, nsubscriptions: usize, nevents: usize) -> Errno;
     pub fn random_get(buf: usize, buf_len: usize) -> Errno;
@@ -259,9 +242,7 @@ pub fn fd_filestat(fd: Fd) -> Result<Filestat, Errno> {
 
 pub fn path_filestat(fd: Fd, flags: i32, path: &[u8]) -> Result<Filestat, Errno> {
     let mut b = Aligned([0u8; 64]);
-    let e = unsafe {
-        path_filestat_get(fd, flags, path.as_ptr() as usize, path.len(), b.0.as_mut_ptr() as usize)
-    };
+    let e = unsafe { path_filestat_get(fd, flags, path.as_ptr() as usize, path.len(), b.0.as_mut_ptr() as usize) };
     res(e, Filestat::parse(&b.0))
 }
 
@@ -272,7 +253,14 @@ pub fn fdstat(fd: Fd) -> Result<(u8, u16, u64, u64), Errno> {
     res(e, (b.0[0], u16_at(&b.0, 2), u64_at(&b.0, 8), u64_at(&b.0, 16)))
 }
 
+/// `path_open`. Like wasi-libc, it first narrows the requested rights to the
+/// directory's inheriting rights, so hosts that enforce rights (uvwasi, old
+/// wasmtime) do not refuse the open with ENOTCAPABLE for rights nobody needed.
 pub fn open(dirfd: Fd, lookup: i32, path: &[u8], oflags: i32, rights: u64, fdflags: i32) -> Result<Fd, Errno> {
+    let rights = match fdstat(dirfd) {
+        Ok((_, _, _, inheriting)) => rights & inheriting,
+        Err(_) => rights,
+    };
     let mut fd: Fd = -1;
     let e = unsafe {
         path_open(
@@ -327,9 +315,7 @@ pub fn write(fd: Fd, bufs: &[&[u8]]) -> Result<usize, Errno> {
 pub fn pwrite(fd: Fd, bufs: &[&[u8]], offset: u64) -> Result<usize, Errno> {
     let iovs: Vec<[u32; 2]> = bufs.iter().map(|b| [b.as_ptr() as u32, b.len() as u32]).collect();
     let mut n: u32 = 0;
-    let e = unsafe {
-        fd_pwrite(fd, iovs.as_ptr() as usize, iovs.len(), offset as i64, &mut n as *mut u32 as usize)
-    };
+    let e = unsafe { fd_pwrite(fd, iovs.as_ptr() as usize, iovs.len(), offset as i64, &mut n as *mut u32 as usize) };
     res(e, n as usize)
 }
 
@@ -344,9 +330,7 @@ pub fn read(fd: Fd, bufs: &mut [&mut [u8]]) -> Result<usize, Errno> {
 pub fn pread(fd: Fd, bufs: &mut [&mut [u8]], offset: u64) -> Result<usize, Errno> {
     let iovs: Vec<[u32; 2]> = bufs.iter_mut().map(|b| [b.as_mut_ptr() as u32, b.len() as u32]).collect();
     let mut n: u32 = 0;
-    let e = unsafe {
-        fd_pread(fd, iovs.as_ptr() as usize, iovs.len(), offset as i64, &mut n as *mut u32 as usize)
-    };
+    let e = unsafe { fd_pread(fd, iovs.as_ptr() as usize, iovs.len(), offset as i64, &mut n as *mut u32 as usize) };
     res(e, n as usize)
 }
 
@@ -376,30 +360,18 @@ pub fn unlink(fd: Fd, path: &[u8]) -> Result<(), Errno> {
 }
 
 pub fn rename(fd: Fd, old: &[u8], new_fd: Fd, new: &[u8]) -> Result<(), Errno> {
-    let e = unsafe {
-        path_rename(fd, old.as_ptr() as usize, old.len(), new_fd, new.as_ptr() as usize, new.len())
-    };
+    let e = unsafe { path_rename(fd, old.as_ptr() as usize, old.len(), new_fd, new.as_ptr() as usize, new.len()) };
     res(e, ())
 }
 
 pub fn symlink(target: &[u8], fd: Fd, link: &[u8]) -> Result<(), Errno> {
-    let e = unsafe {
-        path_symlink(target.as_ptr() as usize, target.len(), fd, link.as_ptr() as usize, link.len())
-    };
+    let e = unsafe { path_symlink(target.as_ptr() as usize, target.len(), fd, link.as_ptr() as usize, link.len()) };
     res(e, ())
 }
 
 pub fn link(old_fd: Fd, old_flags: i32, old: &[u8], new_fd: Fd, new: &[u8]) -> Result<(), Errno> {
     let e = unsafe {
-        path_link(
-            old_fd,
-            old_flags,
-            old.as_ptr() as usize,
-            old.len(),
-            new_fd,
-            new.as_ptr() as usize,
-            new.len(),
-        )
+        path_link(old_fd, old_flags, old.as_ptr() as usize, old.len(), new_fd, new.as_ptr() as usize, new.len())
     };
     res(e, ())
 }
@@ -425,9 +397,8 @@ pub fn readlink(fd: Fd, path: &[u8], buf_len: usize) -> Result<Vec<u8>, Errno> {
 pub fn readdir_raw(fd: Fd, buf_len: usize, cookie: u64) -> Result<Vec<u8>, Errno> {
     let mut buf = vec![0u8; buf_len];
     let mut used: u32 = 0;
-    let e = unsafe {
-        fd_readdir(fd, buf.as_mut_ptr() as usize, buf.len(), cookie as i64, &mut used as *mut u32 as usize)
-    };
+    let e =
+        unsafe { fd_readdir(fd, buf.as_mut_ptr() as usize, buf.len(), cookie as i64, &mut used as *mut u32 as usize) };
     buf.truncate(used as usize);
     res(e, buf)
 }
@@ -466,7 +437,13 @@ pub fn prestat_dir_name(fd: Fd) -> Result<Vec<u8>, Errno> {
 }
 
 /// A clock subscription, laid out as witx `subscription` (48 bytes).
-pub fn clock_subscription(userdata: u64, clock: i32, timeout: u64, precision: u64, flags: u16) -> [u8; SUBSCRIPTION_SIZE] {
+pub fn clock_subscription(
+    userdata: u64,
+    clock: i32,
+    timeout: u64,
+    precision: u64,
+    flags: u16,
+) -> [u8; SUBSCRIPTION_SIZE] {
     let mut s = [0u8; SUBSCRIPTION_SIZE];
     s[0..8].copy_from_slice(&userdata.to_le_bytes());
     s[8] = EVENTTYPE_CLOCK;
