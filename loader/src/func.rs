@@ -12,7 +12,7 @@ use crate::store::{
 };
 use crate::trap::from_unwind;
 use crate::typed::{TypedFunc, WasmRet, WasmTy, WasmTyList};
-use crate::types::{FuncType, ValType};
+use crate::types::FuncType;
 use crate::values::Val;
 use crate::{Extern, Instance};
 use anyhow::{Result, bail};
@@ -379,6 +379,3 @@ impl_into_func!(A1 A2 A3 A4 A5 A6 A7);
 impl_into_func!(A1 A2 A3 A4 A5 A6 A7 A8);
 impl_into_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
 impl_into_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
-
-#[allow(dead_code)]
-fn _valtype_used(_: ValType) {}

@@ -289,6 +289,3 @@ pub(crate) fn instantiate(
     }
     Ok(Instance { store: s.id, index })
 }
-
-#[allow(dead_code)]
-fn _index_used(_: FuncIndex) {}

@@ -2,7 +2,7 @@
 //! from the raw 16-byte slots of the array calling convention.
 
 use crate::func::Func;
-use crate::store::{AsContext, AsContextMut, StoreOpaque};
+use crate::store::{AsContextMut, StoreOpaque};
 use crate::types::ValType;
 use anyhow::{Result, bail};
 use std::any::Any;
@@ -181,6 +181,3 @@ impl ExternRef {
         (index < store.externrefs.len()).then_some(ExternRef { store: store.id, index })
     }
 }
-
-#[allow(dead_code)]
-fn _assert_as_context<C: AsContext>(_: C) {}
