@@ -9,6 +9,22 @@ use std::collections::BTreeMap;
 /// An open regular file (or other non-directory) reached through a preopen.
 pub(crate) struct FileEntry {
     pub file: cap_std::fs::File,
+    /// Whether the host file is open for reading.
+    pub read: bool,
+    /// Whether the host file is open for writing.
+    pub write: bool,
+}
+
+impl FileEntry {
+    /// EBADF unless the file was opened for reading (as POSIX `read` says).
+    pub(crate) fn readable(&self) -> Result<(), Errno> {
+        if self.read { Ok(()) } else { Err(Errno::BADF) }
+    }
+
+    /// EBADF unless the file was opened for writing.
+    pub(crate) fn writable(&self) -> Result<(), Errno> {
+        if self.write { Ok(()) } else { Err(Errno::BADF) }
+    }
 }
 
 /// An open directory: a preopen, or one the guest opened under one.

@@ -294,6 +294,7 @@ impl WasiCtx {
                 s.read(&mut buf)?
             }
             Descriptor::File(f) => {
+                f.readable()?;
                 e.base.contains(Rights::FD_READ).then_some(()).ok_or(Errno::NOTCAPABLE)?;
                 (&f.file).read(&mut buf)?
             }
@@ -328,6 +329,7 @@ impl WasiCtx {
                 data.len()
             }
             Descriptor::File(f) => {
+                f.writable()?;
                 e.base.contains(Rights::FD_WRITE).then_some(()).ok_or(Errno::NOTCAPABLE)?;
                 (&f.file).write_all(&data)?;
                 data.len()
@@ -359,6 +361,9 @@ impl WasiCtx {
         if matches!(e.desc, Descriptor::Input(_) | Descriptor::Output(_) | Descriptor::Socket(_)) {
             return Err(Errno::SPIPE);
         }
+        if let Descriptor::File(f) = &e.desc {
+            f.readable()?;
+        }
         let f = file(e, Rights::FD_READ | Rights::FD_SEEK)?;
         let mut buf = vec![0u8; total_len(&iovs)];
         let n = rustix::io::pread(&f.file, &mut buf, offset)?;
@@ -381,6 +386,9 @@ impl WasiCtx {
         let e = self.table.get(fd)?;
         if matches!(e.desc, Descriptor::Input(_) | Descriptor::Output(_) | Descriptor::Socket(_)) {
             return Err(Errno::SPIPE);
+        }
+        if let Descriptor::File(f) = &e.desc {
+            f.writable()?;
         }
         let f = file(e, Rights::FD_WRITE | Rights::FD_SEEK)?;
         let mut done = 0;
@@ -436,7 +444,7 @@ impl WasiCtx {
         let e = self.table.get(fd)?;
         let d = match &e.desc {
             Descriptor::Dir(d) => d,
-            Descriptor::File(_) => return Err(Errno::NOTDIR),
+            // Not a directory: like wasmtime, "not a descriptor you can list".
             _ => return Err(Errno::BADF),
         };
         e.require(Rights::FD_READDIR)?;

@@ -247,7 +247,7 @@ impl WasiCtx {
                     rights = rights & !Rights::FILE_WRITE;
                 }
                 let rights = rights | (base & Rights::FD_FILESTAT_SET_TIMES);
-                Entry::new(Descriptor::File(FileEntry { file }), rights, Rights::NONE)
+                Entry::new(Descriptor::File(FileEntry { file, read, write }), rights, Rights::NONE)
             }
         };
         let new_fd = self.table.push(entry)?;

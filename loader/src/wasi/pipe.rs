@@ -4,7 +4,7 @@
 //! A guest's fd 0 is an [`InputStream`]; fds 1 and 2 are [`OutputStream`]s.
 
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Whether a stream can be read or written without blocking, for `poll_oneoff`.
@@ -202,7 +202,16 @@ pub struct Stdin;
 
 impl InputStream for Stdin {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        io::stdin().lock().read(buf)
+        // Straight from the descriptor, past std's buffer, so that what
+        // `poll_oneoff` sees on it is what a read returns.
+        let stdin = io::stdin();
+        let _guard = stdin.lock();
+        loop {
+            match rustix::io::read(stdin.as_fd(), &mut *buf) {
+                Err(rustix::io::Errno::INTR) => continue,
+                r => return r.map_err(io::Error::from),
+            }
+        }
     }
     fn readiness(&self) -> Readiness {
         Readiness::HostFd(io::stdin().as_raw_fd())
