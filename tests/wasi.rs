@@ -938,3 +938,60 @@ fn sizer_lists_the_transform_input() {
     ];
     assert_eq!(lines, want, "{}", show(&o));
 }
+
+#[test]
+fn api_context_is_send() {
+    fn is_send<T: Send>() {}
+    is_send::<WasiCtx>();
+    is_send::<Store<Host>>();
+}
+
+/// Subscribes to FD_READ on fd 0 and a 10 s clock; exits with
+/// `nevents * 16 + type of the first event`, with its nbytes at 300.
+const POLL_STDIN: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (local $e i32)
+    ;; subscription 0 at 0: userdata 1, FD_READ on fd 0
+    (i64.store (i32.const 0) (i64.const 1))
+    (i32.store8 (i32.const 8) (i32.const 1))
+    (i32.store (i32.const 16) (i32.const 0))
+    ;; subscription 1 at 48: userdata 2, relative MONOTONIC clock, 10 s
+    (i64.store (i32.const 48) (i64.const 2))
+    (i32.store8 (i32.const 56) (i32.const 0))
+    (i32.store (i32.const 64) (i32.const 1))
+    (i64.store (i32.const 72) (i64.const 10000000000))
+    (i32.store16 (i32.const 88) (i32.const 0))
+    (local.set $e (call $poll (i32.const 0) (i32.const 128) (i32.const 2) (i32.const 256)))
+    (if (local.get $e) (then (call $exit (i32.const 255))))
+    (call $exit (i32.add (i32.mul (i32.load (i32.const 256)) (i32.const 16))
+                         (i32.load8_u (i32.const 138))))))
+"#;
+
+#[test]
+fn cli_poll_sees_stdin_become_readable() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let tmp = tempfile::tempdir().unwrap();
+    let wat = tmp.path().join("poll.wat");
+    std::fs::write(&wat, POLL_STDIN).unwrap();
+    let started = std::time::Instant::now();
+    let mut child =
+        kiln().arg(&wat).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    stdin.write_all(b"data").unwrap();
+    let o = child.wait_with_output().unwrap();
+    drop(stdin);
+    // One event, of type FD_READ (1), long before the 10 s timer.
+    assert_eq!(o.status.code(), Some(16 + 1), "{}", show(&o));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // In-process, a memory pipe is ready at once, with its byte count.
+    let (mut store, instance) =
+        instantiate(POLL_STDIN, WasiCtxBuilder::new().stdin(MemoryInputPipe::new("12345")).build());
+    assert_eq!(kiln::wasi::run_command(&mut store, &instance).unwrap(), 17);
+    assert_eq!(mem_u64(&mut store, &instance, 128 + 16), 5);
+}
