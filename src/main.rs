@@ -59,6 +59,10 @@ struct RunArgs {
     /// under NAME (.wasm, .wat or a kiln artifact).
     #[arg(long = "preload", value_name = "NAME=MODULE_PATH")]
     preloads: Vec<String>,
+    /// Hand the guest a TCP socket listening on this address (for
+    /// `sock_accept`); sockets get the descriptors after the directories.
+    #[arg(long = "tcplisten", value_name = "SOCKET_ADDRESS")]
+    tcplisten: Vec<String>,
     /// The module to run.
     module: PathBuf,
     /// Arguments: for the module (after its name as argv[0]), or for the
@@ -164,6 +168,10 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
     for dir in &args.dirs {
         let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
         wasi.preopened_dir(host, guest, DirPerms::all(), FilePerms::all())?;
+    }
+    for addr in &args.tcplisten {
+        let listener = std::net::TcpListener::bind(addr).with_context(|| format!("failed to listen on `{addr}`"))?;
+        wasi.preopened_tcp_listener(listener);
     }
     let mut store = Store::new(&engine, RunState { wasi: wasi.build() });
     let mut linker: Linker<RunState> = Linker::new(&engine);

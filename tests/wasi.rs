@@ -995,3 +995,48 @@ fn cli_poll_sees_stdin_become_readable() {
     assert_eq!(kiln::wasi::run_command(&mut store, &instance).unwrap(), 17);
     assert_eq!(mem_u64(&mut store, &instance, 128 + 16), 5);
 }
+
+#[test]
+fn cli_tcplisten_hands_the_guest_a_listener() {
+    use std::io::{Read, Write};
+    // Accepts one connection on fd 3, sends "hello\n" and exits with the
+    // errnos of accept and send (both 0 → exit 0).
+    let wat = r#"
+    (module
+      (import "wasi_snapshot_preview1" "sock_accept" (func $accept (param i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "sock_send" (func $send (param i32 i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 100) "hello\n")
+      (func (export "_start")
+        (local $e i32)
+        (local.set $e (call $accept (i32.const 3) (i32.const 0) (i32.const 0)))
+        (if (local.get $e) (then (call $exit (local.get $e))))
+        (i32.store (i32.const 8) (i32.const 100))
+        (i32.store (i32.const 12) (i32.const 6))
+        (call $exit (call $send (i32.load (i32.const 0)) (i32.const 8) (i32.const 1) (i32.const 0) (i32.const 16)))))
+    "#;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("server.wat");
+    std::fs::write(&path, wat).unwrap();
+    // A port that was free a moment ago.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = kiln().arg(&path).args(["--tcplisten", &addr]).spawn().unwrap();
+    let mut stream = None;
+    for _ in 0..100 {
+        match std::net::TcpStream::connect(&addr) {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    }
+    let mut stream = stream.expect("kiln listens");
+    let mut got = String::new();
+    stream.read_to_string(&mut got).unwrap();
+    stream.flush().unwrap();
+    assert_eq!(got, "hello\n");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

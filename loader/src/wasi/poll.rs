@@ -159,12 +159,14 @@ impl WasiCtx {
                     std::thread::sleep(Duration::from_nanos(t));
                 }
             } else {
-                // SAFETY: each raw descriptor belongs to an entry of the
-                // table, which is not touched while these borrows live.
-                let mut pollfds: Vec<PollFd<'_>> = host
-                    .iter()
-                    .map(|(_, fd, fl)| PollFd::from_borrowed_fd(unsafe { BorrowedFd::borrow_raw(*fd) }, *fl))
-                    .collect();
+                let borrow = |fd: RawFd| {
+                    // SAFETY: each raw descriptor belongs to an entry of the
+                    // table (a stream or socket the context owns), which is
+                    // not touched while these borrows live.
+                    unsafe { BorrowedFd::borrow_raw(fd) }
+                };
+                let mut pollfds: Vec<PollFd<'_>> =
+                    host.iter().map(|(_, fd, fl)| PollFd::from_borrowed_fd(borrow(*fd), *fl)).collect();
                 let ts = timeout.map(|t| rustix::time::Timespec {
                     tv_sec: (t / 1_000_000_000) as _,
                     tv_nsec: (t % 1_000_000_000) as _,
