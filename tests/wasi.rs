@@ -1040,3 +1040,50 @@ fn cli_tcplisten_hands_the_guest_a_listener() {
     assert_eq!(got, "hello\n");
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+/// `path_open(3, SYMLINK_FOLLOW, path, O_CREAT, rights)` then `fd_write`
+/// of 1 byte; the module exits with `open errno | write errno << 8`.
+fn creat_module(path: &str, rights: u64) -> String {
+    format!(
+        r#"(module
+          (import "wasi_snapshot_preview1" "path_open"
+            (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 0) "{path}")
+          (func (export "_start")
+            (local $e i32)
+            (local.set $e (call $open (i32.const 3) (i32.const 1) (i32.const 0) (i32.const {len})
+              (i32.const 1) (i64.const {rights}) (i64.const 0) (i32.const 0) (i32.const 200)))
+            (if (local.get $e) (then (call $exit (local.get $e))))
+            (i32.store (i32.const 208) (i32.const 0))
+            (i32.store (i32.const 212) (i32.const 1))
+            (call $exit (i32.shl (call $write (i32.load (i32.const 200)) (i32.const 208) (i32.const 1) (i32.const 216))
+                                 (i32.const 8)))))"#,
+        len = path.len()
+    )
+}
+
+#[test]
+fn api_creat_respects_access_mode_and_the_sandbox() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    // O_CREAT with only FD_READ: created, but not writable (EBADF).
+    assert_eq!(run_wat(&creat_module("ro.txt", 1 << 1), preopen(&root)), 8 << 8);
+    assert_eq!(std::fs::read(root.join("ro.txt")).unwrap(), b"");
+    // With FD_WRITE: written.
+    assert_eq!(run_wat(&creat_module("rw.txt", (1 << 1) | (1 << 6)), preopen(&root)), 0);
+    assert_eq!(std::fs::read(root.join("rw.txt")).unwrap(), b"r");
+    // Through a dangling symlink that points out of the preopen: refused,
+    // and nothing appears outside.
+    std::os::unix::fs::symlink("../created_outside", root.join("evil")).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("abs_outside"), root.join("evil_abs")).unwrap();
+    let nc = Errno::NOTCAPABLE.raw() as i32;
+    assert_eq!(run_wat(&creat_module("evil", (1 << 1) | (1 << 6)), preopen(&root)), nc);
+    assert_eq!(run_wat(&creat_module("evil", 1 << 1), preopen(&root)), nc);
+    assert_eq!(run_wat(&creat_module("evil_abs", (1 << 1) | (1 << 6)), preopen(&root)), nc);
+    assert!(!tmp.path().join("created_outside").exists());
+    assert!(!tmp.path().join("abs_outside").exists());
+}

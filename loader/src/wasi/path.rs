@@ -203,27 +203,20 @@ impl WasiCtx {
             }
             Entry::new(Descriptor::Dir(DirEntry { dir, preopen: None }), base & Rights::DIR, inheriting)
         } else {
+            // Creating or truncating needs write access at the OS level (and
+            // cap-std must know about it to resolve the path safely), even
+            // when the guest did not ask to write: the descriptor's rights and
+            // access mode still refuse its writes.
+            let creat = of & oflags::CREAT != 0;
+            let trunc = of & oflags::TRUNC != 0;
+            let os_write = write || creat || trunc;
             let mut opts = OpenOptions::new();
-            opts.read(read).write(write).append(ff & fdflags::APPEND != 0);
-            let mut custom = 0;
-            if write {
-                opts.create(of & oflags::CREAT != 0)
-                    .create_new(of & oflags::CREAT != 0 && of & oflags::EXCL != 0)
-                    .truncate(of & oflags::TRUNC != 0);
-            } else {
-                // Creating or truncating without asking for write access:
-                // the OS allows it, std's option checks do not.
-                if of & oflags::CREAT != 0 {
-                    custom |= libc::O_CREAT;
-                    if of & oflags::EXCL != 0 {
-                        custom |= libc::O_EXCL;
-                    }
-                }
-                if of & oflags::TRUNC != 0 {
-                    custom |= libc::O_TRUNC;
-                }
+            opts.read(read).write(os_write).append(ff & fdflags::APPEND != 0);
+            opts.create(creat).create_new(creat && of & oflags::EXCL != 0).truncate(trunc);
+            if !os_write {
                 opts.maybe_dir(true);
             }
+            let mut custom = 0;
             if ff & fdflags::NONBLOCK != 0 {
                 custom |= libc::O_NONBLOCK;
             }
@@ -233,7 +226,7 @@ impl WasiCtx {
             let file = parent.dir.open_with(path, &opts)?;
             let meta = file.metadata()?;
             if meta.is_dir() {
-                if write || of & oflags::TRUNC != 0 {
+                if os_write {
                     return Err(Errno::ISDIR);
                 }
                 let dir = Dir::from_std_file(file.into_std());
