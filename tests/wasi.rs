@@ -1087,3 +1087,99 @@ fn api_creat_respects_access_mode_and_the_sandbox() {
     assert!(!tmp.path().join("created_outside").exists());
     assert!(!tmp.path().join("abs_outside").exists());
 }
+
+/// Every function of wasi_snapshot_preview1 (the witx list).
+const PREVIEW1_FUNCTIONS: &[&str] = &[
+    "args_get",
+    "args_sizes_get",
+    "environ_get",
+    "environ_sizes_get",
+    "clock_res_get",
+    "clock_time_get",
+    "fd_advise",
+    "fd_allocate",
+    "fd_close",
+    "fd_datasync",
+    "fd_fdstat_get",
+    "fd_fdstat_set_flags",
+    "fd_fdstat_set_rights",
+    "fd_filestat_get",
+    "fd_filestat_set_size",
+    "fd_filestat_set_times",
+    "fd_pread",
+    "fd_prestat_get",
+    "fd_prestat_dir_name",
+    "fd_pwrite",
+    "fd_read",
+    "fd_readdir",
+    "fd_renumber",
+    "fd_seek",
+    "fd_sync",
+    "fd_tell",
+    "fd_write",
+    "path_create_directory",
+    "path_filestat_get",
+    "path_filestat_set_times",
+    "path_link",
+    "path_open",
+    "path_readlink",
+    "path_remove_directory",
+    "path_rename",
+    "path_symlink",
+    "path_unlink_file",
+    "poll_oneoff",
+    "proc_exit",
+    "proc_raise",
+    "sched_yield",
+    "random_get",
+    "sock_accept",
+    "sock_recv",
+    "sock_send",
+    "sock_shutdown",
+];
+
+#[test]
+fn api_every_function_in_both_namespaces() {
+    let mut linker: Linker<Host> = Linker::new(engine());
+    kiln::wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
+    let mut store = Store::new(engine(), Host { wasi: WasiCtxBuilder::new().build() });
+    for name in PREVIEW1_FUNCTIONS {
+        assert!(linker.get(&mut store, "wasi_snapshot_preview1", name).is_some(), "preview1 {name}");
+        // snapshot 0 has no sock_accept.
+        let unstable = linker.get(&mut store, "wasi_unstable", name);
+        assert_eq!(unstable.is_some(), *name != "sock_accept", "wasi_unstable {name}");
+    }
+}
+
+#[test]
+fn api_rights_can_only_shrink() {
+    // Opens `f` with all rights, drops FD_WRITE with fd_fdstat_set_rights,
+    // then tries to write (ENOTCAPABLE) and to get FD_WRITE back
+    // (ENOTCAPABLE); errnos at 300, 304, 308, 312; proc_raise at 316.
+    let wat = r#"
+    (module
+      (import "wasi_snapshot_preview1" "path_open"
+        (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_fdstat_set_rights" (func $setr (param i32 i64 i64) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_raise" (func $raise (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 0) "f")
+      (func (export "_start")
+        (i32.store (i32.const 300) (call $open (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 1)
+          (i32.const 1) (i64.const 0x1fffffff) (i64.const 0) (i32.const 0) (i32.const 200)))
+        (i32.store (i32.const 304) (call $setr (i32.load (i32.const 200)) (i64.const 0x2) (i64.const 0)))
+        (i32.store (i32.const 208) (i32.const 0))
+        (i32.store (i32.const 212) (i32.const 1))
+        (i32.store (i32.const 308) (call $write (i32.load (i32.const 200)) (i32.const 208) (i32.const 1) (i32.const 216)))
+        (i32.store (i32.const 312) (call $setr (i32.load (i32.const 200)) (i64.const 0x42) (i64.const 0)))
+        (i32.store (i32.const 316) (call $raise (i32.const 6)))))
+    "#;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut store, instance) = instantiate(wat, preopen(tmp.path()));
+    kiln::wasi::run_command(&mut store, &instance).unwrap();
+    let errnos: Vec<u32> = (300..320).step_by(4).map(|at| mem_u32(&mut store, &instance, at)).collect();
+    let nc = Errno::NOTCAPABLE.raw() as u32;
+    assert_eq!(errnos, vec![0, 0, nc, nc, Errno::NOSYS.raw() as u32]);
+    assert_eq!(std::fs::read(tmp.path().join("f")).unwrap(), b"");
+}
