@@ -1183,3 +1183,31 @@ fn api_rights_can_only_shrink() {
     assert_eq!(errnos, vec![0, 0, nc, nc, Errno::NOSYS.raw() as u32]);
     assert_eq!(std::fs::read(tmp.path().join("f")).unwrap(), b"");
 }
+
+#[test]
+fn cli_nonblocking_stdin_read_gives_eagain() {
+    use std::process::Stdio;
+    let wat = r#"
+    (module
+      (import "wasi_snapshot_preview1" "fd_fdstat_set_flags" (func $setfl (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "_start")
+        (local $e i32)
+        (local.set $e (call $setfl (i32.const 0) (i32.const 4)))
+        (if (local.get $e) (then (call $exit (i32.const 100))))
+        (i32.store (i32.const 0) (i32.const 64))
+        (i32.store (i32.const 4) (i32.const 16))
+        (call $exit (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))))
+    "#;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("nb.wat");
+    std::fs::write(&path, wat).unwrap();
+    // stdin stays open and empty while the guest runs.
+    let mut child = kiln().arg(&path).stdin(Stdio::piped()).spawn().unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(Errno::AGAIN.raw() as i32));
+}

@@ -32,6 +32,22 @@ fn file(entry: &Entry, rights: Rights) -> Result<&FileEntry, Errno> {
     }
 }
 
+/// Whether a read from a stream with this readiness would return at once
+/// (for a guest that set NONBLOCK on it).
+fn input_ready(r: super::pipe::Readiness) -> Result<bool, Errno> {
+    match r {
+        super::pipe::Readiness::Ready(_) => Ok(true),
+        super::pipe::Readiness::HostFd(fd) => {
+            // SAFETY: the descriptor belongs to the stream being read, which
+            // outlives this call.
+            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+            let mut p = [rustix::event::PollFd::new(&fd, rustix::event::PollFlags::IN)];
+            let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
+            Ok(rustix::event::poll(&mut p, Some(&zero))? > 0)
+        }
+    }
+}
+
 /// A `timestamp` + `fstflags` pair as a `futimens` time.
 pub(crate) fn time_spec(ts: u64, set: bool, now: bool) -> Result<Timespec, Errno> {
     Ok(match (set, now) {
@@ -291,6 +307,9 @@ impl WasiCtx {
         let n = match &mut e.desc {
             Descriptor::Input(s) => {
                 e.base.contains(Rights::FD_READ).then_some(()).ok_or(Errno::NOTCAPABLE)?;
+                if e.flags & fdflags::NONBLOCK != 0 && !input_ready(s.readiness())? {
+                    return Err(Errno::AGAIN);
+                }
                 s.read(&mut buf)?
             }
             Descriptor::File(f) => {
