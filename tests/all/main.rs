@@ -3,6 +3,7 @@
 mod api;
 mod artifact;
 mod cli;
+mod differential;
 mod spec;
 mod threads;
 mod traps;
