@@ -37,6 +37,9 @@ macro_rules! wasm_ty {
     (fd) => {
         u32
     };
+    (rights) => {
+        u64
+    };
     (ptr) => {
         u32
     };
@@ -62,6 +65,9 @@ macro_rules! conv {
 
 macro_rules! show {
     (ptr, $v:expr) => {
+        format!("{:#x}", $v)
+    };
+    (rights, $v:expr) => {
         format!("{:#x}", $v)
     };
     (fd, $v:expr) => {
@@ -122,7 +128,7 @@ fn define<T: 'static>(
         fd_datasync(fd: fd) => |c, m| c.fd_datasync(fd);
         fd_fdstat_get(fd: fd, stat: ptr) => |c, m| c.fd_fdstat_get(m, fd, stat);
         fd_fdstat_set_flags(fd: fd, flags: u32) => |c, m| c.fd_fdstat_set_flags(fd, flags);
-        fd_fdstat_set_rights(fd: fd, fs_rights_base: u64, fs_rights_inheriting: u64) => |c, m| c.fd_fdstat_set_rights(fd, fs_rights_base, fs_rights_inheriting);
+        fd_fdstat_set_rights(fd: fd, fs_rights_base: rights, fs_rights_inheriting: rights) => |c, m| c.fd_fdstat_set_rights(fd, fs_rights_base, fs_rights_inheriting);
         fd_filestat_get(fd: fd, buf: ptr) => |c, m| c.fd_filestat_get(m, abi, fd, buf);
         fd_filestat_set_size(fd: fd, size: u64) => |c, m| c.fd_filestat_set_size(fd, size);
         fd_filestat_set_times(fd: fd, atim: u64, mtim: u64, fst_flags: u32) => |c, m| c.fd_filestat_set_times(fd, atim, mtim, fst_flags);
@@ -141,7 +147,7 @@ fn define<T: 'static>(
         path_filestat_get(fd: fd, flags: u32, path: ptr, path_len: u32, buf: ptr) => |c, m| c.path_filestat_get(m, abi, fd, flags, path, path_len, buf);
         path_filestat_set_times(fd: fd, flags: u32, path: ptr, path_len: u32, atim: u64, mtim: u64, fst_flags: u32) => |c, m| c.path_filestat_set_times(m, fd, flags, path, path_len, atim, mtim, fst_flags);
         path_link(old_fd: fd, old_flags: u32, old_path: ptr, old_path_len: u32, new_fd: fd, new_path: ptr, new_path_len: u32) => |c, m| c.path_link(m, old_fd, old_flags, old_path, old_path_len, new_fd, new_path, new_path_len);
-        path_open(fd: fd, dirflags: u32, path: ptr, path_len: u32, oflags: u32, fs_rights_base: u64, fs_rights_inheriting: u64, fdflags: u32, opened_fd: ptr) => |c, m| c.path_open(m, fd, dirflags, path, path_len, oflags, fs_rights_base, fs_rights_inheriting, fdflags, opened_fd);
+        path_open(fd: fd, dirflags: u32, path: ptr, path_len: u32, oflags: u32, fs_rights_base: rights, fs_rights_inheriting: rights, fdflags: u32, opened_fd: ptr) => |c, m| c.path_open(m, fd, dirflags, path, path_len, oflags, fs_rights_base, fs_rights_inheriting, fdflags, opened_fd);
         path_readlink(fd: fd, path: ptr, path_len: u32, buf: ptr, buf_len: u32, bufused: ptr) => |c, m| c.path_readlink(m, fd, path, path_len, buf, buf_len, bufused);
         path_remove_directory(fd: fd, path: ptr, path_len: u32) => |c, m| c.path_remove_directory(m, fd, path, path_len);
         path_rename(fd: fd, old_path: ptr, old_path_len: u32, new_fd: fd, new_path: ptr, new_path_len: u32) => |c, m| c.path_rename(m, fd, old_path, old_path_len, new_fd, new_path, new_path_len);
