@@ -81,9 +81,12 @@ const SUBCOMMANDS: &[&str] = &["run", "compile", "wasm2obj", "wast", "help"];
 /// `kiln FILE ...` means `kiln run FILE ...`.
 fn normalized_args() -> Vec<String> {
     let mut args: Vec<String> = std::env::args().collect();
+    // `kiln --dir . app.wasm` is `kiln run --dir . app.wasm` too; only the
+    // top-level help and version flags stay top-level.
+    const TOP_LEVEL_FLAGS: &[&str] = &["-h", "--help", "-V", "--version"];
     if let Some(first) = args.get(1)
-        && !first.starts_with('-')
         && !SUBCOMMANDS.contains(&first.as_str())
+        && !TOP_LEVEL_FLAGS.contains(&first.as_str())
     {
         args.insert(1, "run".into());
     }

@@ -37,6 +37,11 @@ fn seed_tutorial_invoke_form() {
     assert_eq!(stdout(&o), "3\n");
     let o = kiln(&["run", "--invoke", "pair", "example.wat"], dir.path());
     assert_eq!(stdout(&o), "-5\n2.5\n");
+    // Flags before the file work without `run`, as with wasmtime.
+    let o = kiln(&["--invoke", "add", "example.wat", "2", "3"], dir.path());
+    assert_eq!(stdout(&o), "5\n", "{}", stderr(&o));
+    let o = kiln(&["--version"], dir.path());
+    assert!(stdout(&o).starts_with("kiln "));
 }
 
 #[test]
@@ -84,8 +89,9 @@ fn errors_are_one_clear_line() {
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
-    let o = kiln(&["--no-such-flag"], dir.path());
+    let o = kiln(&["--no-such-flag", "example.wat"], dir.path());
     assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--no-such-flag"));
 }
 
 #[test]
