@@ -238,6 +238,9 @@ fn check_consistency(meta: &ArtifactMetadata, text_len: u64, data_len: usize) ->
     let m = &meta.module;
     let c = &meta.code;
     let bad = |what: &str| anyhow!(ArtifactError::Malformed(format!("inconsistent metadata: {what}")));
+    if !m.import_counts_fit() {
+        return Err(bad("more imports than entities"));
+    }
     if c.functions.len() != m.num_defined_funcs()
         || c.array_to_wasm.len() != m.num_func_refs as usize
         || c.wasm_to_array.len() != m.signatures.len()

@@ -245,24 +245,34 @@ impl ModuleInfo {
         is_imported_global
     );
 
+    /// Whether every `num_imported_*` count fits its index space. Decoded
+    /// metadata is checked with this before anything indexes by it; the
+    /// `num_defined_*` counts saturate so they never panic either way.
+    pub fn import_counts_fit(&self) -> bool {
+        self.num_imported_funcs as usize <= self.functions.len()
+            && self.num_imported_tables as usize <= self.tables.len()
+            && self.num_imported_memories as usize <= self.memories.len()
+            && self.num_imported_globals as usize <= self.globals.len()
+    }
+
     /// The number of functions the module defines.
     pub fn num_defined_funcs(&self) -> usize {
-        self.functions.len() - self.num_imported_funcs as usize
+        self.functions.len().saturating_sub(self.num_imported_funcs as usize)
     }
 
     /// The number of tables the module defines.
     pub fn num_defined_tables(&self) -> usize {
-        self.tables.len() - self.num_imported_tables as usize
+        self.tables.len().saturating_sub(self.num_imported_tables as usize)
     }
 
     /// The number of memories the module defines.
     pub fn num_defined_memories(&self) -> usize {
-        self.memories.len() - self.num_imported_memories as usize
+        self.memories.len().saturating_sub(self.num_imported_memories as usize)
     }
 
     /// The number of globals the module defines.
     pub fn num_defined_globals(&self) -> usize {
-        self.globals.len() - self.num_imported_globals as usize
+        self.globals.len().saturating_sub(self.num_imported_globals as usize)
     }
 
     /// The type of a function.

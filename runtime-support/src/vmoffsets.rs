@@ -335,6 +335,8 @@ impl<T: EntityRef> ToU32 for T {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::module_info::FunctionInfo;
+    use crate::types::{GlobalType, Limits, MemoryType, TableType, WasmRefType, WasmValType};
     use std::mem::{offset_of, size_of};
 
     #[test]
@@ -363,6 +365,8 @@ mod tests {
 
     #[test]
     fn regions_do_not_overlap_and_are_aligned() {
+        // A module with 3 signatures, 3 imported functions, one imported and
+        // one defined memory and table, and 2 imported + 3 defined globals.
         let mut m = ModuleInfo {
             num_imported_funcs: 3,
             num_imported_tables: 1,
@@ -374,13 +378,34 @@ mod tests {
         for _ in 0..3 {
             m.signatures.push(Default::default());
         }
+        let sig = SignatureIndex::new(0);
+        for _ in 0..3 {
+            m.functions.push(FunctionInfo { signature: sig, func_ref: None });
+        }
+        let limits = Limits { min: 1, max: None };
+        let table = TableType { element: WasmRefType::Func, limits };
+        m.tables.push(table);
+        m.tables.push(table);
+        let memory = MemoryType { limits };
+        m.memories.push(memory);
+        m.memories.push(memory);
+        let global = GlobalType { content: WasmValType::I32, mutable: true };
+        for _ in 0..5 {
+            m.globals.push(global);
+        }
+
         let o = VMOffsets::new(&m);
         assert_eq!(o.type_ids, header::SIZE);
         assert!(o.imported_funcs >= o.type_ids + 3 * TYPE_ID_SIZE);
-        assert_eq!(o.imported_funcs % 8, 0);
+        assert_eq!(o.imported_funcs % PTR, 0);
         assert_eq!(o.memories, o.imported_funcs + 3 * func_ref::SIZE);
+        assert_eq!(o.tables, o.memories + 2 * memory_import::SIZE);
+        assert_eq!(o.imported_globals, o.tables + 2 * PTR);
+        assert!(o.defined_globals >= o.imported_globals + 2 * PTR);
         assert_eq!(o.defined_globals % 16, 0);
+        assert_eq!(o.num_defined_globals, 3);
+        assert_eq!(o.func_refs, o.defined_globals + 3 * GLOBAL_SIZE);
         assert_eq!(o.size() % 16, 0);
-        assert_eq!(o.size(), o.func_refs + 5 * func_ref::SIZE);
+        assert_eq!(o.size(), align(o.func_refs + 5 * func_ref::SIZE, 16));
     }
 }
