@@ -22,7 +22,7 @@
 
 use crate::code_registry;
 use crate::traphandlers::{current_activation, longjmp_address};
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::mem::MaybeUninit;
 use std::sync::Once;
 
@@ -143,20 +143,53 @@ mod regs {
     }
 }
 
+/// The alternate signal stack kiln installed on this thread, if any.
+/// Dropping it (when the thread exits) uninstalls it before unmapping, so
+/// a thread-per-request server does not leak a stack per thread.
+struct AltStack {
+    /// The guard page and the stack; `None` when the thread already had a
+    /// large enough alternate stack of its own, or none could be mapped.
+    map: Option<super::mmap::Mmap>,
+}
+
+impl Drop for AltStack {
+    fn drop(&mut self) {
+        let Some(map) = self.map.take() else {
+            return;
+        };
+        let disable = libc::stack_t { ss_sp: std::ptr::null_mut(), ss_flags: libc::SS_DISABLE, ss_size: 0 };
+        // SAFETY: this runs in the thread's TLS destructor, outside any
+        // signal handler, so the stack is not in use. If the kernel refuses
+        // to disable it we keep the mapping rather than leave a dangling
+        // alternate stack.
+        if unsafe { libc::sigaltstack(&disable, std::ptr::null_mut()) } != 0 {
+            std::mem::forget(map);
+        }
+    }
+}
+
 thread_local! {
-    static ALT_STACK: Cell<bool> = const { Cell::new(false) };
+    static ALT_STACK: RefCell<Option<AltStack>> = const { RefCell::new(None) };
 }
 
 const ALT_STACK_SIZE: usize = 64 * 1024;
 
 /// Gives this thread an alternate signal stack, unless it has one already.
-/// The stack is leaked on purpose: it must outlive any handler run on it,
-/// and threads that run wasm are few and long-lived.
+/// The stack belongs to the thread and is released when the thread exits.
 pub fn ensure_sigaltstack() {
-    if ALT_STACK.with(|a| a.get()) {
-        return;
-    }
-    ALT_STACK.with(|a| a.set(true));
+    // `try_with`: during thread teardown the slot may be gone; a thread that
+    // is exiting does not enter wasm anyway.
+    let _ = ALT_STACK.try_with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(AltStack { map: install_alt_stack() });
+        }
+    });
+}
+
+/// Maps and installs a guarded alternate stack, unless the thread already
+/// has one at least `ALT_STACK_SIZE` large.
+fn install_alt_stack() -> Option<super::mmap::Mmap> {
     // SAFETY: querying the current alternate stack has no preconditions.
     unsafe {
         let mut old: libc::stack_t = std::mem::zeroed();
@@ -164,24 +197,65 @@ pub fn ensure_sigaltstack() {
             && old.ss_flags & libc::SS_DISABLE == 0
             && old.ss_size >= ALT_STACK_SIZE
         {
-            return;
+            return None;
         }
     }
     let guard = super::mmap::page_size();
-    let Ok(map) = super::mmap::Mmap::reserve(ALT_STACK_SIZE + guard) else {
-        return;
-    };
-    if map.make_accessible(guard, ALT_STACK_SIZE).is_err() {
-        return;
-    }
+    let map = super::mmap::Mmap::reserve(ALT_STACK_SIZE + guard).ok()?;
+    map.make_accessible(guard, ALT_STACK_SIZE).ok()?;
     let stack = libc::stack_t {
         // SAFETY: `guard` is inside the mapping.
         ss_sp: unsafe { map.as_ptr().add(guard) }.cast(),
         ss_flags: 0,
         ss_size: ALT_STACK_SIZE,
     };
-    // SAFETY: the stack is valid memory that we never free.
-    if unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) } == 0 {
-        std::mem::forget(map);
+    // SAFETY: the stack is valid memory that lives until `AltStack::drop`
+    // has uninstalled it.
+    (unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) } == 0).then_some(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn current_alt_stack() -> libc::stack_t {
+        // SAFETY: querying the current alternate stack has no preconditions.
+        unsafe {
+            let mut cur: libc::stack_t = std::mem::zeroed();
+            assert_eq!(libc::sigaltstack(std::ptr::null(), &mut cur), 0);
+            cur
+        }
+    }
+
+    #[test]
+    fn alt_stack_is_installed_once_and_kept_per_thread() {
+        std::thread::spawn(|| {
+            ensure_sigaltstack();
+            let first = current_alt_stack();
+            assert_eq!(first.ss_flags & libc::SS_DISABLE, 0, "an alternate stack is installed");
+            assert!(first.ss_size >= ALT_STACK_SIZE);
+            ensure_sigaltstack();
+            assert_eq!(current_alt_stack().ss_sp, first.ss_sp, "a second call keeps the same stack");
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn alt_stack_is_released_when_dropped() {
+        std::thread::spawn(|| {
+            // Start without std's own (small) alternate stack, so the
+            // outcome does not depend on its size.
+            let disable = libc::stack_t { ss_sp: std::ptr::null_mut(), ss_flags: libc::SS_DISABLE, ss_size: 0 };
+            // SAFETY: no signal handler is running on this thread.
+            assert_eq!(unsafe { libc::sigaltstack(&disable, std::ptr::null_mut()) }, 0);
+            let map = install_alt_stack().expect("a thread without an alternate stack gets kiln's");
+            assert_eq!(current_alt_stack().ss_sp, map.as_ptr().wrapping_add(super::super::mmap::page_size()).cast());
+            drop(AltStack { map: Some(map) });
+            let after = current_alt_stack();
+            assert_ne!(after.ss_flags & libc::SS_DISABLE, 0, "dropping uninstalls the stack");
+        })
+        .join()
+        .unwrap();
     }
 }
