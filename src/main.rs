@@ -63,6 +63,11 @@ struct RunArgs {
     /// `sock_accept`); sockets get the descriptors after the directories.
     #[arg(long = "tcplisten", value_name = "SOCKET_ADDRESS")]
     tcplisten: Vec<String>,
+    /// Accepted for scripts written for wasmtime's older CLI (`-d`). kiln
+    /// always keeps function names, in artifact symbols and in trap
+    /// backtraces; it emits no DWARF.
+    #[arg(short = 'd', long = "debug-info")]
+    debug_info: bool,
     /// The module to run.
     module: PathBuf,
     /// Arguments: for the module (after its name as argv[0]), or for the
@@ -146,6 +151,9 @@ fn compile_command(input: &std::path::Path, output: &std::path::Path) -> Result<
 fn run_command(args: RunArgs) -> Result<ExitCode> {
     use kiln::wasi::{DirPerms, FilePerms, WasiCtxBuilder};
     let engine = Engine::default();
+    if args.debug_info {
+        tracing::debug!("--debug-info: function names are always kept; no DWARF is emitted");
+    }
     let module = run::load_module(&engine, &args.module)?;
 
     let mut wasi = WasiCtxBuilder::new();
