@@ -7,6 +7,7 @@ mod differential;
 mod spec;
 mod threads;
 mod traps;
+mod wasi;
 
 /// Compiles `wat` with a default engine.
 pub fn module(wat: &str) -> (kiln::Engine, kiln::Module) {

@@ -1,0 +1,276 @@
+//! The WASI host through the embedding API, in-process: pipes, args and
+//! environment, reactors, preopens and rights, the `wasi_unstable` layouts,
+//! sockets, and the list of functions in both namespaces.
+
+use super::*;
+
+#[test]
+fn api_stdout_goes_to_a_memory_pipe() {
+    let out = MemoryOutputPipe::new(1024);
+    let wasi = WasiCtxBuilder::new().stdout(out.clone()).build();
+    let (mut store, instance) = instantiate(WRITER, wasi);
+    assert_eq!(kiln::wasi::run_command(&mut store, &instance).unwrap(), 0);
+    assert_eq!(out.contents(), b"Hooray it's WASI\n");
+    // *nwritten at 20.
+    assert_eq!(mem_u32(&mut store, &instance, 20), 17);
+}
+
+#[test]
+fn api_proc_exit_is_an_i32exit_not_a_trap() {
+    let wat = r#"
+    (module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (call $exit (i32.const 42)) unreachable))
+    "#;
+    let (mut store, instance) = instantiate(wat, WasiCtxBuilder::new().build());
+    let start = instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap();
+    let err = start.call(&mut store, ()).unwrap_err();
+    assert_eq!(err.downcast_ref::<I32Exit>(), Some(&I32Exit(42)), "{err:?}");
+    assert!(err.downcast_ref::<kiln::Trap>().is_none());
+    assert_eq!(err.downcast_ref::<I32Exit>().unwrap().to_string(), "exited with i32 exit status 42");
+    // The helper turns it into the exit code.
+    let (mut store, instance) = instantiate(wat, WasiCtxBuilder::new().build());
+    assert_eq!(kiln::wasi::run_command(&mut store, &instance).unwrap(), 42);
+}
+
+#[test]
+fn api_stdin_pipe_to_stdout_pipe() {
+    // Reads up to 64 bytes from fd 0 and writes what it got to fd 1, twice
+    // (the second read sees end of stream).
+    let wat = r#"
+    (module
+      (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func $copy
+        (i32.store (i32.const 0) (i32.const 100))
+        (i32.store (i32.const 4) (i32.const 64))
+        (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (i32.store (i32.const 4) (i32.load (i32.const 8)))
+        (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 12))))
+      (func (export "_start") (call $copy) (call $copy)))
+    "#;
+    let out = MemoryOutputPipe::new(1024);
+    let wasi = WasiCtxBuilder::new().stdin(MemoryInputPipe::new("piped input\n")).stdout(out.clone()).build();
+    assert_eq!(run_wat(wat, wasi), 0);
+    assert_eq!(out.contents(), b"piped input\n");
+}
+
+#[test]
+fn api_args_and_environment() {
+    let wat = r#"
+    (module
+      (import "wasi_snapshot_preview1" "args_sizes_get" (func $asz (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "args_get" (func $aget (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "environ_sizes_get" (func $esz (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "environ_get" (func $eget (param i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "_start")
+        (drop (call $asz (i32.const 0) (i32.const 4)))
+        (drop (call $aget (i32.const 16) (i32.const 256)))
+        (drop (call $esz (i32.const 8) (i32.const 12)))
+        (drop (call $eget (i32.const 64) (i32.const 512)))))
+    "#;
+    let wasi = WasiCtxBuilder::new().args(&["prog", "one", "zwei"]).env("K", "v").envs(&[("A", "1")]).build();
+    let (mut store, instance) = instantiate(wat, wasi);
+    kiln::wasi::run_command(&mut store, &instance).unwrap();
+    assert_eq!(mem_u32(&mut store, &instance, 0), 3);
+    assert_eq!(mem_u32(&mut store, &instance, 4), 14);
+    assert_eq!(mem_u32(&mut store, &instance, 8), 2);
+    assert_eq!(mem_u32(&mut store, &instance, 12), 8);
+    assert_eq!(mem_u32(&mut store, &instance, 16), 256);
+    assert_eq!(mem_u32(&mut store, &instance, 20), 261);
+    let mem = instance.get_memory(&mut store, "memory").unwrap();
+    assert_eq!(&mem.data(&store)[256..270], b"prog\0one\0zwei\0");
+    assert_eq!(&mem.data(&store)[512..520], b"K=v\0A=1\0");
+}
+
+#[test]
+fn api_reactor_is_initialized_then_called() {
+    let wat = r#"
+    (module
+      (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (global $ready (mut i32) (i32.const 0))
+      (data (i32.const 100) "reactor ready\n")
+      (func (export "_initialize")
+        (global.set $ready (i32.const 1))
+        (i32.store (i32.const 0) (i32.const 100))
+        (i32.store (i32.const 4) (i32.const 14))
+        (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+      (func (export "add") (param i32 i32) (result i32)
+        (i32.add (i32.add (local.get 0) (local.get 1)) (global.get $ready))))
+    "#;
+    let out = MemoryOutputPipe::new(1024);
+    let (mut store, instance) = instantiate(wat, WasiCtxBuilder::new().stdout(out.clone()).build());
+    kiln::wasi::initialize_reactor(&mut store, &instance).unwrap();
+    assert_eq!(out.contents_string(), "reactor ready\n");
+    let add = instance.get_typed_func::<(i32, i32), i32>(&mut store, "add").unwrap();
+    assert_eq!(add.call(&mut store, (2, 3)).unwrap(), 6);
+}
+
+#[test]
+fn api_read_only_preopen_refuses_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wasi =
+        WasiCtxBuilder::new().preopened_dir(tmp.path(), "/data", DirPerms::READ, FilePerms::READ).unwrap().build();
+    assert_eq!(run_wat(&mkdir_module(b"new", 3), wasi), Errno::NOTCAPABLE.raw() as i32);
+    assert!(!tmp.path().join("new").exists());
+    let wasi = WasiCtxBuilder::new()
+        .preopened_dir_access(tmp.path(), "/data", kiln::wasi::DirAccess::ReadWrite)
+        .unwrap()
+        .build();
+    assert_eq!(run_wat(&mkdir_module(b"new", 3), wasi), 0);
+    assert!(tmp.path().join("new").is_dir());
+}
+
+#[test]
+fn api_context_is_send() {
+    fn is_send<T: Send>() {}
+    is_send::<WasiCtx>();
+    is_send::<Store<Host>>();
+}
+
+/// `path_open(3, SYMLINK_FOLLOW, path, O_CREAT, rights)` then `fd_write`
+/// of 1 byte; the module exits with `open errno | write errno << 8`.
+fn creat_module(path: &str, rights: u64) -> String {
+    format!(
+        r#"(module
+          (import "wasi_snapshot_preview1" "path_open"
+            (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 0) "{path}")
+          (func (export "_start")
+            (local $e i32)
+            (local.set $e (call $open (i32.const 3) (i32.const 1) (i32.const 0) (i32.const {len})
+              (i32.const 1) (i64.const {rights}) (i64.const 0) (i32.const 0) (i32.const 200)))
+            (if (local.get $e) (then (call $exit (local.get $e))))
+            (i32.store (i32.const 208) (i32.const 0))
+            (i32.store (i32.const 212) (i32.const 1))
+            (call $exit (i32.shl (call $write (i32.load (i32.const 200)) (i32.const 208) (i32.const 1) (i32.const 216))
+                                 (i32.const 8)))))"#,
+        len = path.len()
+    )
+}
+
+#[test]
+fn api_creat_respects_access_mode_and_the_sandbox() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    // O_CREAT with only FD_READ: created, but not writable (EBADF).
+    assert_eq!(run_wat(&creat_module("ro.txt", 1 << 1), preopen(&root)), 8 << 8);
+    assert_eq!(std::fs::read(root.join("ro.txt")).unwrap(), b"");
+    // With FD_WRITE: written.
+    assert_eq!(run_wat(&creat_module("rw.txt", (1 << 1) | (1 << 6)), preopen(&root)), 0);
+    assert_eq!(std::fs::read(root.join("rw.txt")).unwrap(), b"r");
+    // Through a dangling symlink that points out of the preopen: refused,
+    // and nothing appears outside.
+    std::os::unix::fs::symlink("../created_outside", root.join("evil")).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("abs_outside"), root.join("evil_abs")).unwrap();
+    let nc = Errno::NOTCAPABLE.raw() as i32;
+    assert_eq!(run_wat(&creat_module("evil", (1 << 1) | (1 << 6)), preopen(&root)), nc);
+    assert_eq!(run_wat(&creat_module("evil", 1 << 1), preopen(&root)), nc);
+    assert_eq!(run_wat(&creat_module("evil_abs", (1 << 1) | (1 << 6)), preopen(&root)), nc);
+    assert!(!tmp.path().join("created_outside").exists());
+    assert!(!tmp.path().join("abs_outside").exists());
+}
+
+/// Every function of wasi_snapshot_preview1 (the witx list).
+const PREVIEW1_FUNCTIONS: &[&str] = &[
+    "args_get",
+    "args_sizes_get",
+    "environ_get",
+    "environ_sizes_get",
+    "clock_res_get",
+    "clock_time_get",
+    "fd_advise",
+    "fd_allocate",
+    "fd_close",
+    "fd_datasync",
+    "fd_fdstat_get",
+    "fd_fdstat_set_flags",
+    "fd_fdstat_set_rights",
+    "fd_filestat_get",
+    "fd_filestat_set_size",
+    "fd_filestat_set_times",
+    "fd_pread",
+    "fd_prestat_get",
+    "fd_prestat_dir_name",
+    "fd_pwrite",
+    "fd_read",
+    "fd_readdir",
+    "fd_renumber",
+    "fd_seek",
+    "fd_sync",
+    "fd_tell",
+    "fd_write",
+    "path_create_directory",
+    "path_filestat_get",
+    "path_filestat_set_times",
+    "path_link",
+    "path_open",
+    "path_readlink",
+    "path_remove_directory",
+    "path_rename",
+    "path_symlink",
+    "path_unlink_file",
+    "poll_oneoff",
+    "proc_exit",
+    "proc_raise",
+    "sched_yield",
+    "random_get",
+    "sock_accept",
+    "sock_recv",
+    "sock_send",
+    "sock_shutdown",
+];
+
+#[test]
+fn api_every_function_in_both_namespaces() {
+    let mut linker: Linker<Host> = Linker::new(engine());
+    kiln::wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
+    let mut store = Store::new(engine(), Host { wasi: WasiCtxBuilder::new().build() });
+    for name in PREVIEW1_FUNCTIONS {
+        assert!(linker.get(&mut store, "wasi_snapshot_preview1", name).is_some(), "preview1 {name}");
+        // snapshot 0 has no sock_accept.
+        let unstable = linker.get(&mut store, "wasi_unstable", name);
+        assert_eq!(unstable.is_some(), *name != "sock_accept", "wasi_unstable {name}");
+    }
+}
+
+#[test]
+fn api_rights_can_only_shrink() {
+    // Opens `f` with all rights, drops FD_WRITE with fd_fdstat_set_rights,
+    // then tries to write (ENOTCAPABLE) and to get FD_WRITE back
+    // (ENOTCAPABLE); errnos at 300, 304, 308, 312; proc_raise at 316.
+    let wat = r#"
+    (module
+      (import "wasi_snapshot_preview1" "path_open"
+        (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_fdstat_set_rights" (func $setr (param i32 i64 i64) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_raise" (func $raise (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 0) "f")
+      (func (export "_start")
+        (i32.store (i32.const 300) (call $open (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 1)
+          (i32.const 1) (i64.const 0x1fffffff) (i64.const 0) (i32.const 0) (i32.const 200)))
+        (i32.store (i32.const 304) (call $setr (i32.load (i32.const 200)) (i64.const 0x2) (i64.const 0)))
+        (i32.store (i32.const 208) (i32.const 0))
+        (i32.store (i32.const 212) (i32.const 1))
+        (i32.store (i32.const 308) (call $write (i32.load (i32.const 200)) (i32.const 208) (i32.const 1) (i32.const 216)))
+        (i32.store (i32.const 312) (call $setr (i32.load (i32.const 200)) (i64.const 0x42) (i64.const 0)))
+        (i32.store (i32.const 316) (call $raise (i32.const 6)))))
+    "#;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut store, instance) = instantiate(wat, preopen(tmp.path()));
+    kiln::wasi::run_command(&mut store, &instance).unwrap();
+    let errnos: Vec<u32> = (300..320).step_by(4).map(|at| mem_u32(&mut store, &instance, at)).collect();
+    let nc = Errno::NOTCAPABLE.raw() as u32;
+    assert_eq!(errnos, vec![0, 0, nc, nc, Errno::NOSYS.raw() as u32]);
+    assert_eq!(std::fs::read(tmp.path().join("f")).unwrap(), b"");
+}
