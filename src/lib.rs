@@ -3,8 +3,10 @@
 //!
 //! - [`wast`]: the spec-script runner behind `kiln wast`.
 //! - [`spectest`]: the `spectest` host module those scripts import.
-//! - [`run`]: `kiln run` (argument parsing for `--invoke`, module loading).
+//! - [`run`]: `kiln run`: its options, module loading, WASI, `--invoke`.
+//! - [`compile`]: `kiln compile` and `kiln wasm2obj`.
 
+pub mod compile;
 pub mod run;
 pub mod spectest;
 pub mod wast;

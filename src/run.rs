@@ -3,8 +3,124 @@
 //! arguments or run `_start`.
 
 use anyhow::{Context, Result, anyhow, bail};
-use kiln::{Engine, Func, Module, Val, ValType};
-use std::path::Path;
+use kiln::{Engine, Func, Linker, Module, Store, Val, ValType};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Call this exported function instead of `_start`, printing its results.
+    #[arg(long, value_name = "NAME")]
+    pub invoke: Option<String>,
+    /// Grant the guest access to a host directory, as GUEST (default: the
+    /// same name). `--dir=.` is accepted too.
+    #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]")]
+    pub dirs: Vec<String>,
+    /// Set an environment variable for the guest; `--env NAME` passes the
+    /// host's value of NAME, if it has one.
+    #[arg(long = "env", value_name = "NAME[=VAL]")]
+    pub envs: Vec<String>,
+    /// Instantiate another module first and make its exports importable
+    /// under NAME (.wasm, .wat or a kiln artifact).
+    #[arg(long = "preload", value_name = "NAME=MODULE_PATH")]
+    pub preloads: Vec<String>,
+    /// Hand the guest a TCP socket listening on this address (for
+    /// `sock_accept`); sockets get the descriptors after the directories.
+    #[arg(long = "tcplisten", value_name = "SOCKET_ADDRESS")]
+    pub tcplisten: Vec<String>,
+    /// Accepted for scripts written for wasmtime's older CLI (`-d`). kiln
+    /// always keeps function names, in artifact symbols and in trap
+    /// backtraces; it emits no DWARF.
+    #[arg(short = 'd', long = "debug-info")]
+    pub debug_info: bool,
+    /// The module to run.
+    pub module: PathBuf,
+    /// Arguments: for the module (after its name as argv[0]), or for the
+    /// `--invoke`d function. Options after the module are kiln's until `--`.
+    #[arg(trailing_var_arg = false)]
+    pub args: Vec<String>,
+}
+
+/// The store data of `kiln run`.
+struct RunState {
+    wasi: kiln::wasi::WasiCtx,
+}
+
+/// `kiln run`: load, link WASI and `--preload`s, then run `_start` or call
+/// `--invoke`. Returns the guest's exit code.
+pub fn run_command(args: RunArgs) -> Result<ExitCode> {
+    use kiln::wasi::{DirPerms, FilePerms, WasiCtxBuilder};
+    let engine = Engine::default();
+    if args.debug_info {
+        tracing::debug!("--debug-info: function names are always kept; no DWARF is emitted");
+    }
+    let module = load_module(&engine, &args.module)?;
+
+    let mut wasi = WasiCtxBuilder::new();
+    wasi.inherit_stdio();
+    // argv[0] is the module's file name, as wasmtime does it.
+    let argv0 = args.module.file_name().map_or_else(|| args.module.to_string_lossy(), |n| n.to_string_lossy());
+    wasi.arg(&argv0);
+    if args.invoke.is_none() {
+        wasi.args(&args.args);
+    }
+    for env in &args.envs {
+        match env.split_once('=') {
+            Some((name, value)) => {
+                wasi.env(name, value);
+            }
+            None => {
+                if let Ok(value) = std::env::var(env) {
+                    wasi.env(env, value);
+                }
+            }
+        }
+    }
+    for dir in &args.dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+        wasi.preopened_dir(host, guest, DirPerms::all(), FilePerms::all())?;
+    }
+    for addr in &args.tcplisten {
+        let listener = std::net::TcpListener::bind(addr).with_context(|| format!("failed to listen on `{addr}`"))?;
+        wasi.preopened_tcp_listener(listener);
+    }
+    let mut store = Store::new(&engine, RunState { wasi: wasi.build() });
+    let mut linker: Linker<RunState> = Linker::new(&engine);
+    kiln::wasi::add_to_linker(&mut linker, |s: &mut RunState| &mut s.wasi)?;
+
+    for preload in &args.preloads {
+        let (name, path) =
+            preload.split_once('=').with_context(|| format!("`--preload {preload}`: expected NAME=MODULE_PATH"))?;
+        let m = load_module(&engine, std::path::Path::new(path))?;
+        let instance = linker
+            .instantiate(&mut store, &m)
+            .with_context(|| format!("failed to instantiate preloaded module `{path}`"))?;
+        kiln::wasi::initialize_reactor(&mut store, &instance)
+            .with_context(|| format!("failed to initialize preloaded module `{path}`"))?;
+        linker.instance(&mut store, name, instance)?;
+    }
+
+    let instance = linker.instantiate(&mut store, &module)?;
+    let outcome = if let Some(name) = &args.invoke {
+        let func =
+            instance.get_func(&mut store, name).with_context(|| format!("failed to find function export `{name}`"))?;
+        kiln::wasi::exit_code(kiln::wasi::initialize_reactor(&mut store, &instance).and_then(|()| {
+            for v in invoke(&mut store, func, name, &args.args)? {
+                println!("{}", format_val(&v));
+            }
+            Ok(())
+        }))?
+    } else if instance.get_func(&mut store, "_start").is_some() {
+        kiln::wasi::run_command(&mut store, &instance)?
+    } else {
+        kiln::wasi::exit_code(kiln::wasi::initialize_reactor(&mut store, &instance))?
+    };
+    Ok(match u8::try_from(outcome) {
+        Ok(code) => ExitCode::from(code),
+        // Codes past 255 go to the OS as they are (it keeps the low bits).
+        Err(_) => std::process::exit(outcome),
+    })
+}
 
 /// Loads `path`: an artifact is mapped, anything else is compiled.
 pub fn load_module(engine: &Engine, path: &Path) -> Result<Module> {

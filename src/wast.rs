@@ -17,7 +17,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use kiln::{Engine, ExternRef, Func, Instance, Linker, Module, Store, Trap, Val};
 use kiln_compiler::CompileError;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
@@ -292,4 +293,21 @@ pub fn run_str(name: &str, contents: &str) -> Result<Report> {
 pub fn run_file(path: &Path) -> Result<Report> {
     let contents = std::fs::read_to_string(path).with_context(|| format!("failed to read {}", path.display()))?;
     run_str(&path.display().to_string(), &contents)
+}
+
+/// `kiln wast FILE...`: runs each script, prints every failure and a line
+/// per file, then `N passed, M failed`. Fails when any directive failed.
+pub fn run_files(files: &[PathBuf]) -> Result<ExitCode> {
+    let (mut passed, mut failed) = (0, 0);
+    for file in files {
+        let report = run_file(file)?;
+        for f in &report.failures {
+            eprintln!("{f}");
+        }
+        println!("{}: {} passed, {} failed", file.display(), report.passed, report.failures.len());
+        passed += report.passed;
+        failed += report.failures.len();
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
