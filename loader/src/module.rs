@@ -14,6 +14,7 @@ use kiln_runtime_support::artifact::{self, ArtifactError, ArtifactHeader, Artifa
 use kiln_runtime_support::index::*;
 use kiln_runtime_support::module_info::ModuleInfo;
 use kiln_runtime_support::vm::instance::ModuleRuntime;
+use kiln_runtime_support::vm::template::InstanceTemplate;
 use kiln_runtime_support::vmoffsets::VMOffsets;
 use object::read::elf::ElfFile64;
 use object::{LittleEndian, Object, ObjectSection};
@@ -45,6 +46,7 @@ pub(crate) struct ModuleInner {
     pub(crate) offsets: VMOffsets,
     pub(crate) code: CodeMemory,
     pub(crate) type_ids: Vec<VMSharedTypeId>,
+    template: InstanceTemplate,
 }
 
 impl ModuleRuntime for ModuleInner {
@@ -57,13 +59,8 @@ impl ModuleRuntime for ModuleInner {
     fn data_section(&self) -> &[u8] {
         &self.bytes[self.data.clone()]
     }
-    fn function_code(&self, index: DefinedFuncIndex) -> *const u8 {
-        // SAFETY: offsets were checked against the text size at load.
-        unsafe { self.code.base().add(self.meta.code.functions[index].0 as usize) }
-    }
-    fn array_to_wasm(&self, index: FuncRefIndex) -> *const u8 {
-        // SAFETY: as above.
-        unsafe { self.code.base().add(self.meta.code.array_to_wasm[index] as usize) }
+    fn template(&self) -> &InstanceTemplate {
+        &self.template
     }
 }
 
@@ -184,9 +181,28 @@ impl Module {
         let code = CodeMemory::new(&file, text.as_ref(), traps)?;
         drop(file);
         let offsets = VMOffsets::new(&meta.module);
-        let type_ids = meta.module.signatures.values().map(|ty| engine.register_signature(ty)).collect();
+        let type_ids: Vec<_> = meta.module.signatures.values().map(|ty| engine.register_signature(ty)).collect();
+        let base = code.base();
+        let template = InstanceTemplate::new(
+            &meta.module,
+            &offsets,
+            &type_ids,
+            // SAFETY (both): `check_consistency` proved every code offset
+            // lies inside `.text`, which `base` starts.
+            |def| unsafe { base.add(meta.code.functions[def].0 as usize) },
+            |slot| unsafe { base.add(meta.code.array_to_wasm[slot] as usize) },
+        );
         Ok(Module {
-            inner: Arc::new(ModuleInner { engine: engine.clone(), bytes, data, meta, offsets, code, type_ids }),
+            inner: Arc::new(ModuleInner {
+                engine: engine.clone(),
+                bytes,
+                data,
+                meta,
+                offsets,
+                code,
+                type_ids,
+                template,
+            }),
         })
     }
 
@@ -246,6 +262,18 @@ fn check_consistency(meta: &ArtifactMetadata, text_len: u64, data_len: usize) ->
         || c.wasm_to_array.len() != m.signatures.len()
     {
         return Err(bad("code layout does not match the module"));
+    }
+    // Every VMFuncRef slot belongs to exactly one defined function.
+    let mut owned = vec![false; m.num_func_refs as usize];
+    for (index, f) in m.functions.iter() {
+        let Some(slot) = f.func_ref else { continue };
+        if m.is_imported_func(index) || owned.get(slot.index()).copied() != Some(false) {
+            return Err(bad("function reference slots are not one per escaping function"));
+        }
+        owned[slot.index()] = true;
+    }
+    if owned.contains(&false) {
+        return Err(bad("function reference slot without a function"));
     }
     let in_text = |off: u32| u64::from(off) < text_len.max(1);
     if !c.functions.values().all(|(off, len)| u64::from(*off) + u64::from(*len) <= text_len)

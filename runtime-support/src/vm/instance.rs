@@ -13,6 +13,7 @@ use crate::types::WasmRefType;
 use crate::vm::libcalls::BUILTINS;
 use crate::vm::memory::LinearMemory;
 use crate::vm::table::{Table, range};
+use crate::vm::template::InstanceTemplate;
 use crate::vmoffsets::*;
 use cranelift_entity::{EntityRef, PrimaryMap};
 use std::alloc::{Layout, alloc_zeroed, dealloc};
@@ -27,10 +28,8 @@ pub trait ModuleRuntime: Send + Sync + 'static {
     fn offsets(&self) -> &VMOffsets;
     /// The data-segment bytes.
     fn data_section(&self) -> &[u8];
-    /// Native code of a defined function (wasm calling convention).
-    fn function_code(&self, index: DefinedFuncIndex) -> *const u8;
-    /// Array-to-wasm trampoline of an escaping function.
-    fn array_to_wasm(&self, index: FuncRefIndex) -> *const u8;
+    /// What every instance starts from, computed at load.
+    fn template(&self) -> &InstanceTemplate;
 }
 
 /// Everything an instance imports, resolved, in import order per kind.
@@ -87,9 +86,9 @@ impl Instance {
     /// initialized by [`Instance::initialize`].
     pub fn new(params: InstanceParams<'_>) -> Box<Instance> {
         let runtime = params.runtime;
-        let offsets = runtime.offsets().clone();
         let module = runtime.module();
-        let vmctx_layout = Layout::from_size_align(offsets.size().max(16) as usize, 16).expect("vmctx layout");
+        let vmctx_layout =
+            Layout::from_size_align(runtime.offsets().size().max(16) as usize, 16).expect("vmctx layout");
         // SAFETY: the layout has a non-zero size.
         let vmctx = NonNull::new(unsafe { alloc_zeroed(vmctx_layout) }).expect("out of memory allocating a VMContext");
         let mut memories = PrimaryMap::new();
@@ -109,7 +108,8 @@ impl Instance {
             tables,
         });
         let me: *mut Instance = &mut *instance;
-        let module = runtime.module();
+        let offsets = runtime.offsets();
+        let template = runtime.template();
         // SAFETY: every write below stays inside the VMContext allocation,
         // at offsets from the layout computed for this very module.
         unsafe {
@@ -118,8 +118,9 @@ impl Instance {
             instance.write(header::BUILTINS, BUILTINS.as_ptr());
             instance.write(header::INSTANCE, me);
             instance.write(header::STORE, params.store);
-            for (sig, id) in params.type_ids.iter().enumerate() {
-                instance.write(offsets.type_id(SignatureIndex::new(sig)), *id);
+            debug_assert_eq!(params.type_ids.len(), offsets.num_signatures() as usize);
+            if !params.type_ids.is_empty() {
+                instance.write_slice(offsets.type_id(SignatureIndex::new(0)), params.type_ids);
             }
             for (i, f) in params.imports.funcs.iter().enumerate() {
                 instance.write(offsets.imported_func(FuncIndex::new(i)), *f);
@@ -134,23 +135,30 @@ impl Instance {
             for (index, &table) in instance.tables.iter() {
                 instance.write(offsets.table(index), (*table).definition());
             }
-            let vmctx = instance.vmctx.as_ptr();
-            for (index, info) in module.functions.iter() {
-                let (Some(slot), Some(def)) = (info.func_ref, module.defined_func_index(index)) else {
-                    continue;
-                };
-                let sig = info.signature;
-                let func_ref = VMFuncRef {
-                    wasm_call: runtime.function_code(def),
-                    array_call: runtime.array_to_wasm(slot),
-                    vmctx,
-                    type_id: params.type_ids[sig.index()],
-                    _pad: 0,
-                };
-                instance.write(offsets.func_ref(slot), func_ref);
+            // The escaping functions' VMFuncRefs come whole from the
+            // template; only the VMContext pointer is this instance's.
+            let func_refs = template.func_refs();
+            if !func_refs.is_empty() {
+                let first = offsets.func_ref(FuncRefIndex::new(0));
+                instance.write_slice(first, func_refs);
+                let vmctx = instance.vmctx.as_ptr();
+                for i in 0..func_refs.len() {
+                    instance.write(offsets.func_ref(FuncRefIndex::new(i)) + func_ref::VMCTX, vmctx);
+                }
             }
         }
         instance
+    }
+
+    /// # Safety
+    /// `offset` must be the offset of an array of at least `values.len()`
+    /// fields of type `T` in this layout.
+    unsafe fn write_slice<T: Copy>(&self, offset: u32, values: &[T]) {
+        // SAFETY: per the contract; the source is a distinct Rust slice.
+        unsafe {
+            let dst = self.vmctx.as_ptr().add(offset as usize).cast::<T>();
+            std::ptr::copy_nonoverlapping(values.as_ptr(), dst, values.len());
+        }
     }
 
     /// # Safety
@@ -213,18 +221,11 @@ impl Instance {
     /// The `VMFuncRef` of a function, or null if it has none (a defined
     /// function that never escapes).
     pub fn func_ref(&self, index: FuncIndex) -> *const VMFuncRef {
-        let offsets = self.runtime.offsets();
-        let module = self.module();
-        let offset = if module.is_imported_func(index) {
-            offsets.imported_func(index)
-        } else {
-            match module.functions[index].func_ref {
-                Some(slot) => offsets.func_ref(slot),
-                None => return std::ptr::null(),
-            }
-        };
-        // SAFETY: the offset is a VMFuncRef slot inside the VMContext.
-        unsafe { self.vmctx.as_ptr().add(offset as usize) as *const VMFuncRef }
+        match self.runtime.template().func_ref_offset(index) {
+            // SAFETY: the offset is a VMFuncRef slot inside the VMContext.
+            Some(offset) => unsafe { self.vmctx.as_ptr().add(offset as usize) as *const VMFuncRef },
+            None => std::ptr::null(),
+        }
     }
 
     /// The storage of a global.
@@ -330,7 +331,12 @@ impl Instance {
         }
         let seg = &self.module().elements[index];
         match &seg.items {
-            ElementItems::Functions(fs) => fs.iter().map(|f| self.func_ref(*f) as usize).collect(),
+            ElementItems::Functions(fs) => {
+                let template = self.runtime.template();
+                let vmctx = self.vmctx.as_ptr();
+                let at = |f: &FuncIndex| template.func_ref_offset(*f).map_or(0, |o| vmctx as usize + o as usize);
+                fs.iter().map(at).collect()
+            }
             ElementItems::Expressions(es) => es.iter().map(|e| self.eval_const(e) as usize).collect(),
         }
     }

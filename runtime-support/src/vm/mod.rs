@@ -4,3 +4,4 @@ pub mod instance;
 pub mod libcalls;
 pub mod memory;
 pub mod table;
+pub mod template;
