@@ -145,3 +145,47 @@ fn host_faults_are_not_swallowed() {
 fn libc_sigsegv() -> i32 {
     11
 }
+
+/// Memory reservations are reused after a store is dropped. A memory that
+/// gets a reservation a larger, dirtied memory used before must still read
+/// as zero and still trap exactly at its own end.
+#[test]
+fn reused_memory_is_zeroed_and_bounded() {
+    let engine = Engine::default();
+    let big = Module::new(
+        &engine,
+        r#"(module (memory 2)
+             (func (export "dirty") (local $i i32)
+               (drop (memory.grow (i32.const 2)))
+               (loop $l
+                 (i32.store (local.get $i) (i32.const -1))
+                 (local.set $i (i32.add (local.get $i) (i32.const 4096)))
+                 (br_if $l (i32.lt_u (local.get $i) (i32.const 262144))))))"#,
+    )
+    .unwrap();
+    let small = Module::new(
+        &engine,
+        r#"(module (memory 1)
+             (func (export "sum") (result i32) (local $i i32) (local $s i32)
+               (loop $l
+                 (local.set $s (i32.or (local.get $s) (i32.load (local.get $i))))
+                 (local.set $i (i32.add (local.get $i) (i32.const 4096)))
+                 (br_if $l (i32.lt_u (local.get $i) (i32.const 65536))))
+               (local.get $s))
+             (func (export "past_end") (result i32) (i32.load (i32.const 65536))))"#,
+    )
+    .unwrap();
+    for _ in 0..8 {
+        let mut store = Store::new(&engine, ());
+        let i = Instance::new(&mut store, &big, &[]).unwrap();
+        i.get_typed_func::<(), ()>(&mut store, "dirty").unwrap().call(&mut store, ()).unwrap();
+        drop(store);
+
+        let mut store = Store::new(&engine, ());
+        let i = Instance::new(&mut store, &small, &[]).unwrap();
+        let sum = i.get_typed_func::<(), i32>(&mut store, "sum").unwrap().call(&mut store, ()).unwrap();
+        assert_eq!(sum, 0, "a new memory reads as zero");
+        let err = i.get_typed_func::<(), i32>(&mut store, "past_end").unwrap().call(&mut store, ()).unwrap_err();
+        assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::MemoryOutOfBounds));
+    }
+}

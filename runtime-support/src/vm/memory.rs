@@ -4,11 +4,19 @@
 //! never moves and a 32-bit index plus a static offset below the guard size
 //! always lands inside the reservation: an out-of-bounds access faults on an
 //! inaccessible page and becomes a trap, with no bounds check in the code.
+//!
+//! Creating and destroying a 6 GiB reservation costs more than everything
+//! else an instantiation does, so a dropped memory's reservation is kept in
+//! a small process-wide pool and reused. Before it enters the pool its used
+//! pages are decommitted ([`Mmap::decommit`]): the whole reservation is then
+//! inaccessible and reads as zero once opened, exactly like a new one.
 
 use crate::sys::unix::mmap::{Mmap, page_size};
 use crate::types::{MemoryType, WASM_PAGE_SIZE, WASM32_MAX_PAGES};
 use crate::vmoffsets::VMMemoryDefinition;
 use std::io;
+use std::mem::ManuallyDrop;
+use std::sync::Mutex;
 
 /// Size of the guard region after a 4 GiB reservation. Static offsets of at
 /// least this size get an explicit bounds check in compiled code.
@@ -16,12 +24,41 @@ pub const GUARD_SIZE: u64 = 2 << 30;
 /// Bytes reserved for every 32-bit memory.
 pub const RESERVATION_SIZE: u64 = (WASM32_MAX_PAGES * WASM_PAGE_SIZE) + GUARD_SIZE;
 
+/// At most this many idle reservations are kept for reuse (address space
+/// only: their pages are decommitted).
+const POOL_CAPACITY: usize = 16;
+
+/// Idle, fully decommitted reservations of `RESERVATION_SIZE` bytes.
+static POOL: Mutex<Vec<Mmap>> = Mutex::new(Vec::new());
+
+/// A fresh or reused reservation, entirely inaccessible.
+fn take_reservation() -> io::Result<Mmap> {
+    let pooled = POOL.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    match pooled {
+        Some(mmap) => Ok(mmap),
+        None => Mmap::reserve(RESERVATION_SIZE as usize),
+    }
+}
+
+/// Decommits the first `used` bytes of `mmap` and keeps it for reuse, or
+/// unmaps it when the pool is full or the decommit failed.
+fn release_reservation(mmap: Mmap, used: usize) {
+    if mmap.decommit(0, used).is_err() {
+        return; // dropped: unmapped
+    }
+    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    if pool.len() < POOL_CAPACITY {
+        pool.push(mmap);
+    }
+}
+
 /// A linear memory. Owned by a store, boxed so its definition has a stable
 /// address that VMContexts point to.
 #[derive(Debug)]
 pub struct LinearMemory {
     definition: VMMemoryDefinition,
-    mmap: Mmap,
+    /// Taken out only by `Drop`.
+    mmap: ManuallyDrop<Mmap>,
     ty: MemoryType,
     max_pages: u64,
 }
@@ -43,12 +80,15 @@ impl LinearMemory {
                 ty.limits.min
             )));
         }
-        let mmap = Mmap::reserve(RESERVATION_SIZE as usize)?;
+        let mmap = take_reservation()?;
         let len = (ty.limits.min * WASM_PAGE_SIZE) as usize;
-        mmap.make_accessible(0, len)?;
+        if let Err(e) = mmap.make_accessible(0, len) {
+            release_reservation(mmap, 0);
+            return Err(e);
+        }
         Ok(Box::new(Self {
             definition: VMMemoryDefinition { base: mmap.as_ptr(), current_length: len },
-            mmap,
+            mmap: ManuallyDrop::new(mmap),
             ty,
             max_pages,
         }))
@@ -116,6 +156,14 @@ impl LinearMemory {
     }
 }
 
+impl Drop for LinearMemory {
+    fn drop(&mut self) {
+        // SAFETY: `mmap` is not used again: this is the memory's last use.
+        let mmap = unsafe { ManuallyDrop::take(&mut self.mmap) };
+        release_reservation(mmap, self.definition.current_length);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +178,20 @@ mod tests {
         assert_eq!(m.grow(1), None);
         m.as_mut_slice()[3 * 65536 - 1] = 7;
         assert_eq!(m.as_slice()[3 * 65536 - 1], 7);
+    }
+
+    /// Whichever reservation comes back from the pool, a new memory reads
+    /// as zero, including pages it grows into, and has its own size.
+    #[test]
+    fn reused_reservations_start_zeroed() {
+        for round in 0..4u64 {
+            let ty = MemoryType { limits: Limits { min: 1 + round % 2, max: None } };
+            let mut m = LinearMemory::new(ty, u64::MAX).unwrap();
+            assert_eq!(m.pages(), 1 + round % 2);
+            assert!(m.as_slice().iter().all(|b| *b == 0), "round {round}: memory starts zeroed");
+            assert_eq!(m.grow(2), Some(1 + round % 2));
+            assert!(m.as_slice().iter().all(|b| *b == 0), "round {round}: grown pages are zeroed");
+            m.as_mut_slice().fill(0xab);
+        }
     }
 }
