@@ -24,7 +24,7 @@ use cranelift_module::FuncId;
 use error::CompileResult;
 use kiln_runtime_support::artifact::{ArtifactHeader, ArtifactMetadata, CodeLayout, CpuFeature};
 use kiln_runtime_support::vmoffsets::VMOffsets;
-use kiln_runtime_support::{DefinedFuncIndex, FuncIndex};
+use kiln_runtime_support::{DefinedFuncIndex, EntityIndex, FuncIndex};
 use obj::{CompiledFunction, ObjectEmitter, compile_ir};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -89,11 +89,26 @@ pub fn compile(wasm: &[u8], config: &CompilerConfig) -> Result<Vec<u8>, CompileE
     })
 }
 
-fn symbol_name(info: &kiln_runtime_support::ModuleInfo, f: FuncIndex) -> String {
-    match info.func_name(f) {
-        Some(n) if !n.is_empty() && !n.contains('\0') => n.to_string(),
-        _ => format!("wasm-function[{}]", f.index()),
+/// The symbol of each defined function: its name-section name, else the
+/// first name it is exported under, else `wasm-function[N]`, so `nm` and
+/// `objdump` show something meaningful whenever the module says anything.
+fn symbol_names(info: &kiln_runtime_support::ModuleInfo) -> PrimaryMap<DefinedFuncIndex, String> {
+    let usable = |n: &str| !n.is_empty() && !n.contains('\0');
+    let mut exported: HashMap<FuncIndex, &str> = HashMap::new();
+    for e in &info.exports {
+        if let EntityIndex::Function(f) = e.index
+            && usable(&e.name)
+        {
+            exported.entry(f).or_insert(&e.name);
+        }
     }
+    let mut names = PrimaryMap::with_capacity(info.num_defined_funcs());
+    for i in 0..info.num_defined_funcs() {
+        let f = info.func_index(DefinedFuncIndex::new(i));
+        let name = info.func_name(f).filter(|n| usable(n)).or_else(|| exported.get(&f).copied());
+        names.push(name.map_or_else(|| format!("wasm-function[{}]", f.index()), str::to_string));
+    }
+    names
 }
 
 fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>> {
@@ -107,11 +122,11 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
 
     let mut emitter = ObjectEmitter::new(isa.clone(), info.name.as_deref().unwrap_or("wasm"))?;
     // Defined functions first, so that FuncId n is DefinedFuncIndex n.
-    for (def, input) in translation.functions.iter() {
-        let _ = input;
+    let names = symbol_names(&info);
+    for (def, _) in translation.functions.iter() {
         let f = info.func_index(def);
         let sig = translate::wasm_signature(call_conv, ptr, info.func_type(f));
-        let id = emitter.declare(&symbol_name(&info, f), &sig)?;
+        let id = emitter.declare(&names[def], &sig)?;
         debug_assert_eq!(id.as_u32() as usize, def.index());
     }
 

@@ -9,7 +9,9 @@ use std::process::Command;
 const WAT: &str = r#"(module $demo
   (memory 1) (data (i32.const 0) "hello")
   (func $add (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
-  (func $load (export "load") (result i32) (i32.load8_u (i32.const 1))))"#;
+  (func $load (export "load") (result i32) (i32.load8_u (i32.const 1)))
+  (func (export "anonymous_export") (result i32) i32.const 7)
+  (func (result i32) i32.const 8))"#;
 
 fn artifact() -> (Engine, Vec<u8>) {
     let (engine, module) = module(WAT);
@@ -41,6 +43,8 @@ fn standard_tools_read_the_object() {
     assert!(run("readelf", &["-h"]).contains("REL (Relocatable file)"));
     let nm = run("nm", &[]);
     assert!(nm.contains(" add") && nm.contains(" load"), "{nm}");
+    // Without a name-section entry, the export name; without either, the index.
+    assert!(nm.contains(" anonymous_export\n") && nm.contains(" wasm-function[3]\n"), "{nm}");
     let objdump = run("objdump", &["-d"]);
     assert!(objdump.contains("<add>:") && objdump.contains("ret"), "{objdump}");
     assert!(run("readelf", &["-S"]).contains(".kiln.meta"));
