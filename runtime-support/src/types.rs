@@ -62,21 +62,23 @@ pub struct WasmFuncType {
 }
 
 impl fmt::Display for WasmFuncType {
+    /// As the text format writes it: `(func)`, `(func (param i32 i64))`,
+    /// `(func (param f32) (result i32))`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |f: &mut fmt::Formatter<'_>, tys: &[WasmValType]| -> fmt::Result {
-            for (i, t) in tys.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(" ")?;
-                }
-                write!(f, "{t}")?;
+        let group = |f: &mut fmt::Formatter<'_>, keyword: &str, tys: &[WasmValType]| -> fmt::Result {
+            if tys.is_empty() {
+                return Ok(());
             }
-            Ok(())
+            write!(f, " ({keyword}")?;
+            for t in tys {
+                write!(f, " {t}")?;
+            }
+            f.write_str(")")
         };
-        f.write_str("(func (param ")?;
-        list(f, &self.params)?;
-        f.write_str(") (result ")?;
-        list(f, &self.results)?;
-        f.write_str("))")
+        f.write_str("(func")?;
+        group(f, "param", &self.params)?;
+        group(f, "result", &self.results)?;
+        f.write_str(")")
     }
 }
 
@@ -118,3 +120,20 @@ pub struct GlobalType {
 pub const WASM_PAGE_SIZE: u64 = 0x1_0000;
 /// The largest number of pages a 32-bit memory can have.
 pub const WASM32_MAX_PAGES: u64 = 0x1_0000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn func_types_print_as_in_the_text_format() {
+        let ty = |params: &[WasmValType], results: &[WasmValType]| WasmFuncType {
+            params: params.into(),
+            results: results.into(),
+        };
+        assert_eq!(ty(&[], &[]).to_string(), "(func)");
+        assert_eq!(ty(&[WasmValType::I32, WasmValType::I64], &[]).to_string(), "(func (param i32 i64))");
+        assert_eq!(ty(&[], &[WasmValType::F64]).to_string(), "(func (result f64))");
+        assert_eq!(ty(&[WasmValType::F32], &[WasmValType::I32]).to_string(), "(func (param f32) (result i32))");
+    }
+}
