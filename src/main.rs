@@ -16,7 +16,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a module (.wasm, .wat or a compiled artifact).
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Compile a module to a native ELF object (the artifact).
     Compile {
         /// Input .wasm or .wat file.
@@ -24,6 +24,9 @@ enum Command {
         /// Output file (default: the input with a `.o` extension).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
+        #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
+        optimize: Vec<String>,
     },
     /// Compile a module to a native ELF object: `kiln wasm2obj IN OUT`.
     Wasm2obj {
@@ -31,6 +34,9 @@ enum Command {
         input: PathBuf,
         /// Output object file.
         output: PathBuf,
+        /// Optimization options: `opt-level=0|1|2|s`.
+        #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
+        optimize: Vec<String>,
     },
     /// Run WebAssembly spec test scripts.
     Wast {
@@ -68,12 +74,12 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse_from(normalized_args());
     let result = match cli.command {
-        Command::Run(args) => run::run_command(args),
-        Command::Compile { input, output } => {
+        Command::Run(args) => run::run_command(*args),
+        Command::Compile { input, output, optimize } => {
             let output = output.unwrap_or_else(|| input.with_extension("o"));
-            compile::compile_file(&input, &output)
+            compile::compile_file(&input, &output, &optimize)
         }
-        Command::Wasm2obj { input, output } => compile::compile_file(&input, &output),
+        Command::Wasm2obj { input, output, optimize } => compile::compile_file(&input, &output, &optimize),
         Command::Wast { files } => wast::run_files(&files),
     };
     match result {

@@ -2,8 +2,9 @@
 //! by content), instantiate it, then call `--invoke NAME` with the given
 //! arguments or run `_start`.
 
+use crate::options::GroupedOptions;
 use anyhow::{Context, Result, anyhow, bail};
-use kiln::{Engine, Func, Linker, Module, Store, Val, ValType};
+use kiln::{Config, Engine, Func, Linker, Module, Store, Val, ValType};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -33,6 +34,21 @@ pub struct RunArgs {
     /// backtraces; it emits no DWARF.
     #[arg(short = 'd', long = "debug-info")]
     pub debug_info: bool,
+    /// The guest's argv[0] (default: the module's file name).
+    #[arg(long, value_name = "ARGV0")]
+    pub argv0: Option<String>,
+    /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
+    #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
+    pub optimize: Vec<String>,
+    /// WebAssembly options: `max-wasm-stack=BYTES`.
+    #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
+    pub wasm: Vec<String>,
+    /// WASI options: `inherit-env`, `tcplisten=ADDR`, `preview2=n`.
+    #[arg(short = 'S', long = "wasi", value_name = "KEY[=VAL[,..]]")]
+    pub wasi: Vec<String>,
+    /// Debug options: `debug-info` (as `-d`).
+    #[arg(short = 'D', long = "debug", value_name = "KEY[=VAL[,..]]")]
+    pub debug: Vec<String>,
     /// The module to run.
     pub module: PathBuf,
     /// Arguments: for the module (after its name as argv[0]), or for the
@@ -50,8 +66,11 @@ struct RunState {
 /// `--invoke`. Returns the guest's exit code.
 pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     use kiln::wasi::{DirPerms, FilePerms, WasiCtxBuilder};
-    let engine = Engine::default();
-    if args.debug_info {
+    let options = GroupedOptions::parse(&args.optimize, &args.wasm, &args.wasi, &args.debug)?;
+    let mut config = Config::new();
+    options.configure(&mut config);
+    let engine = Engine::new(&config)?;
+    if args.debug_info || options.debug_info {
         tracing::debug!("--debug-info: function names are always kept; no DWARF is emitted");
     }
     let module = load_module(&engine, &args.module)?;
@@ -59,10 +78,16 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     let mut wasi = WasiCtxBuilder::new();
     wasi.inherit_stdio();
     // argv[0] is the module's file name, as wasmtime does it.
-    let argv0 = args.module.file_name().map_or_else(|| args.module.to_string_lossy(), |n| n.to_string_lossy());
+    let argv0 = match &args.argv0 {
+        Some(a) => a.into(),
+        None => args.module.file_name().map_or_else(|| args.module.to_string_lossy(), |n| n.to_string_lossy()),
+    };
     wasi.arg(&argv0);
     if args.invoke.is_none() {
         wasi.args(&args.args);
+    }
+    if options.inherit_env {
+        wasi.inherit_env();
     }
     for env in &args.envs {
         match env.split_once('=') {
@@ -80,7 +105,7 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
         let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
         wasi.preopened_dir(host, guest, DirPerms::all(), FilePerms::all())?;
     }
-    for addr in &args.tcplisten {
+    for addr in args.tcplisten.iter().chain(&options.tcplisten) {
         let listener = std::net::TcpListener::bind(addr).with_context(|| format!("failed to listen on `{addr}`"))?;
         wasi.preopened_tcp_listener(listener);
     }

@@ -108,3 +108,43 @@ fn wast_subcommand_counts() {
     assert!(!o.status.success());
     assert!(stdout(&o).ends_with("2 passed, 1 failed\n"), "{}", stdout(&o));
 }
+
+/// wasmtime's grouped options: `-O opt-level`, `-W max-wasm-stack`; an
+/// option kiln cannot honour is refused by name, not ignored.
+#[test]
+fn wasmtime_grouped_options() {
+    let dir = setup();
+    std::fs::write(
+        dir.path().join("deep.wat"),
+        r#"(module (func $r (export "depth") (param i32) (result i32)
+             (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+               (else (i32.add (i32.const 1) (call $r (i32.sub (local.get 0) (i32.const 1))))))))"#,
+    )
+    .unwrap();
+    for level in ["0", "1", "2", "s"] {
+        let o =
+            kiln(&["run", "-O", &format!("opt-level={level}"), "example.wat", "--invoke", "add", "1", "2"], dir.path());
+        assert_eq!(stdout(&o), "3\n", "opt-level={level}: {}", stderr(&o));
+    }
+    let o = kiln(&["compile", "-O", "opt-level=0", "example.wat", "-o", "example0.o"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&kiln(&["example0.o", "--invoke", "add", "2", "3"], dir.path())), "5\n");
+
+    // 3,000 frames fit the default 1 MiB stack but not 16 KiB.
+    let o = kiln(&["deep.wat", "--invoke", "depth", "3000"], dir.path());
+    assert_eq!(stdout(&o), "3000\n", "{}", stderr(&o));
+    let o = kiln(&["-W", "max-wasm-stack=16384", "deep.wat", "--invoke", "depth", "3000"], dir.path());
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
+    assert!(stderr(&o).contains("call stack exhausted"), "{}", stderr(&o));
+
+    for (flag, value, named) in [
+        ("-O", "opt-level=9", "opt-level=9"),
+        ("-W", "fuel=100", "-W fuel"),
+        ("-S", "inherit-network", "-S inherit-network"),
+        ("-D", "address-map", "-D address-map"),
+    ] {
+        let o = kiln(&[flag, value, "example.wat", "--invoke", "add", "1", "2"], dir.path());
+        assert_eq!(o.status.code(), Some(1), "{flag} {value}");
+        assert!(stderr(&o).contains(named) && stderr(&o).lines().count() == 1, "{flag} {value}: {}", stderr(&o));
+    }
+}

@@ -220,3 +220,38 @@ fn cli_nonblocking_stdin_read_gives_eagain() {
     drop(stdin);
     assert_eq!(status.code(), Some(Errno::AGAIN.raw() as i32));
 }
+
+/// `-S inherit-env` passes the host's environment, `--argv0` renames the
+/// guest, and `-S tcplisten`/`-D debug-info` are accepted as wasmtime spells them.
+#[test]
+fn cli_wasmtime_wasi_options() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wat = tmp.path().join("envc.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+          (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (func (export "_start") (drop (call $sizes (i32.const 0) (i32.const 4)))
+            (call $exit (i32.load (i32.const 0)))))"#,
+    )
+    .unwrap();
+    let envc = |extra: &[&str]| {
+        let o =
+            kiln().env_clear().env("KILN_PROBE", "1").env("KILN_PROBE2", "2").args(extra).arg(&wat).output().unwrap();
+        o.status.code().unwrap_or(-1)
+    };
+    assert_eq!(envc(&[]), 0, "nothing is inherited by default");
+    assert_eq!(envc(&["-S", "inherit-env"]), 2);
+    assert_eq!(envc(&["-S", "inherit-env=n"]), 0);
+    assert_eq!(envc(&["-S", "inherit-env,preview2=n", "-D", "debug-info"]), 2);
+
+    let o = kiln().args(["--argv0", "lister"]).arg(fixture("bin/sizer.wasm")).output().unwrap();
+    assert_eq!(text(&o.stderr), "lister <input_folder>\n", "{}", show(&o));
+
+    let o = kiln().args(["-S", "tcplisten=127.0.0.1:0"]).arg(&wat).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let o = kiln().args(["-S", "tcplisten=not-an-address"]).arg(&wat).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+}

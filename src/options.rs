@@ -1,0 +1,151 @@
+//! wasmtime's grouped options, `-O`, `-W`, `-S` and `-D`, each taking
+//! `KEY[=VALUE]` items (several per flag when comma-separated), so that
+//! scripts written for `wasmtime run` work with `kiln run`.
+//!
+//! Only keys kiln can honour are accepted; any other key is an error that
+//! names the keys kiln knows, never silently ignored. Booleans take `y`,
+//! `yes`, `true`, `n`, `no` or `false`, and a bare key means yes.
+
+use anyhow::{Context, Result, bail};
+use kiln::{Config, OptLevel};
+
+/// The grouped options of one command line, after parsing.
+#[derive(Debug, Default, PartialEq)]
+pub struct GroupedOptions {
+    /// `-O opt-level=0|1|2|s`.
+    pub opt_level: Option<OptLevel>,
+    /// `-W max-wasm-stack=BYTES`.
+    pub max_wasm_stack: Option<usize>,
+    /// `-S inherit-env`: pass the host's whole environment to the guest.
+    pub inherit_env: bool,
+    /// `-S tcplisten=ADDR`, in order.
+    pub tcplisten: Vec<String>,
+    /// `-D debug-info`: accepted; kiln always keeps function names.
+    pub debug_info: bool,
+}
+
+impl GroupedOptions {
+    /// Parses the values given to each flag.
+    pub fn parse(optimize: &[String], wasm: &[String], wasi: &[String], debug: &[String]) -> Result<Self> {
+        let mut me = Self::default();
+        for (key, value) in items(optimize) {
+            match key {
+                "opt-level" => me.opt_level = Some(opt_level(value)?),
+                _ => bail!(unknown("-O", key, "opt-level")),
+            }
+        }
+        for (key, value) in items(wasm) {
+            match key {
+                "max-wasm-stack" => {
+                    let v = value.context("`-W max-wasm-stack` needs a size in bytes")?;
+                    let bytes = v.replace('_', "").parse().with_context(|| format!("`-W max-wasm-stack={v}`"))?;
+                    me.max_wasm_stack = Some(bytes);
+                }
+                _ => bail!(unknown("-W", key, "max-wasm-stack")),
+            }
+        }
+        for (key, value) in items(wasi) {
+            match key {
+                "inherit-env" => me.inherit_env = boolean("-S", key, value)?,
+                "tcplisten" => me.tcplisten.push(value.context("`-S tcplisten` needs an address")?.to_string()),
+                // kiln is a preview1 host, so only turning preview2 off makes sense.
+                "preview2" if !boolean("-S", key, value)? => {}
+                _ => bail!(unknown("-S", key, "inherit-env, tcplisten=ADDR, preview2=n")),
+            }
+        }
+        for (key, value) in items(debug) {
+            match key {
+                "debug-info" => me.debug_info = boolean("-D", key, value)?,
+                _ => bail!(unknown("-D", key, "debug-info")),
+            }
+        }
+        Ok(me)
+    }
+
+    /// Applies the engine settings to `config`.
+    pub fn configure(&self, config: &mut Config) {
+        if let Some(level) = self.opt_level {
+            config.cranelift_opt_level(level);
+        }
+        if let Some(bytes) = self.max_wasm_stack {
+            config.max_wasm_stack(bytes);
+        }
+    }
+}
+
+/// The `KEY[=VALUE]` items of every value given to one flag.
+fn items(values: &[String]) -> impl Iterator<Item = (&str, Option<&str>)> {
+    values.iter().flat_map(|v| v.split(',')).filter(|item| !item.is_empty()).map(|item| match item.split_once('=') {
+        Some((key, value)) => (key, Some(value)),
+        None => (item, None),
+    })
+}
+
+fn unknown(flag: &str, key: &str, known: &str) -> String {
+    format!("`{flag} {key}` is not an option kiln supports (kiln knows: {known})")
+}
+
+fn boolean(flag: &str, key: &str, value: Option<&str>) -> Result<bool> {
+    match value {
+        None | Some("y" | "yes" | "true") => Ok(true),
+        Some("n" | "no" | "false") => Ok(false),
+        Some(other) => bail!("`{flag} {key}={other}`: expected y or n"),
+    }
+}
+
+fn opt_level(value: Option<&str>) -> Result<OptLevel> {
+    Ok(match value {
+        Some("0") => OptLevel::None,
+        Some("1" | "2") => OptLevel::Speed,
+        Some("s") => OptLevel::SpeedAndSize,
+        other => bail!("`-O opt-level={}`: expected 0, 1, 2 or s", other.unwrap_or("")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn known_keys_are_parsed() {
+        let o = GroupedOptions::parse(
+            &strings(&["opt-level=0"]),
+            &strings(&["max-wasm-stack=65_536"]),
+            &strings(&["inherit-env,tcplisten=127.0.0.1:0", "preview2=n", "tcplisten=[::1]:0"]),
+            &strings(&["debug-info=y"]),
+        )
+        .unwrap();
+        assert_eq!(
+            o,
+            GroupedOptions {
+                opt_level: Some(OptLevel::None),
+                max_wasm_stack: Some(65536),
+                inherit_env: true,
+                tcplisten: strings(&["127.0.0.1:0", "[::1]:0"]),
+                debug_info: true,
+            }
+        );
+        assert_eq!(GroupedOptions::parse(&[], &[], &[], &[]).unwrap(), GroupedOptions::default());
+        let s = GroupedOptions::parse(&strings(&["opt-level=s"]), &[], &strings(&["inherit-env=n"]), &[]).unwrap();
+        assert_eq!((s.opt_level, s.inherit_env), (Some(OptLevel::SpeedAndSize), false));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let err = |o: &[&str], w: &[&str], s: &[&str], d: &[&str]| {
+            GroupedOptions::parse(&strings(o), &strings(w), &strings(s), &strings(d)).unwrap_err().to_string()
+        };
+        assert!(err(&["opt-level=3"], &[], &[], &[]).contains("expected 0, 1, 2 or s"));
+        assert!(err(&["regalloc=fast"], &[], &[], &[]).contains("`-O regalloc` is not an option kiln supports"));
+        assert!(err(&[], &["fuel=10"], &[], &[]).contains("`-W fuel`"));
+        assert!(err(&[], &["max-wasm-stack=lots"], &[], &[]).contains("max-wasm-stack=lots"));
+        assert!(err(&[], &[], &["inherit-network"], &[]).contains("`-S inherit-network`"));
+        assert!(err(&[], &[], &["preview2"], &[]).contains("`-S preview2`"));
+        assert!(err(&[], &[], &["inherit-env=maybe"], &[]).contains("expected y or n"));
+        assert!(err(&[], &[], &[], &["address-map"]).contains("`-D address-map`"));
+    }
+}
