@@ -230,7 +230,12 @@ impl WastContext {
             WastDirective::AssertMalformed { mut module, message, .. } => match self.compile(&mut module) {
                 Ok(_) => bail!("module is malformed ({message}) but compiled"),
                 Err(e) => match e.downcast_ref::<CompileError>() {
-                    Some(CompileError::Parse(_) | CompileError::Invalid { .. } | CompileError::Unsupported(_)) => {}
+                    Some(
+                        CompileError::Empty
+                        | CompileError::Parse(_)
+                        | CompileError::Invalid { .. }
+                        | CompileError::Unsupported(_),
+                    ) => {}
                     _ => bail!("expected a decoding error ({message}), got: {e:#}"),
                 },
             },

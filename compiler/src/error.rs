@@ -6,6 +6,8 @@ use std::fmt;
 /// at which stage the module was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CompileError {
+    /// The input is empty (or only white space): no module at all.
+    Empty,
     /// The text format did not parse.
     Parse(String),
     /// The binary is malformed or invalid; `offset` is the byte offset.
@@ -25,6 +27,7 @@ pub enum CompileError {
 impl fmt::Display for CompileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Empty => f.write_str("the input is empty: expected a WebAssembly module"),
             Self::Parse(m) => write!(f, "failed to parse WebAssembly text: {m}"),
             Self::Invalid { message, offset } => {
                 write!(f, "invalid WebAssembly module: {message} (at offset {offset:#x})")

@@ -79,6 +79,9 @@ fn cpu_features(isa: &OwnedTargetIsa) -> u64 {
 
 /// Compiles `wasm` (binary or text format) to an artifact.
 pub fn compile(wasm: &[u8], config: &CompilerConfig) -> Result<Vec<u8>, CompileError> {
+    if wasm.iter().all(u8::is_ascii_whitespace) {
+        return Err(CompileError::Empty);
+    }
     let wasm = wat::parse_bytes(wasm).map_err(|e| CompileError::Parse(e.to_string()))?;
     compile_binary(&wasm, config).map_err(|e| match e {
         CompileError::Invalid { .. } => match environ::needed_unsupported_feature(&wasm) {

@@ -74,7 +74,11 @@ fn errors_are_one_clear_line() {
     let dir = setup();
     std::fs::write(dir.path().join("bad.wasm"), b"\0asm\x01\0\0\0\x01\x05").unwrap();
     std::fs::write(dir.path().join("corrupt.o"), b"\x7fELF garbage").unwrap();
+    std::fs::write(dir.path().join("empty.wasm"), b"").unwrap();
+    std::fs::write(dir.path().join("component.wat"), b"(component)").unwrap();
     for (args, needle) in [
+        (&["empty.wasm"][..], "the input is empty"),
+        (&["component.wat"][..], "unsupported: the component model"),
         (&["missing.wasm"][..], "failed to read"),
         (&["bad.wasm"][..], "invalid WebAssembly module"),
         (&["corrupt.o"][..], "kiln artifact"),

@@ -28,6 +28,9 @@ const UNSUPPORTED: &[(&str, WasmFeatures)] = &[
 /// For a module that failed validation with [`supported`], finds a single
 /// unsupported feature that would make it valid.
 pub fn needed_unsupported_feature(wasm: &[u8]) -> Option<&'static str> {
+    if wasmparser::Parser::is_component(wasm) {
+        return Some("the component model (kiln runs core modules)");
+    }
     let valid_with = |features: WasmFeatures| Validator::new_with_features(features).validate_all(wasm).is_ok();
     if !valid_with(WasmFeatures::all()) {
         return None;
@@ -37,4 +40,19 @@ pub fn needed_unsupported_feature(wasm: &[u8]) -> Option<&'static str> {
         .find(|(_, f)| valid_with(supported().union(*f)))
         .map(|(name, _)| *name)
         .or(Some("a post-2.0 WebAssembly proposal"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_feature_a_module_needs() {
+        let needs = |wat: &str| needed_unsupported_feature(&wat::parse_str(wat).unwrap());
+        assert_eq!(needs("(module (func (param v128)))"), Some("simd"));
+        assert_eq!(needs("(module (memory i64 1))"), Some("memory64"));
+        assert_eq!(needs("(module (func return_call 0))"), Some("tail-call"));
+        assert_eq!(needs("(component)"), Some("the component model (kiln runs core modules)"));
+        assert_eq!(needs("(module (func (result i32)))"), None, "invalid under every feature");
+    }
 }
