@@ -331,12 +331,7 @@ impl Instance {
         }
         let seg = &self.module().elements[index];
         match &seg.items {
-            ElementItems::Functions(fs) => {
-                let template = self.runtime.template();
-                let vmctx = self.vmctx.as_ptr();
-                let at = |f: &FuncIndex| template.func_ref_offset(*f).map_or(0, |o| vmctx as usize + o as usize);
-                fs.iter().map(at).collect()
-            }
+            ElementItems::Functions(fs) => fs.iter().map(|f| self.func_ref(*f) as usize).collect(),
             ElementItems::Expressions(es) => es.iter().map(|e| self.eval_const(e) as usize).collect(),
         }
     }

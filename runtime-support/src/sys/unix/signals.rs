@@ -22,7 +22,7 @@
 
 use crate::code_registry;
 use crate::traphandlers::{current_activation, longjmp_address};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::mem::MaybeUninit;
 use std::sync::Once;
 
@@ -157,18 +157,32 @@ impl Drop for AltStack {
         let Some(map) = self.map.take() else {
             return;
         };
-        let disable = libc::stack_t { ss_sp: std::ptr::null_mut(), ss_flags: libc::SS_DISABLE, ss_size: 0 };
-        // SAFETY: this runs in the thread's TLS destructor, outside any
-        // signal handler, so the stack is not in use. If the kernel refuses
-        // to disable it we keep the mapping rather than leave a dangling
-        // alternate stack.
-        if unsafe { libc::sigaltstack(&disable, std::ptr::null_mut()) } != 0 {
-            std::mem::forget(map);
+        // SAFETY: querying the current alternate stack has no preconditions.
+        let current = unsafe {
+            let mut cur: libc::stack_t = std::mem::zeroed();
+            (libc::sigaltstack(std::ptr::null(), &mut cur) == 0).then_some(cur)
+        };
+        let ours = map.as_ptr().wrapping_add(super::mmap::page_size()).cast::<libc::c_void>();
+        match current {
+            // Someone else's stack is installed now (or none): ours is unused.
+            Some(cur) if cur.ss_flags & libc::SS_DISABLE != 0 || cur.ss_sp != ours => {}
+            Some(_) => {
+                let disable = libc::stack_t { ss_sp: std::ptr::null_mut(), ss_flags: libc::SS_DISABLE, ss_size: 0 };
+                // SAFETY: this runs in the thread's TLS destructor, outside
+                // any signal handler, so the stack is not in use.
+                if unsafe { libc::sigaltstack(&disable, std::ptr::null_mut()) } != 0 {
+                    std::mem::forget(map); // keep it rather than leave it dangling
+                }
+            }
+            None => std::mem::forget(map),
         }
     }
 }
 
 thread_local! {
+    /// Whether `ensure_sigaltstack` already ran on this thread: the fast
+    /// path of every entry into wasm.
+    static ALT_STACK_READY: Cell<bool> = const { Cell::new(false) };
     static ALT_STACK: RefCell<Option<AltStack>> = const { RefCell::new(None) };
 }
 
@@ -177,6 +191,10 @@ const ALT_STACK_SIZE: usize = 64 * 1024;
 /// Gives this thread an alternate signal stack, unless it has one already.
 /// The stack belongs to the thread and is released when the thread exits.
 pub fn ensure_sigaltstack() {
+    if ALT_STACK_READY.get() {
+        return;
+    }
+    ALT_STACK_READY.set(true);
     // `try_with`: during thread teardown the slot may be gone; a thread that
     // is exiting does not enter wasm anyway.
     let _ = ALT_STACK.try_with(|slot| {
@@ -216,6 +234,7 @@ fn install_alt_stack() -> Option<super::mmap::Mmap> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::mmap::page_size;
     use super::*;
 
     fn current_alt_stack() -> libc::stack_t {
@@ -225,6 +244,21 @@ mod tests {
             assert_eq!(libc::sigaltstack(std::ptr::null(), &mut cur), 0);
             cur
         }
+    }
+
+    /// Maps and installs a stack whatever is installed now, as another
+    /// library might.
+    fn install_alt_stack_unconditionally() -> super::super::mmap::Mmap {
+        let map = super::super::mmap::Mmap::reserve(ALT_STACK_SIZE + page_size()).unwrap();
+        map.make_accessible(page_size(), ALT_STACK_SIZE).unwrap();
+        let stack = libc::stack_t {
+            ss_sp: map.as_ptr().wrapping_add(page_size()).cast(),
+            ss_flags: 0,
+            ss_size: ALT_STACK_SIZE,
+        };
+        // SAFETY: valid memory, uninstalled by the caller before it is freed.
+        assert_eq!(unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) }, 0);
+        map
     }
 
     #[test]
@@ -250,10 +284,18 @@ mod tests {
             // SAFETY: no signal handler is running on this thread.
             assert_eq!(unsafe { libc::sigaltstack(&disable, std::ptr::null_mut()) }, 0);
             let map = install_alt_stack().expect("a thread without an alternate stack gets kiln's");
-            assert_eq!(current_alt_stack().ss_sp, map.as_ptr().wrapping_add(super::super::mmap::page_size()).cast());
+            assert_eq!(current_alt_stack().ss_sp, map.as_ptr().wrapping_add(page_size()).cast());
             drop(AltStack { map: Some(map) });
             let after = current_alt_stack();
             assert_ne!(after.ss_flags & libc::SS_DISABLE, 0, "dropping uninstalls the stack");
+
+            // A stack installed by someone else after ours is left alone.
+            let map = install_alt_stack().expect("installed again");
+            let theirs = install_alt_stack_unconditionally();
+            drop(AltStack { map: Some(map) });
+            assert_eq!(current_alt_stack().ss_sp, theirs.as_ptr().wrapping_add(page_size()).cast());
+            // SAFETY: no signal handler is running on this thread.
+            assert_eq!(unsafe { libc::sigaltstack(&disable, std::ptr::null_mut()) }, 0);
         })
         .join()
         .unwrap();
