@@ -11,12 +11,15 @@ fn write_strings(mem: &mut GuestMemory<'_>, strings: &[Vec<u8>], ptrs: GuestPtr,
     let (count, size) = sizes(strings)?;
     mem.check_out(ptrs, count.checked_mul(4).ok_or(Errno::FAULT)?, 4)?;
     mem.slice(buf, size)?;
-    let mut at = buf;
+    // The buffer may end exactly at 4 GiB, so the cursor runs in u64; every
+    // string starts inside the buffer checked above, so it fits a u32 there.
+    let mut at = u64::from(buf);
     for (i, s) in strings.iter().enumerate() {
-        mem.write_u32(ptrs + 4 * i as u32, at)?;
-        mem.write_bytes(at, s)?;
-        mem.write_u8(at + s.len() as u32, 0)?;
-        at += s.len() as u32 + 1;
+        let start = u32::try_from(at).map_err(|_| Errno::FAULT)?;
+        mem.write_u32(ptrs + 4 * i as u32, start)?;
+        mem.write_bytes(start, s)?;
+        mem.write_u8(start + s.len() as u32, 0)?;
+        at += s.len() as u64 + 1;
     }
     Ok(())
 }

@@ -5,19 +5,16 @@
 use super::WasiCtx;
 use super::errno::Errno;
 use super::fd_table::{Descriptor, Entry, FileEntry, Socket};
-use super::memory::{GuestMemory, IoVec};
+use super::memory::{GuestMemory, IoVec, MAX_IO};
 use super::types::{Abi, Fd, FileType, Filestat, GuestPtr, PREOPENTYPE_DIR, Rights, Whence, advice, fdflags, fstflags};
 use super::unstable;
 use rustix::fs::{OFlags, Timespec, Timestamps};
 use std::io::{Read, Write};
 use std::num::NonZeroU64;
 
-/// The most one read call moves, so a huge iovec cannot make the host
-/// allocate without bound.
-const MAX_READ: usize = 16 << 20;
-
+/// How many bytes a read into `iovs` asks for, at most [`MAX_IO`].
 fn total_len(iovs: &[IoVec]) -> usize {
-    iovs.iter().map(|v| v.len as usize).sum::<usize>().min(MAX_READ)
+    iovs.iter().map(|v| v.len as usize).fold(0usize, usize::saturating_add).min(MAX_IO)
 }
 
 /// The open file behind `fd`, with `rights`; EBADF for other kinds.

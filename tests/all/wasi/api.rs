@@ -86,6 +86,40 @@ fn api_args_and_environment() {
     assert_eq!(&mem.data(&store)[512..520], b"K=v\0A=1\0");
 }
 
+/// String buffers may end exactly at the end of a 4 GiB memory: the host
+/// must neither overflow nor refuse. Both calls return their errno at 32/36.
+#[test]
+fn api_args_and_environ_buffers_may_end_at_4_gib() {
+    let wat = r#"
+    (module
+      (import "wasi_snapshot_preview1" "args_sizes_get" (func $asz (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "args_get" (func $aget (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "environ_sizes_get" (func $esz (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "environ_get" (func $eget (param i32 i32) (result i32)))
+      (memory (export "memory") 65536)
+      (func (export "_start")
+        (drop (call $asz (i32.const 0) (i32.const 4)))
+        (i32.store (i32.const 32)
+          (call $aget (i32.const 16) (i32.sub (i32.const 0) (i32.load (i32.const 4)))))
+        (drop (call $esz (i32.const 8) (i32.const 12)))
+        (i32.store (i32.const 36)
+          (call $eget (i32.const 64) (i32.sub (i32.const 0) (i32.load (i32.const 12)))))))
+    "#;
+    let wasi = WasiCtxBuilder::new().args(&["prog", "one"]).env("K", "v").build();
+    let (mut store, instance) = instantiate(wat, wasi);
+    kiln::wasi::run_command(&mut store, &instance).unwrap();
+    assert_eq!(mem_u32(&mut store, &instance, 32), 0, "args_get errno");
+    assert_eq!(mem_u32(&mut store, &instance, 36), 0, "environ_get errno");
+    let end = 1usize << 32;
+    assert_eq!(mem_u32(&mut store, &instance, 16) as usize, end - 9);
+    assert_eq!(mem_u32(&mut store, &instance, 20) as usize, end - 4);
+    let mem = instance.get_memory(&mut store, "memory").unwrap();
+    // environ's buffer also ends at 4 GiB, so it overwrote args' "one\0".
+    assert_eq!(&mem.data(&store)[end - 9..end - 4], b"prog\0");
+    assert_eq!(&mem.data(&store)[end - 4..], b"K=v\0");
+    assert_eq!(mem_u32(&mut store, &instance, 64) as usize, end - 4);
+}
+
 #[test]
 fn api_reactor_is_initialized_then_called() {
     let wat = r#"
