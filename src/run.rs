@@ -140,11 +140,12 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     } else {
         kiln::wasi::exit_code(kiln::wasi::initialize_reactor(&mut store, &instance))?
     };
-    Ok(match u8::try_from(outcome) {
-        Ok(code) => ExitCode::from(code),
-        // Codes past 255 go to the OS as they are (it keeps the low bits).
-        Err(_) => std::process::exit(outcome),
-    })
+    // A process status keeps only 8 bits: a code outside 0..=255 must not
+    // reach the OS, where 256 would read as success.
+    match u8::try_from(outcome) {
+        Ok(code) => Ok(ExitCode::from(code)),
+        Err(_) => bail!("the guest exited with status {outcome}, which is outside 0..=255 and cannot be reported"),
+    }
 }
 
 /// Loads `path`: an artifact is mapped, anything else is compiled.

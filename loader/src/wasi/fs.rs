@@ -466,7 +466,6 @@ impl WasiCtx {
         e.require(Rights::FD_READDIR)?;
         mem.slice(buf, buf_len)?;
         mem.check_out(bufused, 4, 4)?;
-        let is_preopen = d.preopen.is_some();
         let mut reader = rustix::fs::Dir::new(reopen_dir(&d.dir)?)?;
         if cookie != 0 {
             reader.seek(cookie as i64)?;
@@ -491,8 +490,10 @@ impl WasiCtx {
                     .map(|st| FileType::from_mode(st.st_mode as u32))
                     .unwrap_or(FileType::Unknown),
             };
-            if name == b".." && is_preopen {
-                // The preopen's parent is outside the sandbox: say nothing about it.
+            if name == b".." {
+                // The parent may lie outside the sandbox (the preopen, or the
+                // preopen opened again through "."), and a directory cannot
+                // tell which: report its own inode, as wasmtime does.
                 ino = self_ino;
             }
             let mut rec = Vec::with_capacity(24 + name.len());

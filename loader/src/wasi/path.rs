@@ -263,7 +263,9 @@ impl WasiCtx {
         mem.slice(buf, buf_len)?;
         mem.check_out(bufused, 4, 4)?;
         let d = self.table.dir(fd, Rights::PATH_READLINK)?;
-        let target = d.dir.read_link_contents(path)?;
+        // `read_link`, not `read_link_contents`: an absolute target names a
+        // host path the guest must not learn (ENOTCAPABLE).
+        let target = d.dir.read_link(path)?;
         use std::os::unix::ffi::OsStrExt;
         let bytes = target.as_os_str().as_bytes();
         let n = bytes.len().min(buf_len as usize);

@@ -489,3 +489,69 @@ fn api_rights_can_only_shrink() {
     assert_eq!(errnos, vec![0, 0, nc, nc, Errno::NOSYS.raw() as u32]);
     assert_eq!(std::fs::read(tmp.path().join("f")).unwrap(), b"");
 }
+
+/// Two leaks the sandbox must not have: `path_readlink` of a link to an
+/// absolute host path, and the inode of the preopen's host parent in `..`
+/// when the preopen is listed through a second descriptor (opened as ".").
+#[test]
+fn api_no_host_paths_or_inodes_leak() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", root.join("abs")).unwrap();
+    std::os::unix::fs::symlink("inside.txt", root.join("rel")).unwrap();
+    let wat = r#"
+    (module
+      (import "wasi_snapshot_preview1" "path_readlink"
+        (func $readlink (param i32 i32 i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_open"
+        (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_readdir" (func $readdir (param i32 i32 i32 i64 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 0) "abs")
+      (data (i32.const 4) "rel")
+      (data (i32.const 8) ".")
+      (func (export "_start")
+        ;; errno of readlink("abs") at 100, bytes used at 104, buffer at 200
+        (i32.store (i32.const 100)
+          (call $readlink (i32.const 3) (i32.const 0) (i32.const 3) (i32.const 200) (i32.const 64) (i32.const 104)))
+        ;; errno of readlink("rel") at 108, bytes used at 112, buffer at 300
+        (i32.store (i32.const 108)
+          (call $readlink (i32.const 3) (i32.const 4) (i32.const 3) (i32.const 300) (i32.const 64) (i32.const 112)))
+        ;; open "." as a directory with FD_READDIR: errno at 116, fd at 120
+        (i32.store (i32.const 116)
+          (call $open (i32.const 3) (i32.const 0) (i32.const 8) (i32.const 1) (i32.const 2)
+            (i64.const 0x4000) (i64.const 0) (i32.const 0) (i32.const 120)))
+        ;; list it into 1024.. (4 KiB): errno at 124, bytes used at 128
+        (i32.store (i32.const 124)
+          (call $readdir (i32.load (i32.const 120)) (i32.const 1024) (i32.const 4096) (i64.const 0) (i32.const 128)))))
+    "#;
+    let mut b = WasiCtxBuilder::new();
+    b.preopened_dir(&root, "/", DirPerms::all(), FilePerms::all()).unwrap();
+    let (mut store, instance) = instantiate(wat, b.build());
+    kiln::wasi::run_command(&mut store, &instance).unwrap();
+
+    assert_eq!(mem_u32(&mut store, &instance, 100), Errno::NOTCAPABLE.raw() as u32, "readlink of /etc/hostname");
+    let mem = instance.get_memory(&mut store, "memory").unwrap();
+    assert!(mem.data(&store)[200..264].iter().all(|b| *b == 0), "nothing of the target was written");
+    assert_eq!(mem_u32(&mut store, &instance, 108), 0, "a relative link reads as usual");
+    let used = mem_u32(&mut store, &instance, 112) as usize;
+    assert_eq!(&mem.data(&store)[300..300 + used], b"inside.txt");
+
+    assert_eq!(mem_u32(&mut store, &instance, 116), 0, "open .");
+    assert_eq!(mem_u32(&mut store, &instance, 124), 0, "readdir");
+    let used = mem_u32(&mut store, &instance, 128) as usize;
+    let listing = mem.data(&store)[1024..1024 + used].to_vec();
+    let parent_ino = std::fs::metadata(tmp.path()).unwrap().ino();
+    let (mut at, mut saw_dotdot) = (0, false);
+    while at + 24 <= listing.len() {
+        let ino = u64::from_le_bytes(listing[at + 8..at + 16].try_into().unwrap());
+        let namlen = u32::from_le_bytes(listing[at + 16..at + 20].try_into().unwrap()) as usize;
+        let name = &listing[at + 24..(at + 24 + namlen).min(listing.len())];
+        assert_ne!(ino, parent_ino, "entry {:?} reveals the host parent's inode", String::from_utf8_lossy(name));
+        saw_dotdot |= name == b"..";
+        at += 24 + namlen;
+    }
+    assert!(saw_dotdot, "the listing has a `..` entry to check");
+}

@@ -255,3 +255,32 @@ fn cli_wasmtime_wasi_options() {
     let o = kiln().args(["-S", "tcplisten=not-an-address"]).arg(&wat).output().unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
 }
+
+/// A process status keeps 8 bits: `proc_exit(256)` must not read as
+/// success, while every code up to 255 reaches the OS as it is.
+#[test]
+fn cli_exit_codes_past_255_are_errors_not_success() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exit_with = |code: u32| {
+        let wat = tmp.path().join(format!("exit{code}.wat"));
+        std::fs::write(
+            &wat,
+            format!(
+                r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+                     (memory (export "memory") 1)
+                     (func (export "_start") (call $exit (i32.const {code}))))"#
+            ),
+        )
+        .unwrap();
+        kiln().arg(&wat).output().unwrap()
+    };
+    for code in [0, 1, 125, 255] {
+        let o = exit_with(code);
+        assert_eq!(o.status.code(), Some(code as i32), "{}", show(&o));
+    }
+    for code in [256, 512, u32::MAX] {
+        let o = exit_with(code);
+        assert_eq!(o.status.code(), Some(1), "proc_exit({code}): {}", show(&o));
+        assert!(text(&o.stderr).contains("cannot be reported"), "{}", show(&o));
+    }
+}
