@@ -83,11 +83,14 @@ pub(crate) fn preopen_rights(dir: DirPerms, file: FilePerms) -> (Rights, Rights)
         base = base & !Rights::DIR_MUTATE;
         inheriting = inheriting & !Rights::DIR_MUTATE;
     }
+    // Subdirectories opened from the preopen get no more than it has.
     if !dir.contains(DirPerms::READ) {
-        base = base & !(Rights::FD_READDIR | Rights::PATH_READLINK);
+        base = base & !Rights::DIR_READ;
+        inheriting = inheriting & !Rights::DIR_READ;
     }
     if !file.contains(FilePerms::WRITE) {
-        inheriting = inheriting & !Rights::FILE_WRITE;
+        base = base & !Rights::DIR_FILE_WRITE;
+        inheriting = inheriting & !(Rights::FILE_WRITE | Rights::DIR_FILE_WRITE);
     }
     if !file.contains(FilePerms::READ) {
         inheriting = inheriting & !Rights::FD_READ;

@@ -190,7 +190,9 @@ impl WasiCtx {
         let parent = self.table.dir(fd, needed)?;
         let base = Rights(base) & parent_entry.inheriting;
         let inheriting = Rights(inheriting) & parent_entry.inheriting;
-        let write = base.intersects(Rights::WRITE_MODE) || ff & fdflags::APPEND != 0;
+        // APPEND alone does not make a descriptor writable: without a write
+        // right the file is opened for reading only.
+        let write = base.intersects(Rights::WRITE_MODE);
         let read = base.intersects(Rights::FD_READ | Rights::FD_READDIR) || !write;
 
         let entry = if of & oflags::DIRECTORY != 0 {
@@ -211,7 +213,9 @@ impl WasiCtx {
             let trunc = of & oflags::TRUNC != 0;
             let os_write = write || creat || trunc;
             let mut opts = OpenOptions::new();
-            opts.read(read).write(os_write).append(ff & fdflags::APPEND != 0);
+            // std's (and cap-std's) `append` implies write access, so it is
+            // set only for a descriptor that may write.
+            opts.read(read).write(os_write).append(write && ff & fdflags::APPEND != 0);
             opts.create(creat).create_new(creat && of & oflags::EXCL != 0).truncate(trunc);
             if !os_write {
                 opts.maybe_dir(true);

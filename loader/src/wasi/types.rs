@@ -144,6 +144,16 @@ impl Rights {
             | Self::FD_FILESTAT_SET_TIMES.0,
     );
 
+    /// What reading a directory means: listing it, and looking up, opening
+    /// and stating its entries. `DirPerms::READ` grants these.
+    pub const DIR_READ: Rights =
+        Rights(Self::FD_READDIR.0 | Self::PATH_OPEN.0 | Self::PATH_FILESTAT_GET.0 | Self::PATH_READLINK.0);
+
+    /// Directory rights that change a file's contents: creating one (it
+    /// is opened for writing) and truncating one. `FilePerms::WRITE`
+    /// grants these.
+    pub const DIR_FILE_WRITE: Rights = Rights(Self::PATH_CREATE_FILE.0 | Self::PATH_FILESTAT_SET_SIZE.0);
+
     /// The rights that ask for write access when opening (as wasi-libc
     /// requests them for `O_WRONLY`/`O_RDWR`).
     pub const WRITE_MODE: Rights =

@@ -555,3 +555,62 @@ fn api_no_host_paths_or_inodes_leak() {
     }
     assert!(saw_dotdot, "the listing has a `..` entry to check");
 }
+
+/// The errno of `path_open(3, path, oflags, rights, fdflags)`, for a guest
+/// whose only preopen (fd 3) is `dir` with the given permissions.
+fn open_errno(dir: &Path, perms: (DirPerms, FilePerms), path: &str, oflags: u32, rights: u64, fdflags: u32) -> i32 {
+    let wat = format!(
+        r#"(module
+          (import "wasi_snapshot_preview1" "path_open"
+            (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 0) "{path}")
+          (func (export "_start")
+            (call $exit (call $open (i32.const 3) (i32.const 1) (i32.const 0) (i32.const {len})
+              (i32.const {oflags}) (i64.const {rights}) (i64.const 0) (i32.const {fdflags}) (i32.const 200)))))"#,
+        len = path.len()
+    );
+    let wasi = WasiCtxBuilder::new().preopened_dir(dir, ".", perms.0, perms.1).unwrap().build();
+    run_wat(&wat, wasi)
+}
+
+/// Partial permissions mean what they say: without `DirPerms::READ` nothing
+/// in the directory can be opened or listed (not even through "."), and
+/// without `FilePerms::WRITE` nothing can be created or truncated, nor is a
+/// file opened for writing on the host because the guest asked for APPEND.
+#[test]
+fn api_partial_permissions_are_enforced() {
+    const CREAT: u32 = 1;
+    const DIRECTORY: u32 = 2;
+    const TRUNC: u32 = 8;
+    const APPEND: u32 = 1;
+    const FD_READ: u64 = 1 << 1;
+    const FD_READDIR: u64 = 1 << 14;
+    let notcapable = Errno::NOTCAPABLE.raw() as i32;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("f"), "data").unwrap();
+
+    let mutate_only = (DirPerms::MUTATE, FilePerms::all());
+    assert_eq!(open_errno(dir, mutate_only, ".", DIRECTORY, FD_READDIR, 0), notcapable, "reopen . to list it");
+    assert_eq!(open_errno(dir, mutate_only, "f", 0, FD_READ, 0), notcapable, "open an entry");
+    let wasi = WasiCtxBuilder::new().preopened_dir(dir, ".", DirPerms::MUTATE, FilePerms::all()).unwrap().build();
+    assert_eq!(run_wat(&mkdir_module(b"made", 4), wasi), 0, "MUTATE still creates directories");
+    assert!(dir.join("made").is_dir());
+
+    let read_files = (DirPerms::all(), FilePerms::READ);
+    assert_eq!(open_errno(dir, read_files, "f", TRUNC, FD_READ, 0), notcapable, "truncate");
+    assert_eq!(std::fs::read_to_string(dir.join("f")).unwrap(), "data");
+    assert_eq!(open_errno(dir, read_files, "g", CREAT, FD_READ, 0), notcapable, "create");
+    assert!(!dir.join("g").exists());
+    assert_eq!(open_errno(dir, read_files, "f", 0, FD_READ, 0), 0, "reading is allowed");
+    assert_eq!(open_errno(dir, read_files, "f", 0, FD_READ, APPEND), 0, "APPEND without write opens read-only");
+
+    // With every permission, the same calls succeed.
+    let all = (DirPerms::all(), FilePerms::all());
+    assert_eq!(open_errno(dir, all, ".", DIRECTORY, FD_READDIR, 0), 0);
+    assert_eq!(open_errno(dir, all, "g", CREAT, FD_READ, 0), 0);
+    assert_eq!(open_errno(dir, all, "f", TRUNC, FD_READ, 0), 0);
+    assert_eq!(std::fs::read_to_string(dir.join("f")).unwrap(), "");
+}
