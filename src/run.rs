@@ -174,15 +174,18 @@ pub fn parse_arg(ty: ValType, arg: &str) -> Result<Val> {
 
 /// Parses a signed integer, also accepting the unsigned range and `0x`.
 fn parse_int<S: TryFrom<i128> + Copy, U: TryFrom<i128> + Into<i128>>(s: &str) -> Option<S> {
+    // One optional sign, then digits (after `0x` for hex).
     let (neg, digits) = match s.strip_prefix('-') {
         Some(d) => (true, d),
-        None => (false, s),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
+    let digits_only = |d: &str| !d.is_empty() && !d.starts_with(['+', '-']);
     let v: i128 = match digits.strip_prefix("0x") {
-        Some(h) => i128::from_str_radix(h, 16).ok()?,
-        None => digits.parse().ok()?,
+        Some(h) if digits_only(h) => i128::from_str_radix(h, 16).ok()?,
+        None if digits_only(digits) => digits.parse().ok()?,
+        _ => return None,
     };
-    let v = if neg { -v } else { v };
+    let v = if neg { v.checked_neg()? } else { v };
     if let Ok(s) = S::try_from(v) {
         return Some(s);
     }
@@ -232,5 +235,14 @@ mod tests {
         assert!(parse_arg(ValType::I32, "one").is_err());
         assert_eq!(parse_arg(ValType::I64, "18446744073709551615").unwrap().unwrap_i64(), -1);
         assert_eq!(parse_arg(ValType::F64, "1.5").unwrap().f64(), Some(1.5));
+    }
+
+    #[test]
+    fn malformed_integers_are_refused_without_panicking() {
+        for bad in ["--5", "-+5", "+-5", "0x-5", "0x+5", "-0x-80000000000000000000000000000000", "-", "0x", ""] {
+            assert!(parse_arg(ValType::I64, bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_arg(ValType::I32, "+5").unwrap().unwrap_i32(), 5);
+        assert_eq!(parse_arg(ValType::I32, "-0x10").unwrap().unwrap_i32(), -16);
     }
 }
