@@ -105,14 +105,20 @@ impl Module {
         Self::from_artifact(engine, ArtifactBytes::Owned(artifact))
     }
 
-    /// Compiles a module from a `.wasm` or `.wat` file, or loads it if the
-    /// file is already a kiln artifact.
+    /// Compiles a module from a `.wasm` or `.wat` file.
+    ///
+    /// A compiled kiln artifact is refused: it is native code, which only
+    /// the `unsafe` [`Module::deserialize_file`] may load, so that a safe
+    /// call can never run code from a file it was handed.
     #[cfg(feature = "compiler")]
     pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
         if looks_like_artifact(&bytes) {
-            return Self::from_artifact(engine, ArtifactBytes::Owned(bytes));
+            bail!(
+                "{} is a compiled kiln artifact, not WebAssembly; load it with the unsafe `Module::deserialize_file`",
+                path.display()
+            );
         }
         Self::new(engine, &bytes).with_context(|| format!("failed to compile {}", path.display()))
     }

@@ -231,6 +231,9 @@ fn serialize_and_deserialize_round_trip() -> Result<()> {
     std::fs::write(&path, &bytes)?;
     // SAFETY: as above; the file is not modified while mapped.
     let mapped = unsafe { Module::deserialize_file(&engine, &path)? };
+    // The safe constructor never loads native code, whatever the file name.
+    let err = Module::from_file(&engine, &path).unwrap_err().to_string();
+    assert!(err.contains("compiled kiln artifact") && err.contains("deserialize_file"), "{err}");
     for m in [loaded, mapped] {
         let mut store = Store::new(&engine, ());
         let i = Instance::new(&mut store, &m, &[])?;
