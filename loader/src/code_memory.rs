@@ -184,6 +184,6 @@ impl CodeMemory {
 
 impl Drop for CodeMemory {
     fn drop(&mut self) {
-        code_registry::unregister(self.base() as usize + self.text_len);
+        code_registry::unregister(self.base() as usize, self.base() as usize + self.text_len);
     }
 }

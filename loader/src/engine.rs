@@ -9,6 +9,9 @@ use std::sync::{Arc, Mutex};
 
 pub use kiln_runtime_support::OptLevel;
 
+/// The largest `Config::max_wasm_stack` an engine accepts: 1 GiB.
+pub const MAX_WASM_STACK_LIMIT: usize = 1 << 30;
+
 /// Engine configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -36,7 +39,8 @@ impl Config {
     }
 
     /// Sets how many bytes of native stack wasm may use before a call traps
-    /// with a stack overflow (default 1 MiB).
+    /// with a stack overflow (default 1 MiB, at most 1 GiB: see
+    /// [`Engine::new`]). The thread's real stack bounds it too.
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
         self.max_wasm_stack = bytes;
         self
@@ -97,7 +101,18 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     /// Creates an engine with `config`.
+    ///
+    /// Fails when `max_wasm_stack` is above [`MAX_WASM_STACK_LIMIT`]: the
+    /// stack limit must stay a real bound even on a thread whose stack is
+    /// unlimited (`ulimit -s unlimited`), where the thread's own guard gives
+    /// none.
     pub fn new(config: &Config) -> anyhow::Result<Engine> {
+        if config.max_wasm_stack > MAX_WASM_STACK_LIMIT {
+            anyhow::bail!(
+                "max_wasm_stack of {} bytes is above the largest supported, {MAX_WASM_STACK_LIMIT} bytes (1 GiB)",
+                config.max_wasm_stack
+            );
+        }
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
@@ -137,6 +152,16 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_stack_limits_are_refused() {
+        let mut config = Config::new();
+        config.max_wasm_stack(usize::MAX);
+        let err = Engine::new(&config).unwrap_err().to_string();
+        assert!(err.contains("max_wasm_stack"), "{err}");
+        config.max_wasm_stack(MAX_WASM_STACK_LIMIT);
+        assert!(Engine::new(&config).is_ok());
+    }
 
     #[test]
     fn engine_is_send_and_sync() {

@@ -27,7 +27,7 @@ mod types;
 mod values;
 pub mod wasi;
 
-pub use engine::{Config, Engine, OptLevel};
+pub use engine::{Config, Engine, MAX_WASM_STACK_LIMIT, OptLevel};
 pub use externals::{Export, Extern};
 pub use func::{Caller, Func, IntoFunc};
 pub use global::Global;

@@ -26,15 +26,25 @@ pub struct RegisteredCode {
 static REGISTRY: RwLock<BTreeMap<usize, RegisteredCode>> = RwLock::new(BTreeMap::new());
 
 /// Registers a code range. It must stay mapped until [`unregister`].
+///
+/// An empty range holds no code and is not registered: its end could equal
+/// the end of a neighbouring range mapped just below it, and the two would
+/// share a key.
 pub fn register(code: RegisteredCode) {
+    if code.start >= code.end {
+        return;
+    }
     let mut reg = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
     reg.insert(code.end, code);
 }
 
-/// Removes a code range registered with `end` as its end.
-pub fn unregister(end: usize) {
+/// Removes the range `[start, end)` registered with [`register`]; a
+/// different range that happens to share its end is left alone.
+pub fn unregister(start: usize, end: usize) {
     let mut reg = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
-    reg.remove(&end);
+    if reg.get(&end).is_some_and(|c| c.start == start) {
+        reg.remove(&end);
+    }
 }
 
 /// Runs `f` with the registered code containing `pc`, if any.
@@ -78,7 +88,21 @@ mod tests {
         assert!(is_wasm_pc(0x10ff));
         assert!(!is_wasm_pc(0x1100));
         assert!(!is_wasm_pc(0xfff));
-        unregister(0x1100);
+        unregister(0x1000, 0x1100);
         assert!(!is_wasm_pc(0x1008));
+    }
+
+    /// An empty module's code range must not replace, or on drop remove,
+    /// the range of code mapped right below it.
+    #[test]
+    fn empty_ranges_never_displace_real_code() {
+        let traps: Arc<[TrapSite]> = vec![TrapSite { offset: 0, code: TrapCode::UnreachableCodeReached }].into();
+        register(RegisteredCode { start: 0x5000, end: 0x6000, traps });
+        register(RegisteredCode { start: 0x6000, end: 0x6000, traps: Vec::new().into() });
+        assert_eq!(trap_at(0x5000), Some(TrapCode::UnreachableCodeReached));
+        unregister(0x6000, 0x6000);
+        assert_eq!(trap_at(0x5000), Some(TrapCode::UnreachableCodeReached), "still registered");
+        unregister(0x5000, 0x6000);
+        assert_eq!(trap_at(0x5000), None);
     }
 }
