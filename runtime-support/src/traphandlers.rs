@@ -142,6 +142,8 @@ struct SignalTrap {
 pub struct Activation {
     jmp_buf: Cell<*mut c_void>,
     prev: *const Activation,
+    /// The store context this entry runs wasm for.
+    store_ctx: *mut VMStoreContext,
     /// Address of a local in the host frame that entered wasm: wasm frames
     /// all lie below it.
     stack_top: usize,
@@ -188,8 +190,32 @@ fn thread_stack_low() -> usize {
     low.max(1)
 }
 
+/// Whether this thread already runs wasm for `store_ctx` (an entry below
+/// this one on the same thread's stack).
+fn runs_on_this_thread(store_ctx: *mut VMStoreContext) -> bool {
+    let mut act = current_activation();
+    while !act.is_null() {
+        // SAFETY: activations in this thread's chain are alive while linked.
+        let a = unsafe { &*act };
+        if a.store_ctx == store_ctx {
+            return true;
+        }
+        act = a.prev;
+    }
+    false
+}
+
 /// Calls `body` (which enters wasm) so that traps and host errors come
-/// back as `Err`. Sets the store's stack limit for the outermost entry.
+/// back as `Err`.
+///
+/// The store's stack limit and `last_wasm_exit_fp` are saved on entry and
+/// restored on exit, whatever happens:
+/// - the limit is set from *this thread's* stack unless this thread already
+///   runs wasm for the store (then the outer entry's budget holds). A host
+///   function may re-enter its store from another thread, whose stack lies
+///   elsewhere; the outer thread's limit would mean nothing there.
+/// - the exit frame pointer of an outer host call must survive a nested
+///   call, so an error that host call returns later gets its own backtrace.
 ///
 /// # Safety
 /// `store_ctx` must be the store context the called wasm code uses, valid
@@ -204,17 +230,20 @@ pub unsafe fn catch_traps(
     crate::sys::unix::signals::ensure_sigaltstack();
     let marker = 0u8;
     let sp = &marker as *const u8 as usize;
+    // Raw accesses only: compiled code reads and writes the context while
+    // `body` runs, so no reference to it may live across the call.
     // SAFETY: the caller guarantees `store_ctx` is valid.
-    let ctx = unsafe { &mut *store_ctx };
-    let outermost = ctx.stack_limit == usize::MAX;
-    if outermost {
+    let (saved_limit, saved_exit_fp) = unsafe { ((*store_ctx).stack_limit, (*store_ctx).last_wasm_exit_fp) };
+    if !runs_on_this_thread(store_ctx) {
         // Keep 64 KiB below the limit for the trap handler and host calls.
         let floor = thread_stack_low().saturating_add(64 * 1024);
-        ctx.stack_limit = sp.saturating_sub(max_wasm_stack).max(floor);
+        // SAFETY: as above.
+        unsafe { (*store_ctx).stack_limit = sp.saturating_sub(max_wasm_stack).max(floor) };
     }
     let activation = Activation {
         jmp_buf: Cell::new(ptr::null_mut()),
         prev: current_activation(),
+        store_ctx,
         stack_top: sp,
         signal_trap: UnsafeCell::new(None),
         unwind: UnsafeCell::new(None),
@@ -231,8 +260,10 @@ pub unsafe fn catch_traps(
     // jump buffer in the activation, which outlives the call.
     let ok = unsafe { kiln_catch(call_body, (&mut body as *mut &mut dyn FnMut()).cast(), activation.jmp_buf.as_ptr()) };
     ACTIVATION.with(|a| a.set(activation.prev));
-    if outermost {
-        ctx.stack_limit = usize::MAX;
+    // SAFETY: as above; wasm has returned or unwound.
+    unsafe {
+        (*store_ctx).stack_limit = saved_limit;
+        (*store_ctx).last_wasm_exit_fp = saved_exit_fp;
     }
     if ok == 1 {
         return Ok(());

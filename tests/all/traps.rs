@@ -189,3 +189,65 @@ fn reused_memory_is_zeroed_and_bounded() {
         assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::MemoryOutOfBounds));
     }
 }
+
+/// A host call that makes a nested call into wasm and then fails gets the
+/// backtrace of its own callers, not the frames of the finished nested call.
+#[test]
+fn host_error_after_a_nested_call_has_its_own_backtrace() {
+    let (engine, module) = module(
+        r#"(module (import "" "host" (func $host)) (import "" "ok" (func $ok))
+             (func $outer (export "outer") call $host)
+             (func $inner (export "inner") call $ok))"#,
+    );
+    let mut store = Store::new(&engine, None::<Func>);
+    let ok = Func::wrap(&mut store, || {});
+    let host = Func::wrap(&mut store, |mut caller: Caller<'_, Option<Func>>| -> anyhow::Result<()> {
+        let inner = caller.data().expect("set");
+        inner.call(&mut caller, &[], &mut [])?;
+        anyhow::bail!("the host failed after a nested call")
+    });
+    let instance = Instance::new(&mut store, &module, &[host.into(), ok.into()]).unwrap();
+    let inner = instance.get_func(&mut store, "inner").unwrap();
+    *store.data_mut() = Some(inner);
+    let err = instance.get_typed_func::<(), ()>(&mut store, "outer").unwrap().call(&mut store, ()).unwrap_err();
+    let bt = err.downcast_ref::<WasmBacktrace>().expect("backtrace attached");
+    let names: Vec<_> = bt.frames().iter().map(|f| f.func_name().unwrap_or("?")).collect();
+    assert_eq!(names, ["outer"], "{err:?}");
+}
+
+/// A host function may re-enter its store from another thread (`Caller` is
+/// `Send`). Wasm there gets that thread's stack budget: moderate recursion
+/// works, and unbounded recursion is a `StackOverflow` trap, not a crash.
+#[test]
+fn reentry_from_another_thread_uses_that_threads_stack() {
+    let (engine, module) = module(
+        r#"(module (import "" "host" (func $host))
+             (func (export "outer") call $host)
+             (func $deep (export "deep") (param i32) (result i32)
+               (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+                 (else (i32.add (i32.const 1) (call $deep (i32.sub (local.get 0) (i32.const 1)))))))
+             (func $forever (export "forever") (call $forever)))"#,
+    );
+    let mut store = Store::new(&engine, None::<(Func, Func)>);
+    let host = Func::wrap(&mut store, |mut caller: Caller<'_, Option<(Func, Func)>>| -> anyhow::Result<()> {
+        let (deep, forever) = caller.data().expect("set");
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut out = [Val::I32(0)];
+                deep.call(&mut caller, &[Val::I32(1000)], &mut out).unwrap();
+                assert_eq!(out[0].unwrap_i32(), 1000);
+                let err = forever.call(&mut caller, &[], &mut []).unwrap_err();
+                assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::StackOverflow));
+            });
+        });
+        Ok(())
+    });
+    let instance = Instance::new(&mut store, &module, &[host.into()]).unwrap();
+    let deep = instance.get_func(&mut store, "deep").unwrap();
+    let forever = instance.get_func(&mut store, "forever").unwrap();
+    *store.data_mut() = Some((deep, forever));
+    instance.get_typed_func::<(), ()>(&mut store, "outer").unwrap().call(&mut store, ()).unwrap();
+    // And back on this thread, the store's own budget still holds.
+    let err = forever.call(&mut store, &[], &mut []).unwrap_err();
+    assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::StackOverflow));
+}
