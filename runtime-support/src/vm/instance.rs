@@ -221,7 +221,13 @@ impl Instance {
     /// The `VMFuncRef` of a function, or null if it has none (a defined
     /// function that never escapes).
     pub fn func_ref(&self, index: FuncIndex) -> *const VMFuncRef {
-        match self.runtime.template().func_ref_offset(index) {
+        self.func_ref_in(self.runtime.template(), index)
+    }
+
+    /// [`Instance::func_ref`] with the module's template at hand, for loops
+    /// (one dynamic call per loop instead of one per element).
+    fn func_ref_in(&self, template: &InstanceTemplate, index: FuncIndex) -> *const VMFuncRef {
+        match template.func_ref_offset(index) {
             // SAFETY: the offset is a VMFuncRef slot inside the VMContext.
             Some(offset) => unsafe { self.vmctx.as_ptr().add(offset as usize) as *const VMFuncRef },
             None => std::ptr::null(),
@@ -331,7 +337,10 @@ impl Instance {
         }
         let seg = &self.module().elements[index];
         match &seg.items {
-            ElementItems::Functions(fs) => fs.iter().map(|f| self.func_ref(*f) as usize).collect(),
+            ElementItems::Functions(fs) => {
+                let template = self.runtime.template();
+                fs.iter().map(|f| self.func_ref_in(template, *f) as usize).collect()
+            }
             ElementItems::Expressions(es) => es.iter().map(|e| self.eval_const(e) as usize).collect(),
         }
     }
