@@ -57,23 +57,28 @@ fn api_stdin_pipe_to_stdout_pipe() {
     assert_eq!(out.contents(), b"piped input\n");
 }
 
-#[test]
-fn api_args_and_environment() {
-    let wat = r#"
-    (module
+/// The four args/environ imports, as `$asz`, `$aget`, `$esz` and `$eget`.
+const ARGS_ENV_IMPORTS: &str = r#"
       (import "wasi_snapshot_preview1" "args_sizes_get" (func $asz (param i32 i32) (result i32)))
       (import "wasi_snapshot_preview1" "args_get" (func $aget (param i32 i32) (result i32)))
       (import "wasi_snapshot_preview1" "environ_sizes_get" (func $esz (param i32 i32) (result i32)))
-      (import "wasi_snapshot_preview1" "environ_get" (func $eget (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "environ_get" (func $eget (param i32 i32) (result i32)))"#;
+
+#[test]
+fn api_args_and_environment() {
+    let wat = format!(
+        r#"
+    (module {ARGS_ENV_IMPORTS}
       (memory (export "memory") 1)
       (func (export "_start")
         (drop (call $asz (i32.const 0) (i32.const 4)))
         (drop (call $aget (i32.const 16) (i32.const 256)))
         (drop (call $esz (i32.const 8) (i32.const 12)))
         (drop (call $eget (i32.const 64) (i32.const 512)))))
-    "#;
+    "#
+    );
     let wasi = WasiCtxBuilder::new().args(&["prog", "one", "zwei"]).env("K", "v").envs(&[("A", "1")]).build();
-    let (mut store, instance) = instantiate(wat, wasi);
+    let (mut store, instance) = instantiate(&wat, wasi);
     kiln::wasi::run_command(&mut store, &instance).unwrap();
     assert_eq!(mem_u32(&mut store, &instance, 0), 3);
     assert_eq!(mem_u32(&mut store, &instance, 4), 14);
@@ -90,12 +95,9 @@ fn api_args_and_environment() {
 /// must neither overflow nor refuse. Both calls return their errno at 32/36.
 #[test]
 fn api_args_and_environ_buffers_may_end_at_4_gib() {
-    let wat = r#"
-    (module
-      (import "wasi_snapshot_preview1" "args_sizes_get" (func $asz (param i32 i32) (result i32)))
-      (import "wasi_snapshot_preview1" "args_get" (func $aget (param i32 i32) (result i32)))
-      (import "wasi_snapshot_preview1" "environ_sizes_get" (func $esz (param i32 i32) (result i32)))
-      (import "wasi_snapshot_preview1" "environ_get" (func $eget (param i32 i32) (result i32)))
+    let wat = format!(
+        r#"
+    (module {ARGS_ENV_IMPORTS}
       (memory (export "memory") 65536)
       (func (export "_start")
         (drop (call $asz (i32.const 0) (i32.const 4)))
@@ -104,9 +106,10 @@ fn api_args_and_environ_buffers_may_end_at_4_gib() {
         (drop (call $esz (i32.const 8) (i32.const 12)))
         (i32.store (i32.const 36)
           (call $eget (i32.const 64) (i32.sub (i32.const 0) (i32.load (i32.const 12)))))))
-    "#;
+    "#
+    );
     let wasi = WasiCtxBuilder::new().args(&["prog", "one"]).env("K", "v").build();
-    let (mut store, instance) = instantiate(wat, wasi);
+    let (mut store, instance) = instantiate(&wat, wasi);
     kiln::wasi::run_command(&mut store, &instance).unwrap();
     assert_eq!(mem_u32(&mut store, &instance, 32), 0, "args_get errno");
     assert_eq!(mem_u32(&mut store, &instance, 36), 0, "environ_get errno");
