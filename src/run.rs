@@ -8,6 +8,7 @@ use kiln::{Config, Engine, Func, Linker, Module, Store, Val, ValType};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// The options and arguments of `kiln run`.
 #[derive(clap::Args)]
 pub struct RunArgs {
     /// Call this exported function instead of `_start`, printing its results.
@@ -59,13 +60,13 @@ pub struct RunArgs {
 
 /// The store data of `kiln run`.
 struct RunState {
-    wasi: kiln::wasi::WasiCtx,
+    wasi: kiln_wasi::WasiCtx,
 }
 
 /// `kiln run`: load, link WASI and `--preload`s, then run `_start` or call
 /// `--invoke`. Returns the guest's exit code.
 pub fn run_command(args: RunArgs) -> Result<ExitCode> {
-    use kiln::wasi::{DirPerms, FilePerms, WasiCtxBuilder};
+    use kiln_wasi::{DirPerms, FilePerms, WasiCtxBuilder};
     let options = GroupedOptions::parse(&args.optimize, &args.wasm, &args.wasi, &args.debug)?;
     let mut config = Config::new();
     options.configure(&mut config);
@@ -111,7 +112,7 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     }
     let mut store = Store::new(&engine, RunState { wasi: wasi.build() });
     let mut linker: Linker<RunState> = Linker::new(&engine);
-    kiln::wasi::add_to_linker(&mut linker, |s: &mut RunState| &mut s.wasi)?;
+    kiln_wasi::add_to_linker(&mut linker, |s: &mut RunState| &mut s.wasi)?;
 
     for preload in &args.preloads {
         let (name, path) =
@@ -120,7 +121,7 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
         let instance = linker
             .instantiate(&mut store, &m)
             .with_context(|| format!("failed to instantiate preloaded module `{path}`"))?;
-        kiln::wasi::initialize_reactor(&mut store, &instance)
+        kiln_wasi::initialize_reactor(&mut store, &instance)
             .with_context(|| format!("failed to initialize preloaded module `{path}`"))?;
         linker.instance(&mut store, name, instance)?;
     }
@@ -129,16 +130,16 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     let outcome = if let Some(name) = &args.invoke {
         let func =
             instance.get_func(&mut store, name).with_context(|| format!("failed to find function export `{name}`"))?;
-        kiln::wasi::exit_code(kiln::wasi::initialize_reactor(&mut store, &instance).and_then(|()| {
+        kiln_wasi::exit_code(kiln_wasi::initialize_reactor(&mut store, &instance).and_then(|()| {
             for v in invoke(&mut store, func, name, &args.args)? {
                 println!("{}", format_val(&v));
             }
             Ok(())
         }))?
     } else if instance.get_func(&mut store, "_start").is_some() {
-        kiln::wasi::run_command(&mut store, &instance)?
+        kiln_wasi::run_command(&mut store, &instance)?
     } else {
-        kiln::wasi::exit_code(kiln::wasi::initialize_reactor(&mut store, &instance))?
+        kiln_wasi::exit_code(kiln_wasi::initialize_reactor(&mut store, &instance))?
     };
     // A process status keeps only 8 bits: a code outside 0..=255 must not
     // reach the OS, where 256 would read as success.

@@ -22,14 +22,14 @@ use cranelift_entity::{EntityRef, PrimaryMap};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
 use error::CompileResult;
-use kiln_runtime_support::artifact::{ArtifactHeader, ArtifactMetadata, CodeLayout, CpuFeature};
-use kiln_runtime_support::vmoffsets::VMOffsets;
-use kiln_runtime_support::{DefinedFuncIndex, EntityIndex, FuncIndex};
+use kiln_environ::artifact::{ArtifactHeader, ArtifactMetadata, CodeLayout, CpuFeature};
+use kiln_environ::vmoffsets::VMOffsets;
+use kiln_environ::{DefinedFuncIndex, EntityIndex, FuncIndex};
 use obj::{CompiledFunction, ObjectEmitter, compile_ir};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
-pub use kiln_runtime_support::OptLevel;
+pub use kiln_environ::OptLevel;
 
 /// Compiler settings.
 #[derive(Clone, Debug, Default)]
@@ -95,7 +95,7 @@ pub fn compile(wasm: &[u8], config: &CompilerConfig) -> Result<Vec<u8>, CompileE
 /// The symbol of each defined function: its name-section name, else the
 /// first name it is exported under, else `wasm-function[N]`, so `nm` and
 /// `objdump` show something meaningful whenever the module says anything.
-fn symbol_names(info: &kiln_runtime_support::ModuleInfo) -> PrimaryMap<DefinedFuncIndex, String> {
+fn symbol_names(info: &kiln_environ::ModuleInfo) -> PrimaryMap<DefinedFuncIndex, String> {
     let usable = |n: &str| !n.is_empty() && !n.contains('\0');
     let mut exported: HashMap<FuncIndex, &str> = HashMap::new();
     for e in &info.exports {
@@ -150,7 +150,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
 
     // Trampolines.
     let mut trampolines: Vec<(FuncId, ir::Function)> = Vec::new();
-    let mut array_ids: PrimaryMap<kiln_runtime_support::FuncRefIndex, FuncId> = PrimaryMap::new();
+    let mut array_ids: PrimaryMap<kiln_environ::FuncRefIndex, FuncId> = PrimaryMap::new();
     for (f, fi) in info.functions.iter() {
         let (Some(slot), Some(def)) = (fi.func_ref, info.defined_func_index(f)) else {
             continue;
@@ -168,7 +168,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
         debug_assert_eq!(pushed, slot);
         trampolines.push((id, func));
     }
-    let mut host_ids: PrimaryMap<kiln_runtime_support::SignatureIndex, FuncId> = PrimaryMap::new();
+    let mut host_ids: PrimaryMap<kiln_environ::SignatureIndex, FuncId> = PrimaryMap::new();
     for (sig_index, ty) in info.signatures.iter() {
         let name = format!("wasm_to_array[sig{}]", sig_index.index());
         let sig = translate::wasm_signature(call_conv, ptr, ty);
@@ -181,7 +181,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
         .map(|(id, func)| Ok((id, compile_ir(&isa, func, id)?)))
         .collect::<CompileResult<_>>()?;
 
-    let mut traps_by_id: HashMap<FuncId, Vec<(u32, kiln_runtime_support::TrapCode)>> = HashMap::new();
+    let mut traps_by_id: HashMap<FuncId, Vec<(u32, kiln_environ::TrapCode)>> = HashMap::new();
     let mut sizes: HashMap<FuncId, u32> = HashMap::new();
     for (i, f) in compiled.iter().enumerate() {
         let id = FuncId::from_u32(i as u32);

@@ -18,8 +18,8 @@ use crate::translate::{ir_type, trusted, wasm_signature};
 use cranelift_codegen::ir::{self, AbiParam, InstBuilder, Signature, StackSlotData, StackSlotKind, UserFuncName};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use kiln_runtime_support::WasmFuncType;
-use kiln_runtime_support::vmoffsets::{header, host_func, store_context};
+use kiln_environ::WasmFuncType;
+use kiln_environ::vmoffsets::{header, host_func, store_context};
 
 /// Size of one value slot in the array convention.
 pub const VALUE_SLOT: u32 = 16;

@@ -3,7 +3,7 @@
 //! user codes.
 
 use cranelift_codegen::ir::TrapCode as Ir;
-use kiln_runtime_support::TrapCode;
+use kiln_environ::TrapCode;
 
 /// The Cranelift trap code for a kiln trap.
 pub fn ir_trap(code: TrapCode) -> Ir {

@@ -5,6 +5,9 @@
 //!
 //! Run with `cargo bench -p kiln --bench code`.
 
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use kiln::{Engine, Instance, Module, Store, TypedFunc};
 use std::hint::black_box;

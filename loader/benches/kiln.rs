@@ -4,6 +4,9 @@
 //!
 //! Run with `cargo bench -p kiln`.
 
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use kiln::{Engine, Func, Instance, Linker, Module, Store};
 use std::fmt::Write;

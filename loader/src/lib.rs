@@ -25,7 +25,6 @@ mod trap;
 mod typed;
 mod types;
 mod values;
-pub mod wasi;
 
 pub use engine::{Config, Engine, MAX_WASM_STACK_LIMIT, OptLevel};
 pub use externals::{Export, Extern};

@@ -193,10 +193,15 @@ impl Module {
             &meta.module,
             &offsets,
             &type_ids,
-            // SAFETY (both): `check_consistency` proved every code offset
-            // lies inside `.text`, which `base` starts.
-            |def| unsafe { base.add(meta.code.functions[def].0 as usize) },
-            |slot| unsafe { base.add(meta.code.array_to_wasm[slot] as usize) },
+            |def| {
+                // SAFETY: `check_consistency` proved every code offset lies
+                // inside `.text`, which `base` starts.
+                unsafe { base.add(meta.code.functions[def].0 as usize) }
+            },
+            |slot| {
+                // SAFETY: as above.
+                unsafe { base.add(meta.code.array_to_wasm[slot] as usize) }
+            },
         );
         Ok(Module {
             inner: Arc::new(ModuleInner {

@@ -1,30 +1,25 @@
-//! kiln-runtime-support: the contract between code compiled by
-//! `kiln-compiler` and the `kiln` runtime, and what that code needs at run
+//! kiln-runtime-support: what code compiled by `kiln-compiler` needs at run
 //! time.
 //!
-//! - [`vmoffsets`]: the VMContext layout, the single source both sides use.
-//! - [`libcalls`]: the single list of runtime functions compiled code calls.
-//! - [`artifact`]: the artifact header and metadata schema.
-//! - [`trap_code`], [`traphandlers`], [`code_registry`]: traps, from the
-//!   faulting instruction to the `Err` the embedder sees.
+//! The contract both sides agree on (indices, types, `ModuleInfo`, the
+//! VMContext layout, the libcall list, the artifact schema and trap codes)
+//! is `kiln-environ`; it is re-exported here so the runtime and the loader
+//! name one thing.
+//!
+//! - [`traphandlers`], [`code_registry`]: traps, from the faulting
+//!   instruction to the `Err` the embedder sees.
 //! - [`vm`]: memories, tables, instances and the libcall implementations.
 //! - [`sys`]: the operating-system specifics.
 
-pub mod artifact;
-pub mod code_registry;
-pub mod index;
-pub mod libcalls;
-pub mod module_info;
-pub mod opt_level;
-pub mod sys;
-pub mod trap_code;
-pub mod traphandlers;
-pub mod types;
-pub mod vm;
-pub mod vmoffsets;
+pub use kiln_environ::{artifact, heap, index, libcalls, module_info, opt_level, trap_code, types, vmoffsets};
 
-pub use index::*;
-pub use module_info::*;
-pub use opt_level::OptLevel;
-pub use trap_code::{TrapCode, TrapSite};
-pub use types::*;
+pub mod code_registry;
+pub mod sys;
+pub mod traphandlers;
+pub mod vm;
+
+pub use kiln_environ::index::*;
+pub use kiln_environ::module_info::*;
+pub use kiln_environ::opt_level::OptLevel;
+pub use kiln_environ::trap_code::{TrapCode, TrapSite};
+pub use kiln_environ::types::*;

@@ -35,7 +35,7 @@ fn core_2_0_passes_every_directive() {
                 .stack_size(16 << 20)
                 .spawn_scoped(s, || {
                     while let Some(file) = queue.lock().unwrap().pop() {
-                        let report = kiln_cli::wast::run_file(&file);
+                        let report = kiln_wast::run_file(&file);
                         results.lock().unwrap().push((file, report));
                     }
                 })
@@ -70,7 +70,7 @@ fn runner_reports_wrong_results_and_wrong_traps() {
         (assert_malformed (module quote "(func") "unexpected end")
         (assert_return (invoke "one") (i32.const 1))
     "#;
-    let report = kiln_cli::wast::run_str("selftest.wast", script).unwrap();
+    let report = kiln_wast::run_str("selftest.wast", script).unwrap();
     assert_eq!(report.passed, 4, "module, assert_invalid, assert_malformed and the last assert_return pass");
     assert_eq!(report.failures.len(), 3, "{:#?}", report.failures);
 }
@@ -83,7 +83,7 @@ fn regression_scripts_pass() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "wast") {
-            let report = kiln_cli::wast::run_file(&path).unwrap();
+            let report = kiln_wast::run_file(&path).unwrap();
             assert!(report.failures.is_empty(), "{}:\n{}", path.display(), report.failures.join("\n"));
             assert!(report.passed > 0);
             ran += 1;

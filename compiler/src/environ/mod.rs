@@ -16,7 +16,7 @@ pub use types::val_type;
 
 use crate::error::{CompileError, CompileResult, unsupported};
 use cranelift_entity::{EntityRef, PrimaryMap};
-use kiln_runtime_support::*;
+use kiln_environ::*;
 use std::collections::HashMap;
 use wasmparser::{FuncToValidate, FunctionBody, Parser, Payload, ValidPayload, Validator, ValidatorResources};
 

@@ -2,8 +2,8 @@
 
 use crate::error::{CompileResult, unsupported};
 use cranelift_entity::EntityRef;
-use kiln_runtime_support::types::*;
-use kiln_runtime_support::{ConstExpr, ConstOp, FuncIndex, GlobalIndex};
+use kiln_environ::types::*;
+use kiln_environ::{ConstExpr, ConstOp, FuncIndex, GlobalIndex};
 
 /// Converts a value type.
 pub fn val_type(ty: wasmparser::ValType) -> CompileResult<WasmValType> {

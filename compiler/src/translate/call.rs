@@ -14,8 +14,8 @@ use crate::error::CompileResult;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, Value, types};
 use cranelift_entity::EntityRef;
-use kiln_runtime_support::vmoffsets::func_ref;
-use kiln_runtime_support::{FuncIndex, SignatureIndex, TrapCode, TypeIndex};
+use kiln_environ::vmoffsets::func_ref;
+use kiln_environ::{FuncIndex, SignatureIndex, TrapCode, TypeIndex};
 use wasmparser::Operator as O;
 
 impl FuncTranslator<'_, '_> {

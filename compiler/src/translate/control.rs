@@ -13,7 +13,7 @@ use crate::error::CompileResult;
 use crate::trap_codes::ir_trap;
 use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, Value};
 use cranelift_entity::EntityRef;
-use kiln_runtime_support::{TrapCode, TypeIndex, WasmValType};
+use kiln_environ::{TrapCode, TypeIndex, WasmValType};
 use wasmparser::{BlockType, Operator as O};
 
 fn args(values: &[Value]) -> Vec<BlockArg> {

@@ -4,7 +4,7 @@ use super::{FuncTranslator, readonly, trusted};
 use crate::error::CompileResult;
 use cranelift_codegen::ir::{InstBuilder, Value};
 use cranelift_entity::EntityRef;
-use kiln_runtime_support::GlobalIndex;
+use kiln_environ::GlobalIndex;
 use wasmparser::Operator as O;
 
 impl FuncTranslator<'_, '_> {

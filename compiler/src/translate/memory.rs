@@ -4,7 +4,7 @@
 //! ## Bounds checks
 //!
 //! Every 32-bit memory is a 4 GiB reservation followed by a guard region
-//! of `GUARD_SIZE` bytes (see `kiln_runtime_support::vm::memory`). The
+//! of `GUARD_SIZE` bytes (see `kiln_environ::heap`). The
 //! effective address is `base + zext(index) + offset`; when
 //! `offset + access size <= GUARD_SIZE` it always lies inside the
 //! reservation, so an out-of-bounds access hits an inaccessible page and
@@ -17,10 +17,10 @@ use crate::error::CompileResult;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value, types};
 use cranelift_entity::EntityRef;
-use kiln_runtime_support::libcalls::Libcall;
-use kiln_runtime_support::vm::memory::GUARD_SIZE;
-use kiln_runtime_support::vmoffsets::{memory, memory_import};
-use kiln_runtime_support::{MemoryIndex, TrapCode};
+use kiln_environ::heap::guard_covers;
+use kiln_environ::libcalls::Libcall;
+use kiln_environ::vmoffsets::{memory, memory_import};
+use kiln_environ::{MemoryIndex, TrapCode};
 use wasmparser::{MemArg, MemArgTarget, Operator as O};
 
 fn heap_flags() -> MemFlagsData {
@@ -48,7 +48,7 @@ impl FuncTranslator<'_, '_> {
         let base = self.load_vmctx_readonly(self.memory_slot(mem) + memory_import::BASE);
         let index = self.builder.ins().uextend(types::I64, index);
         let end = memarg.offset + u64::from(size);
-        if end <= GUARD_SIZE {
+        if guard_covers(memarg.offset, u64::from(size)) {
             let addr = self.builder.ins().iadd(base, index);
             return (addr, memarg.offset as i32);
         }

@@ -30,9 +30,9 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use kiln_runtime_support::libcalls::{Libcall, LibcallType};
-use kiln_runtime_support::vmoffsets::{VMOffsets, header, store_context};
-use kiln_runtime_support::*;
+use kiln_environ::libcalls::{Libcall, LibcallType};
+use kiln_environ::vmoffsets::{VMOffsets, header, store_context};
+use kiln_environ::*;
 use state::ControlFrame;
 use std::collections::HashMap;
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};

@@ -9,9 +9,9 @@ use crate::error::CompileResult;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 use cranelift_entity::EntityRef;
-use kiln_runtime_support::libcalls::Libcall;
-use kiln_runtime_support::vmoffsets::table;
-use kiln_runtime_support::{FuncIndex, TableIndex, TrapCode};
+use kiln_environ::libcalls::Libcall;
+use kiln_environ::vmoffsets::table;
+use kiln_environ::{FuncIndex, TableIndex, TrapCode};
 use wasmparser::Operator as O;
 
 impl FuncTranslator<'_, '_> {

@@ -40,7 +40,7 @@ macro_rules! builtins_table {
         }),*]);
     };
 }
-crate::foreach_libcall!(builtins_table);
+kiln_environ::foreach_libcall!(builtins_table);
 
 const OK: u32 = 0;
 const TRAP: u32 = 1;

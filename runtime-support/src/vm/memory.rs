@@ -18,11 +18,7 @@ use std::io;
 use std::mem::ManuallyDrop;
 use std::sync::Mutex;
 
-/// Size of the guard region after a 4 GiB reservation. Static offsets of at
-/// least this size get an explicit bounds check in compiled code.
-pub const GUARD_SIZE: u64 = 2 << 30;
-/// Bytes reserved for every 32-bit memory.
-pub const RESERVATION_SIZE: u64 = (WASM32_MAX_PAGES * WASM_PAGE_SIZE) + GUARD_SIZE;
+pub use kiln_environ::heap::{GUARD_SIZE, RESERVATION_SIZE};
 
 /// At most this many idle reservations are kept for reuse (address space
 /// only: their pages are decommitted).

@@ -9,7 +9,7 @@ fn api_stdout_goes_to_a_memory_pipe() {
     let out = MemoryOutputPipe::new(1024);
     let wasi = WasiCtxBuilder::new().stdout(out.clone()).build();
     let (mut store, instance) = instantiate(WRITER, wasi);
-    assert_eq!(kiln::wasi::run_command(&mut store, &instance).unwrap(), 0);
+    assert_eq!(kiln_wasi::run_command(&mut store, &instance).unwrap(), 0);
     assert_eq!(out.contents(), b"Hooray it's WASI\n");
     // *nwritten at 20.
     assert_eq!(mem_u32(&mut store, &instance, 20), 17);
@@ -31,7 +31,7 @@ fn api_proc_exit_is_an_i32exit_not_a_trap() {
     assert_eq!(err.downcast_ref::<I32Exit>().unwrap().to_string(), "exited with i32 exit status 42");
     // The helper turns it into the exit code.
     let (mut store, instance) = instantiate(wat, WasiCtxBuilder::new().build());
-    assert_eq!(kiln::wasi::run_command(&mut store, &instance).unwrap(), 42);
+    assert_eq!(kiln_wasi::run_command(&mut store, &instance).unwrap(), 42);
 }
 
 #[test]
@@ -79,7 +79,7 @@ fn api_args_and_environment() {
     );
     let wasi = WasiCtxBuilder::new().args(&["prog", "one", "zwei"]).env("K", "v").envs(&[("A", "1")]).build();
     let (mut store, instance) = instantiate(&wat, wasi);
-    kiln::wasi::run_command(&mut store, &instance).unwrap();
+    kiln_wasi::run_command(&mut store, &instance).unwrap();
     assert_eq!(mem_u32(&mut store, &instance, 0), 3);
     assert_eq!(mem_u32(&mut store, &instance, 4), 14);
     assert_eq!(mem_u32(&mut store, &instance, 8), 2);
@@ -110,7 +110,7 @@ fn api_args_and_environ_buffers_may_end_at_4_gib() {
     );
     let wasi = WasiCtxBuilder::new().args(&["prog", "one"]).env("K", "v").build();
     let (mut store, instance) = instantiate(&wat, wasi);
-    kiln::wasi::run_command(&mut store, &instance).unwrap();
+    kiln_wasi::run_command(&mut store, &instance).unwrap();
     assert_eq!(mem_u32(&mut store, &instance, 32), 0, "args_get errno");
     assert_eq!(mem_u32(&mut store, &instance, 36), 0, "environ_get errno");
     let end = 1usize << 32;
@@ -141,7 +141,7 @@ fn api_reactor_is_initialized_then_called() {
     "#;
     let out = MemoryOutputPipe::new(1024);
     let (mut store, instance) = instantiate(wat, WasiCtxBuilder::new().stdout(out.clone()).build());
-    kiln::wasi::initialize_reactor(&mut store, &instance).unwrap();
+    kiln_wasi::initialize_reactor(&mut store, &instance).unwrap();
     assert_eq!(out.contents_string(), "reactor ready\n");
     let add = instance.get_typed_func::<(i32, i32), i32>(&mut store, "add").unwrap();
     assert_eq!(add.call(&mut store, (2, 3)).unwrap(), 6);
@@ -155,7 +155,7 @@ fn api_read_only_preopen_refuses_changes() {
     assert_eq!(run_wat(&mkdir_module(b"new", 3), wasi), Errno::NOTCAPABLE.raw() as i32);
     assert!(!tmp.path().join("new").exists());
     let wasi = WasiCtxBuilder::new()
-        .preopened_dir_access(tmp.path(), "/data", kiln::wasi::DirAccess::ReadWrite)
+        .preopened_dir_access(tmp.path(), "/data", kiln_wasi::DirAccess::ReadWrite)
         .unwrap()
         .build();
     assert_eq!(run_wat(&mkdir_module(b"new", 3), wasi), 0);
@@ -190,7 +190,7 @@ fn api_unstable_layouts_differ_from_preview1() {
 
     // preview1: whence 1 is CUR; filestat nlink is a u64 at 24, size at 32.
     let (mut store, instance) = instantiate(&seek_stat_module("wasi_snapshot_preview1"), preopen(tmp.path()));
-    kiln::wasi::run_command(&mut store, &instance).unwrap();
+    kiln_wasi::run_command(&mut store, &instance).unwrap();
     for at in [100, 104, 108] {
         assert_eq!(mem_u32(&mut store, &instance, at), 0, "errno at {at}");
     }
@@ -201,7 +201,7 @@ fn api_unstable_layouts_differ_from_preview1() {
 
     // wasi_unstable: whence 1 is END; nlink is a u32 at 20, size at 24.
     let (mut store, instance) = instantiate(&seek_stat_module("wasi_unstable"), preopen(tmp.path()));
-    kiln::wasi::run_command(&mut store, &instance).unwrap();
+    kiln_wasi::run_command(&mut store, &instance).unwrap();
     for at in [100, 104, 108] {
         assert_eq!(mem_u32(&mut store, &instance, at), 0, "errno at {at}");
     }
@@ -229,7 +229,7 @@ fn api_unstable_clock_subscription_has_an_identifier() {
         (i32.store (i32.const 400) (call $poll (i32.const 0) (i32.const 128) (i32.const 1) (i32.const 300)))))
     "#;
     let (mut store, instance) = instantiate(wat, WasiCtxBuilder::new().build());
-    kiln::wasi::run_command(&mut store, &instance).unwrap();
+    kiln_wasi::run_command(&mut store, &instance).unwrap();
     assert_eq!(mem_u32(&mut store, &instance, 400), 0);
     assert_eq!(mem_u32(&mut store, &instance, 300), 1);
     assert_eq!(mem_u64(&mut store, &instance, 128), 77);
@@ -273,7 +273,7 @@ fn api_sockets_accept_recv_send_shutdown() {
     });
     let wasi = WasiCtxBuilder::new().preopened_tcp_listener(listener).build();
     let (mut store, instance) = instantiate(wat, wasi);
-    kiln::wasi::run_command(&mut store, &instance).unwrap();
+    kiln_wasi::run_command(&mut store, &instance).unwrap();
     assert_eq!(client.join().unwrap(), b"ping");
     let errnos: Vec<u32> = (500..524).step_by(4).map(|at| mem_u32(&mut store, &instance, at)).collect();
     let notsock = Errno::NOTSOCK.raw() as u32;
@@ -322,13 +322,13 @@ fn api_sandbox_never_touches_the_sentinel() {
 fn reactor_wat_in_process_and_from_the_cli() {
     let module = Module::from_file(engine(), fixture("wat/reactor.wat")).unwrap();
     let mut linker = Linker::new(engine());
-    kiln::wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
+    kiln_wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
     let out = MemoryOutputPipe::new(1024);
     let mut store = Store::new(engine(), Host { wasi: WasiCtxBuilder::new().stdout(out.clone()).build() });
     let instance = linker.instantiate(&mut store, &module).unwrap();
     let get = instance.get_typed_func::<(), i32>(&mut store, "get").unwrap();
     assert_eq!(get.call(&mut store, ()).unwrap(), 0);
-    kiln::wasi::initialize_reactor(&mut store, &instance).unwrap();
+    kiln_wasi::initialize_reactor(&mut store, &instance).unwrap();
     assert_eq!(get.call(&mut store, ()).unwrap(), 42);
     let greet = instance.get_typed_func::<(), i32>(&mut store, "greet").unwrap();
     assert_eq!(greet.call(&mut store, ()).unwrap(), 0);
@@ -450,7 +450,7 @@ const PREVIEW1_FUNCTIONS: &[&str] = &[
 #[test]
 fn api_every_function_in_both_namespaces() {
     let mut linker: Linker<Host> = Linker::new(engine());
-    kiln::wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
+    kiln_wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
     let mut store = Store::new(engine(), Host { wasi: WasiCtxBuilder::new().build() });
     for name in PREVIEW1_FUNCTIONS {
         assert!(linker.get(&mut store, "wasi_snapshot_preview1", name).is_some(), "preview1 {name}");
@@ -486,7 +486,7 @@ fn api_rights_can_only_shrink() {
     "#;
     let tmp = tempfile::tempdir().unwrap();
     let (mut store, instance) = instantiate(wat, preopen(tmp.path()));
-    kiln::wasi::run_command(&mut store, &instance).unwrap();
+    kiln_wasi::run_command(&mut store, &instance).unwrap();
     let errnos: Vec<u32> = (300..320).step_by(4).map(|at| mem_u32(&mut store, &instance, at)).collect();
     let nc = Errno::NOTCAPABLE.raw() as u32;
     assert_eq!(errnos, vec![0, 0, nc, nc, Errno::NOSYS.raw() as u32]);
@@ -533,7 +533,7 @@ fn api_no_host_paths_or_inodes_leak() {
     let mut b = WasiCtxBuilder::new();
     b.preopened_dir(&root, "/", DirPerms::all(), FilePerms::all()).unwrap();
     let (mut store, instance) = instantiate(wat, b.build());
-    kiln::wasi::run_command(&mut store, &instance).unwrap();
+    kiln_wasi::run_command(&mut store, &instance).unwrap();
 
     assert_eq!(mem_u32(&mut store, &instance, 100), Errno::NOTCAPABLE.raw() as u32, "readlink of /etc/hostname");
     let mem = instance.get_memory(&mut store, "memory").unwrap();

@@ -110,10 +110,10 @@ fn api_creator_escape_errno_in_global_and_memory() {
     let tmp = tempfile::tempdir().unwrap();
     let module = Module::from_file(engine(), fixture("wat/creator_escape.wasm")).unwrap();
     let mut linker = Linker::new(engine());
-    kiln::wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
+    kiln_wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
     let mut store = Store::new(engine(), Host { wasi: preopen(tmp.path()) });
     let instance = linker.instantiate(&mut store, &module).unwrap();
-    assert_eq!(kiln::wasi::run_command(&mut store, &instance).unwrap(), 76);
+    assert_eq!(kiln_wasi::run_command(&mut store, &instance).unwrap(), 76);
     let errno = instance.get_global(&mut store, "errno").unwrap().get(&mut store);
     assert_eq!(errno.i32(), Some(76));
     assert_eq!(mem_u32(&mut store, &instance, 0), 76);

@@ -144,7 +144,7 @@ fn cli_poll_sees_stdin_become_readable() {
     // In-process, a memory pipe is ready at once, with its byte count.
     let (mut store, instance) =
         instantiate(POLL_STDIN, WasiCtxBuilder::new().stdin(MemoryInputPipe::new("12345")).build());
-    assert_eq!(kiln::wasi::run_command(&mut store, &instance).unwrap(), 17);
+    assert_eq!(kiln_wasi::run_command(&mut store, &instance).unwrap(), 17);
     assert_eq!(mem_u64(&mut store, &instance, 128 + 16), 5);
 }
 

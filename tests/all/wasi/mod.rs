@@ -8,9 +8,9 @@ mod cli;
 mod programs;
 mod suite;
 
-use kiln::wasi::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use kiln::wasi::{DirPerms, Errno, FilePerms, I32Exit, WasiCtx, WasiCtxBuilder};
 use kiln::{Engine, Instance, Linker, Module, Store};
+use kiln_wasi::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use kiln_wasi::{DirPerms, Errno, FilePerms, I32Exit, WasiCtx, WasiCtxBuilder};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -28,7 +28,7 @@ fn engine() -> &'static Engine {
 fn instantiate(wat: &str, wasi: WasiCtx) -> (Store<Host>, Instance) {
     let module = Module::new(engine(), wat).expect("module compiles");
     let mut linker = Linker::new(engine());
-    kiln::wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
+    kiln_wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi).unwrap();
     let mut store = Store::new(engine(), Host { wasi });
     let instance = linker.instantiate(&mut store, &module).expect("instantiates");
     (store, instance)
@@ -37,7 +37,7 @@ fn instantiate(wat: &str, wasi: WasiCtx) -> (Store<Host>, Instance) {
 /// Runs a command module; returns its exit code.
 fn run_wat(wat: &str, wasi: WasiCtx) -> i32 {
     let (mut store, instance) = instantiate(wat, wasi);
-    kiln::wasi::run_command(&mut store, &instance).expect("runs")
+    kiln_wasi::run_command(&mut store, &instance).expect("runs")
 }
 
 /// Reads a little-endian u32 the guest left in its memory.

@@ -2,7 +2,7 @@
 //! `wasi_unstable` ones) in a capability sandbox.
 //!
 //! ```no_run
-//! use kiln::wasi::{DirPerms, FilePerms, WasiCtx, WasiCtxBuilder, I32Exit};
+//! use kiln_wasi::{DirPerms, FilePerms, WasiCtx, WasiCtxBuilder, I32Exit};
 //! use kiln::{Engine, Linker, Module, Store};
 //!
 //! struct State { wasi: WasiCtx }
@@ -11,7 +11,7 @@
 //! let engine = Engine::default();
 //! let module = Module::from_file(&engine, "app.wasm")?;
 //! let mut linker = Linker::new(&engine);
-//! kiln::wasi::add_to_linker(&mut linker, |s: &mut State| &mut s.wasi)?;
+//! kiln_wasi::add_to_linker(&mut linker, |s: &mut State| &mut s.wasi)?;
 //! let wasi = WasiCtxBuilder::new()
 //!     .args(&["app.wasm", "--verbose"])
 //!     .inherit_stdio()
@@ -19,7 +19,7 @@
 //!     .build();
 //! let mut store = Store::new(&engine, State { wasi });
 //! let instance = linker.instantiate(&mut store, &module)?;
-//! let code = kiln::wasi::run_command(&mut store, &instance)?;
+//! let code = kiln_wasi::run_command(&mut store, &instance)?;
 //! std::process::exit(code);
 //! # }
 //! ```
@@ -51,8 +51,8 @@ pub use errno::Errno;
 pub use linker::add_to_linker;
 pub use types::{Abi, Fd, FileType, Rights};
 
-use crate::{AsContextMut, Instance};
 use anyhow::{Context, Result};
+use kiln::{AsContextMut, Instance};
 use std::fmt;
 
 /// The guest called `proc_exit` with this code. It comes back from the call

@@ -357,7 +357,7 @@ mod tests {
         let ctx = b.build();
         assert_eq!(ctx.env, vec![b"AB=2".to_vec(), b"A=3".to_vec()]);
         assert_eq!(ctx.args().count(), 2);
-        assert!(ctx.table.contains(crate::wasi::Fd(2)));
-        assert!(!ctx.table.contains(crate::wasi::Fd(3)));
+        assert!(ctx.table.contains(crate::Fd(2)));
+        assert!(!ctx.table.contains(crate::Fd(3)));
     }
 }

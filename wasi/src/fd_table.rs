@@ -145,7 +145,7 @@ impl FdTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wasi::pipe::ClosedInputPipe;
+    use crate::pipe::ClosedInputPipe;
 
     fn entry() -> Entry {
         Entry::new(Descriptor::Input(Box::new(ClosedInputPipe)), Rights::FD_READ, Rights::NONE)

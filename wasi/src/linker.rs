@@ -7,8 +7,8 @@ use super::errno::Errno;
 use super::memory::GuestMemory;
 use super::types::{Abi, Fd};
 use super::{I32Exit, WasiCtx};
-use crate::{Caller, Extern, Linker};
 use anyhow::Result;
+use kiln::{Caller, Extern, Linker};
 
 /// Runs `f` with the context and the caller's exported memory (an empty
 /// one, so every access is EFAULT, when the module exports none).

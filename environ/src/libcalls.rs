@@ -3,7 +3,7 @@
 //!
 //! `foreach_libcall!` is the only place the list is written down. The
 //! compiler uses it to build signatures; the runtime uses it to build the
-//! table of function pointers (`crate::vm::libcall_impls`). A test checks
+//! table of function pointers (`kiln_runtime_support::vm::libcalls`). A test checks
 //! that both agree.
 //!
 //! Rules every libcall follows:

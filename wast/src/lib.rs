@@ -1,0 +1,13 @@
+//! kiln-wast: runs WebAssembly spec scripts (`.wast`) against kiln.
+//!
+//! - [`run_str`], [`run_file`]: execute every directive of a script and
+//!   return a [`Report`] of what passed and what failed, with positions.
+//! - [`spectest`]: the `spectest` host module the official scripts import.
+//!
+//! The runner is built on kiln's public embedding API, and on the
+//! compiler's error type, to tell `assert_invalid` from "unsupported".
+
+mod runner;
+pub mod spectest;
+
+pub use runner::{Report, WastContext, run_file, run_str};
