@@ -152,3 +152,20 @@ fn wasmtime_grouped_options() {
         assert!(stderr(&o).contains(named) && stderr(&o).lines().count() == 1, "{flag} {value}: {}", stderr(&o));
     }
 }
+
+/// The README's first command runs as written, from the repository root:
+/// `cargo run --release -- ARGS` is `kiln ARGS`.
+#[test]
+fn readme_run_command_works_as_written() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find_map(|l| l.strip_prefix("cargo run --release -- "))
+        .expect("the README gives a `cargo run --release -- ...` command");
+    let command = line.split('#').next().unwrap();
+    let args: Vec<&str> = command.split_whitespace().collect();
+    let o = kiln(&args, repo);
+    assert!(o.status.success(), "kiln {command}: {}", stderr(&o));
+    assert!(stdout(&o).contains("filename: \"README.md\""), "{}", stdout(&o));
+}

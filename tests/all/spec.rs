@@ -3,23 +3,12 @@
 
 use std::path::PathBuf;
 
-fn testsuite() -> PathBuf {
-    if let Some(dir) = std::env::var_os("KILN_SPEC_TESTSUITE") {
-        return dir.into();
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/testsuite")
-}
-
+/// The files of a feature group of the official suite; fails with how to
+/// get the suite when it is missing.
 fn group(name: &str) -> Vec<PathBuf> {
-    let root = testsuite();
-    let tsv = std::fs::read_to_string(root.join("FEATURES.tsv"))
-        .unwrap_or_else(|e| panic!("spec suite not found at {} ({e}); set KILN_SPEC_TESTSUITE", root.display()));
-    tsv.lines()
-        .skip(1)
-        .filter_map(|l| l.split_once('\t'))
-        .filter(|(g, _)| *g == name)
-        .map(|(_, f)| root.join(f))
-        .collect()
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let suite = kiln_wast::SpecSuite::locate(&repo).unwrap_or_else(|e| panic!("{e:#}"));
+    suite.group(name).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 #[test]
