@@ -1,5 +1,5 @@
-//! kiln's speed goals, measured with criterion: compile a mid-size module,
-//! load its artifact, instantiate it, and call across the host/wasm
+//! kiln's speed goals, measured with criterion: compile a mid-size module
+//! (to artifact bytes, and to a loaded `Module`), load its artifact, instantiate it, and call across the host/wasm
 //! boundary both ways.
 //!
 //! Run with `cargo bench -p kiln`.
@@ -54,6 +54,9 @@ fn benches(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("compile_mid_size_module", |b| {
         b.iter(|| engine.precompile_module(black_box(&wasm)).unwrap());
+    });
+    group.bench_function("module_new_mid_size_module", |b| {
+        b.iter(|| Module::new(&engine, black_box(&wasm)).unwrap());
     });
     let artifact = engine.precompile_module(&wasm).unwrap();
     group.bench_function("load_artifact", |b| {
