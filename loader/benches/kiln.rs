@@ -1,6 +1,6 @@
 //! kiln's speed goals, measured with criterion: compile a mid-size module
-//! (to artifact bytes, and to a loaded `Module`), load its artifact, instantiate it, and call across the host/wasm
-//! boundary both ways.
+//! (to artifact bytes, and to a loaded `Module`), load its artifact,
+//! instantiate it, and call across the host/wasm boundary both ways.
 //!
 //! Run with `cargo bench -p kiln`.
 
