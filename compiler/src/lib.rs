@@ -6,6 +6,7 @@
 //! operator by operator, in parallel) -> Cranelift codegen -> [`obj`] (one
 //! object with code, trampolines, metadata and data segments).
 
+pub mod disas;
 pub mod environ;
 pub mod error;
 pub mod obj;
@@ -13,6 +14,7 @@ pub mod trampolines;
 pub mod translate;
 pub mod trap_codes;
 
+pub use disas::clif_of;
 pub use error::CompileError;
 
 use cranelift_codegen::ir::{self, UserFuncName};
