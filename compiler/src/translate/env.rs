@@ -247,3 +247,67 @@ impl FuncEnv<'_> {
         Ok(b.ins().load(types::I32, readonly(), vmctx, imm(self.offsets.type_id(sig))?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::translate::test_support::{emit, module, target};
+
+    #[test]
+    fn globals_defined_inline_imported_through_a_pointer() {
+        let info = module();
+        let (_, offsets) = target(&info);
+        let clif = emit(|env, b, vmctx, _| env.load_global(b, vmctx, GlobalIndex::from_u32(1))).unwrap();
+        // A defined immutable global: one readonly load at its VMContext offset.
+        let defined = offsets.defined_global(DefinedGlobalIndex::from_u32(0));
+        assert!(clif.contains(&format!("load.i32 notrap aligned readonly can_move v0+{defined}")), "{clif}");
+        let clif = emit(|env, b, vmctx, _| env.load_global(b, vmctx, GlobalIndex::from_u32(0))).unwrap();
+        // An imported mutable one: its pointer, then a plain load.
+        let imported = offsets.imported_global(GlobalIndex::from_u32(0));
+        assert!(clif.contains(&format!("readonly can_move v0+{imported}")), "{clif}");
+        assert!(clif.contains("load.i64 notrap aligned v"), "{clif}");
+    }
+
+    #[test]
+    fn memory_fields_come_from_the_layout() {
+        let info = module();
+        let (isa, offsets) = target(&info);
+        let ptr = target_ptr(&*isa).unwrap();
+        let slot = offsets.memory(MemoryIndex::from_u32(0));
+        let clif = emit(|env, b, vmctx, _| env.memory_length(b, vmctx, MemoryIndex::from_u32(0))).unwrap();
+        assert!(clif.contains(&format!("v0+{}", slot + ptr.vmmemory_import_definition())), "{clif}");
+        assert!(clif.contains(&format!("+{}", ptr.vmmemory_definition_current_length())), "{clif}");
+    }
+
+    #[test]
+    fn func_refs_of_imports_and_declared_functions() {
+        let info = module();
+        let (_, offsets) = target(&info);
+        let clif = emit(|env, b, vmctx, _| env.func_ref(b, vmctx, FuncIndex::from_u32(0))).unwrap();
+        assert!(clif.contains(&format!("iconst.i64 {}", offsets.imported_func(FuncIndex::from_u32(0)))), "{clif}");
+        let clif = emit(|env, b, vmctx, _| env.func_ref(b, vmctx, FuncIndex::from_u32(1))).unwrap();
+        assert!(clif.contains(&format!("iconst.i64 {}", offsets.func_ref(FuncRefIndex::from_u32(0)))), "{clif}");
+        // A function never declared for ref.func has no slot: a bug to ask.
+        let r = emit(|env, b, vmctx, _| env.func_ref(b, vmctx, FuncIndex::from_u32(2)));
+        assert!(matches!(r, Err(CompileError::Internal(_))), "{r:?}");
+    }
+
+    #[test]
+    fn table_accesses_are_bounds_checked() {
+        let clif = emit(|env, b, vmctx, index| {
+            env.table_element_address(b, vmctx, TableIndex::from_u32(0), index, TrapCode::TableOutOfBounds)
+        })
+        .unwrap();
+        assert!(clif.contains("icmp uge") && clif.contains("trapnz"), "{clif}");
+        let r = emit(|env, b, vmctx, _| env.table_length(b, vmctx, TableIndex::from_u32(5)));
+        assert!(matches!(r, Err(CompileError::Internal(_))), "{r:?}");
+    }
+
+    #[test]
+    fn out_of_range_indices_are_bugs_not_panics() {
+        let r = emit(|env, b, vmctx, _| env.load_global(b, vmctx, GlobalIndex::from_u32(9)));
+        assert!(matches!(r, Err(CompileError::Internal(_))), "{r:?}");
+        let r = emit(|env, b, vmctx, _| env.type_id(b, vmctx, SignatureIndex::from_u32(3)));
+        assert!(matches!(r, Err(CompileError::Internal(_))), "{r:?}");
+    }
+}

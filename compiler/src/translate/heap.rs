@@ -86,3 +86,48 @@ impl FuncEnv<'_> {
         Ok(HeapAddress { base: addr, offset: 0 })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::translate::test_support::emit;
+    use kiln_environ::heap::GUARD_SIZE;
+
+    /// The CLIF of an i32 load at `offset` from the i32 parameter.
+    fn load_at(offset: u64) -> String {
+        emit(|env, b, vmctx, index| {
+            let a = env.heap_address(b, vmctx, MemoryIndex::from_u32(0), index, offset, 4)?;
+            b.ins().load(types::I32, heap_flags(), a.base, a.offset);
+            Ok(())
+        })
+        .expect("translates")
+    }
+
+    #[test]
+    fn small_offsets_rely_on_the_guard_region() {
+        let clif = load_at(16);
+        assert!(!clif.contains("trapnz") && !clif.contains("icmp"), "{clif}");
+        // The offset stays on the load itself.
+        assert!(clif.contains("load.i32 little v") && clif.contains("+16"), "{clif}");
+        // Right up to the end of the guard region.
+        let clif = load_at(GUARD_SIZE - 4);
+        assert!(!clif.contains("trapnz"), "{clif}");
+    }
+
+    #[test]
+    fn offsets_past_the_guard_region_are_checked() {
+        for offset in [GUARD_SIZE - 3, GUARD_SIZE, u64::from(u32::MAX)] {
+            let clif = load_at(offset);
+            assert!(clif.contains("icmp ugt"), "{clif}");
+            assert!(clif.contains("trapnz") && clif.contains("heap_oob"), "{clif}");
+            // The check reads the current length through the definition.
+            assert_eq!(clif.matches("load.i64").count(), 3, "{clif}");
+        }
+    }
+
+    #[test]
+    fn a_memory_the_module_lacks_is_a_bug() {
+        let r = emit(|env, b, vmctx, index| env.heap_address(b, vmctx, MemoryIndex::from_u32(1), index, 0, 4));
+        assert!(matches!(r, Err(CompileError::Internal(_))), "{r:?}");
+    }
+}

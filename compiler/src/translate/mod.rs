@@ -33,6 +33,10 @@ mod numeric;
 pub mod stack;
 pub mod state;
 mod table;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;
 mod unreachable;
 mod unsupported;
 mod visit;
