@@ -89,10 +89,6 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    fn index_const(&mut self, v: u32) -> Value {
-        self.builder.ins().iconst(types::I32, i64::from(v as i32))
-    }
-
     /// `memory.size`
     pub(super) fn memory_size(&mut self, mem: MemoryIndex) -> CompileResult<()> {
         let len = self.env.memory_length(&mut self.builder, self.vmctx, mem)?;
@@ -105,7 +101,7 @@ impl FuncTranslator<'_, '_> {
     /// `memory.grow`
     pub(super) fn memory_grow(&mut self, mem: MemoryIndex) -> CompileResult<()> {
         let delta = self.pop()?;
-        let m = self.index_const(mem.as_u32());
+        let m = self.index_operand(mem.as_u32());
         let r = self.call_libcall(Libcall::memory32_grow, &[m, delta])?;
         self.push(r);
         Ok(())
@@ -114,29 +110,29 @@ impl FuncTranslator<'_, '_> {
     /// `memory.fill`
     pub(super) fn memory_fill(&mut self, mem: MemoryIndex) -> CompileResult<()> {
         let (dst, val, len) = self.pop3()?;
-        let m = self.index_const(mem.as_u32());
+        let m = self.index_operand(mem.as_u32());
         self.call_libcall(Libcall::memory_fill, &[m, dst, val, len]).map(|_| ())
     }
 
     /// `memory.copy`
     pub(super) fn memory_copy(&mut self, dst_mem: MemoryIndex, src_mem: MemoryIndex) -> CompileResult<()> {
         let (dst, src, len) = self.pop3()?;
-        let d = self.index_const(dst_mem.as_u32());
-        let s = self.index_const(src_mem.as_u32());
+        let d = self.index_operand(dst_mem.as_u32());
+        let s = self.index_operand(src_mem.as_u32());
         self.call_libcall(Libcall::memory_copy, &[d, s, dst, src, len]).map(|_| ())
     }
 
     /// `memory.init`
     pub(super) fn memory_init(&mut self, data: DataIndex, mem: MemoryIndex) -> CompileResult<()> {
         let (dst, src, len) = self.pop3()?;
-        let m = self.index_const(mem.as_u32());
-        let d = self.index_const(data.as_u32());
+        let m = self.index_operand(mem.as_u32());
+        let d = self.index_operand(data.as_u32());
         self.call_libcall(Libcall::memory_init, &[m, d, dst, src, len]).map(|_| ())
     }
 
     /// `data.drop`
     pub(super) fn data_drop(&mut self, data: DataIndex) -> CompileResult<()> {
-        let d = self.index_const(data.as_u32());
+        let d = self.index_operand(data.as_u32());
         self.call_libcall(Libcall::data_drop, &[d]).map(|_| ())
     }
 }

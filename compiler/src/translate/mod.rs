@@ -252,6 +252,12 @@ impl FuncTranslator<'_, '_> {
         }
     }
 
+    /// An index immediate (memory, table, data or element segment) as the
+    /// i32 argument libcalls take.
+    fn index_operand(&mut self, index: u32) -> Value {
+        self.builder.ins().iconst(types::I32, i64::from(index as i32))
+    }
+
     fn pointer_type(&self) -> Type {
         self.env.pointer_type()
     }

@@ -8,15 +8,11 @@
 use super::FuncTranslator;
 use crate::error::CompileResult;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{InstBuilder, Value, types};
+use cranelift_codegen::ir::{InstBuilder, types};
 use kiln_environ::libcalls::Libcall;
 use kiln_environ::{ElemIndex, FuncIndex, TableIndex, TrapCode};
 
 impl FuncTranslator<'_, '_> {
-    fn index_value(&mut self, v: u32) -> Value {
-        self.builder.ins().iconst(types::I32, i64::from(v as i32))
-    }
-
     /// `table.get`
     pub(super) fn table_get(&mut self, table: TableIndex) -> CompileResult<()> {
         let index = self.pop()?;
@@ -48,7 +44,7 @@ impl FuncTranslator<'_, '_> {
     /// `table.grow`
     pub(super) fn table_grow(&mut self, table: TableIndex) -> CompileResult<()> {
         let (init, delta) = self.pop2()?;
-        let t = self.index_value(table.as_u32());
+        let t = self.index_operand(table.as_u32());
         let r = self.call_libcall(Libcall::table_grow, &[t, delta, init])?;
         self.push(r);
         Ok(())
@@ -57,29 +53,29 @@ impl FuncTranslator<'_, '_> {
     /// `table.fill`
     pub(super) fn table_fill(&mut self, table: TableIndex) -> CompileResult<()> {
         let (dst, val, len) = self.pop3()?;
-        let t = self.index_value(table.as_u32());
+        let t = self.index_operand(table.as_u32());
         self.call_libcall(Libcall::table_fill, &[t, dst, val, len]).map(|_| ())
     }
 
     /// `table.copy`
     pub(super) fn table_copy(&mut self, dst_table: TableIndex, src_table: TableIndex) -> CompileResult<()> {
         let (dst, src, len) = self.pop3()?;
-        let d = self.index_value(dst_table.as_u32());
-        let s = self.index_value(src_table.as_u32());
+        let d = self.index_operand(dst_table.as_u32());
+        let s = self.index_operand(src_table.as_u32());
         self.call_libcall(Libcall::table_copy, &[d, s, dst, src, len]).map(|_| ())
     }
 
     /// `table.init`
     pub(super) fn table_init(&mut self, elem: ElemIndex, table: TableIndex) -> CompileResult<()> {
         let (dst, src, len) = self.pop3()?;
-        let t = self.index_value(table.as_u32());
-        let e = self.index_value(elem.as_u32());
+        let t = self.index_operand(table.as_u32());
+        let e = self.index_operand(elem.as_u32());
         self.call_libcall(Libcall::table_init, &[t, e, dst, src, len]).map(|_| ())
     }
 
     /// `elem.drop`
     pub(super) fn elem_drop(&mut self, elem: ElemIndex) -> CompileResult<()> {
-        let e = self.index_value(elem.as_u32());
+        let e = self.index_operand(elem.as_u32());
         self.call_libcall(Libcall::elem_drop, &[e]).map(|_| ())
     }
 
