@@ -1,9 +1,18 @@
-//! Compilation errors.
+//! Compilation errors, and the macros that raise them.
+//!
+//! The variants say whose fault a refusal is:
+//! - the input's: [`CompileError::Empty`], [`CompileError::Parse`],
+//!   [`CompileError::Invalid`];
+//! - a WebAssembly feature kiln does not implement: [`CompileError::Unsupported`];
+//! - a valid module beyond what kiln (or Cranelift) can handle:
+//!   [`CompileError::Limit`];
+//! - a kiln bug: [`CompileError::Internal`], raised by [`bail_bug!`] for
+//!   states that only a bug in kiln can reach, instead of panicking.
 
 use std::fmt;
 
 /// Why a module could not be compiled. Small and typed: the variant says
-/// at which stage the module was refused.
+/// at which stage, and whose fault, the module was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CompileError {
     /// The input is empty (or only white space): no module at all.
@@ -13,15 +22,19 @@ pub enum CompileError {
     /// The binary is malformed or invalid; `offset` is the byte offset.
     Invalid {
         /// What is wrong.
-        message: String,
+        message: Box<str>,
         /// Byte offset in the binary.
         offset: usize,
     },
     /// The module is valid WebAssembly but uses a feature kiln does not
-    /// implement yet.
+    /// implement yet; the payload names the proposal or feature.
     Unsupported(String),
-    /// Code generation failed (a kiln bug or a limit).
-    Codegen(String),
+    /// The module is valid but exceeds an implementation limit of kiln or
+    /// Cranelift (code size, data size, ...).
+    Limit(String),
+    /// A kiln bug: the compiler reached a state that valid input cannot
+    /// lead to. Please report it.
+    Internal(String),
 }
 
 impl fmt::Display for CompileError {
@@ -33,7 +46,8 @@ impl fmt::Display for CompileError {
                 write!(f, "invalid WebAssembly module: {message} (at offset {offset:#x})")
             }
             Self::Unsupported(feature) => write!(f, "unsupported: {feature}"),
-            Self::Codegen(m) => write!(f, "code generation failed: {m}"),
+            Self::Limit(m) => write!(f, "implementation limit exceeded: {m}"),
+            Self::Internal(m) => write!(f, "internal compiler error (a kiln bug): {m}"),
         }
     }
 }
@@ -42,7 +56,17 @@ impl std::error::Error for CompileError {}
 
 impl From<wasmparser::BinaryReaderError> for CompileError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
-        Self::Invalid { message: e.message().to_string(), offset: e.offset() as usize }
+        Self::Invalid { message: e.message().into(), offset: e.offset() as usize }
+    }
+}
+
+impl From<cranelift_codegen::CodegenError> for CompileError {
+    fn from(e: cranelift_codegen::CodegenError) -> Self {
+        use cranelift_codegen::CodegenError as E;
+        match e {
+            E::ImplLimitExceeded | E::CodeTooLarge => Self::Limit(e.to_string()),
+            e => Self::Internal(format!("cranelift: {e}")),
+        }
     }
 }
 
@@ -56,3 +80,39 @@ macro_rules! unsupported {
     };
 }
 pub(crate) use unsupported;
+
+/// Returns early with `CompileError::Internal`: for states only a kiln bug
+/// can reach (the validator has already proved the input well formed).
+/// Never panics, so a bug refuses one module instead of aborting the host.
+macro_rules! bail_bug {
+    ($($arg:tt)*) => {
+        return Err($crate::error::CompileError::Internal(format!($($arg)*)))
+    };
+}
+pub(crate) use bail_bug;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compile_error_stays_small() {
+        assert!(std::mem::size_of::<CompileError>() <= 32, "{}", std::mem::size_of::<CompileError>());
+    }
+
+    #[test]
+    fn bail_bug_returns_an_internal_error() {
+        fn f(x: Option<u32>) -> CompileResult<u32> {
+            let Some(x) = x else { bail_bug!("no value") };
+            Ok(x)
+        }
+        assert_eq!(f(Some(1)), Ok(1));
+        assert_eq!(f(None), Err(CompileError::Internal("no value".into())));
+    }
+
+    #[test]
+    fn cranelift_limits_are_limits() {
+        let e: CompileError = cranelift_codegen::CodegenError::CodeTooLarge.into();
+        assert!(matches!(e, CompileError::Limit(_)));
+    }
+}

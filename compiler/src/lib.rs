@@ -6,6 +6,7 @@
 //! operator by operator, in parallel) -> Cranelift codegen -> [`obj`] (one
 //! object with code, trampolines, metadata and data segments).
 
+pub mod disas;
 pub mod environ;
 pub mod error;
 pub mod obj;
@@ -13,6 +14,7 @@ pub mod trampolines;
 pub mod translate;
 pub mod trap_codes;
 
+pub use disas::clif_of;
 pub use error::CompileError;
 
 use cranelift_codegen::ir::{self, UserFuncName};
@@ -46,7 +48,7 @@ pub fn host_target() -> String {
 }
 
 fn build_isa(config: &CompilerConfig) -> CompileResult<OwnedTargetIsa> {
-    let codegen = |e: &dyn std::fmt::Display| CompileError::Codegen(e.to_string());
+    let codegen = |e: &dyn std::fmt::Display| CompileError::Internal(format!("target setup: {e}"));
     let mut flags = settings::builder();
     let opt = match config.opt_level {
         OptLevel::None => "none",
@@ -118,7 +120,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
     let translation = environ::translate_module(wasm)?;
     let info = translation.info;
     let isa = build_isa(config)?;
-    let offsets = VMOffsets::new(&info);
+    let offsets = VMOffsets::with_ptr(translate::env::target_ptr(&*isa)?, &info);
     let env = translate::FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: translation.wasm };
     let call_conv = isa.default_call_conv();
     let ptr = isa.pointer_type();
@@ -160,6 +162,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
         let id = emitter.declare(&name, &sig)?;
         let func = trampolines::array_to_wasm(
             &*isa,
+            offsets.ptr(),
             info.func_type(f),
             def.index() as u32,
             UserFuncName::user(0, id.as_u32()),
@@ -173,7 +176,8 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
         let name = format!("wasm_to_array[sig{}]", sig_index.index());
         let sig = translate::wasm_signature(call_conv, ptr, ty);
         let id = emitter.declare(&name, &sig)?;
-        trampolines.push((id, trampolines::wasm_to_array(&*isa, ty, UserFuncName::user(0, id.as_u32()))));
+        trampolines
+            .push((id, trampolines::wasm_to_array(&*isa, offsets.ptr(), ty, UserFuncName::user(0, id.as_u32()))));
         host_ids.push(id);
     }
     let compiled_trampolines: Vec<(FuncId, CompiledFunction)> = trampolines

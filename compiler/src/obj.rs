@@ -31,8 +31,8 @@ pub struct CompiledFunction {
 /// Compiles a Cranelift function to machine code.
 pub fn compile_ir(isa: &OwnedTargetIsa, func: ir::Function, id: FuncId) -> CompileResult<CompiledFunction> {
     let mut ctx = cranelift_codegen::Context::for_function(func);
-    ctx.compile(&**isa, &mut ControlPlane::default()).map_err(|e| CompileError::Codegen(format!("{:?}", e.inner)))?;
-    let code = ctx.compiled_code().expect("just compiled");
+    ctx.compile(&**isa, &mut ControlPlane::default()).map_err(|e| CompileError::from(e.inner))?;
+    let Some(code) = ctx.compiled_code() else { crate::error::bail_bug!("no code after a successful compile") };
     let func = &ctx.func;
     let bytes = code.code_buffer().to_vec();
     let alignment = u64::from(code.buffer.alignment.max(isa.function_alignment().minimum));
@@ -42,7 +42,7 @@ pub fn compile_ir(isa: &OwnedTargetIsa, func: ir::Function, id: FuncId) -> Compi
         .iter()
         .map(|t| {
             let code =
-                from_ir(t.code).ok_or_else(|| CompileError::Codegen(format!("unexpected trap code {}", t.code)))?;
+                from_ir(t.code).ok_or_else(|| CompileError::Internal(format!("unexpected trap code {}", t.code)))?;
             Ok((t.offset, code))
         })
         .collect::<CompileResult<Vec<_>>>()?;
@@ -59,7 +59,7 @@ pub struct ObjectEmitter {
 }
 
 fn err(e: impl std::fmt::Display) -> CompileError {
-    CompileError::Codegen(e.to_string())
+    CompileError::Internal(format!("object file: {e}"))
 }
 
 impl ObjectEmitter {
@@ -135,8 +135,8 @@ fn patch_checksum(bytes: &mut [u8]) -> CompileResult<()> {
     let file = object::File::parse(&*bytes).map_err(err)?;
     let section = file
         .section_by_name(artifact::META_SECTION)
-        .ok_or_else(|| CompileError::Codegen("metadata section missing".into()))?;
-    let (offset, _) = section.file_range().ok_or_else(|| CompileError::Codegen("metadata not in file".into()))?;
+        .ok_or_else(|| CompileError::Internal("metadata section missing".into()))?;
+    let (offset, _) = section.file_range().ok_or_else(|| CompileError::Internal("metadata not in file".into()))?;
     let at = offset as usize + artifact::CHECKSUM_OFFSET;
     let sum = artifact::checksum(bytes, at);
     bytes[at..at + 8].copy_from_slice(&sum.to_le_bytes());

@@ -11,18 +11,16 @@
 //!   found in the `VMHostFuncContext`, and returns the results from the
 //!   buffer.
 //!
-//! Values in the array are 16-byte slots holding the value in their low
-//! bytes, little-endian.
+//! Values in the array are slots of `PtrSize::array_call_value_slot` bytes
+//! holding the value in their low bytes, little-endian; the layout rules
+//! come from the target's [`PtrSize`].
 
 use crate::translate::{ir_type, trusted, wasm_signature};
 use cranelift_codegen::ir::{self, AbiParam, InstBuilder, Signature, StackSlotData, StackSlotKind, UserFuncName};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use kiln_environ::WasmFuncType;
-use kiln_environ::vmoffsets::{header, host_func, store_context};
-
-/// Size of one value slot in the array convention.
-pub const VALUE_SLOT: u32 = 16;
+use kiln_environ::vmoffsets::{PtrSize, TargetPtr};
 
 /// The native signature of the array convention.
 pub fn array_signature(isa: &dyn TargetIsa) -> Signature {
@@ -43,8 +41,15 @@ fn enter(b: &mut FunctionBuilder<'_>) -> Vec<ir::Value> {
 
 /// Builds the array-to-wasm trampoline for a function of type `ty` whose
 /// code is the user function `(0, callee)`.
-pub fn array_to_wasm(isa: &dyn TargetIsa, ty: &WasmFuncType, callee: u32, name: UserFuncName) -> ir::Function {
+pub fn array_to_wasm(
+    isa: &dyn TargetIsa,
+    layout: &TargetPtr,
+    ty: &WasmFuncType,
+    callee: u32,
+    name: UserFuncName,
+) -> ir::Function {
     let ptr = isa.pointer_type();
+    let slot = |i: usize| (i as u32 * layout.array_call_value_slot()) as i32;
     let mut func = ir::Function::with_name_signature(name, array_signature(isa));
     let mut ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut ctx);
@@ -61,12 +66,12 @@ pub fn array_to_wasm(isa: &dyn TargetIsa, ty: &WasmFuncType, callee: u32, name: 
     });
     let mut args = vec![callee_vmctx, caller_vmctx];
     for (i, t) in ty.params.iter().enumerate() {
-        args.push(b.ins().load(ir_type(*t), trusted(), values, (i as u32 * VALUE_SLOT) as i32));
+        args.push(b.ins().load(ir_type(*t), trusted(), values, slot(i)));
     }
     let call = b.ins().call(callee, &args);
     let results = b.inst_results(call).to_vec();
     for (i, r) in results.iter().enumerate() {
-        b.ins().store(trusted(), *r, values, (i as u32 * VALUE_SLOT) as i32);
+        b.ins().store(trusted(), *r, values, slot(i));
     }
     b.ins().return_(&[]);
     b.finalize(isa.frontend_config());
@@ -74,8 +79,10 @@ pub fn array_to_wasm(isa: &dyn TargetIsa, ty: &WasmFuncType, callee: u32, name: 
 }
 
 /// Builds the wasm-to-array trampoline for host functions of type `ty`.
-pub fn wasm_to_array(isa: &dyn TargetIsa, ty: &WasmFuncType, name: UserFuncName) -> ir::Function {
+pub fn wasm_to_array(isa: &dyn TargetIsa, layout: &TargetPtr, ty: &WasmFuncType, name: UserFuncName) -> ir::Function {
     let ptr = isa.pointer_type();
+    let value_slot = layout.array_call_value_slot();
+    let slot = |i: usize| (i as u32 * value_slot) as i32;
     let mut func = ir::Function::with_name_signature(name, wasm_signature(isa.default_call_conv(), ptr, ty));
     let mut ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut ctx);
@@ -83,23 +90,23 @@ pub fn wasm_to_array(isa: &dyn TargetIsa, ty: &WasmFuncType, name: UserFuncName)
     let (callee_vmctx, caller_vmctx) = (p[0], p[1]);
 
     // Record where wasm left off, for backtraces of host errors.
-    let store_ctx = b.ins().load(ptr, trusted(), caller_vmctx, header::STORE_CONTEXT as i32);
+    let store_ctx = b.ins().load(ptr, trusted(), caller_vmctx, layout.vmctx_store_context() as i32);
     let fp = b.ins().get_frame_pointer(ptr);
-    b.ins().store(trusted(), fp, store_ctx, store_context::LAST_WASM_EXIT_FP as i32);
+    b.ins().store(trusted(), fp, store_ctx, layout.vmstore_context_last_wasm_exit_fp() as i32);
 
-    let len = ty.params.len().max(ty.results.len()).max(1) as u32;
-    let slot = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, len * VALUE_SLOT, 4));
-    let values = b.ins().stack_addr(ptr, slot, 0);
+    let len = layout.array_call_slots(ty.params.len(), ty.results.len()) as u32;
+    let buffer = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, len * value_slot, 4));
+    let values = b.ins().stack_addr(ptr, buffer, 0);
     for (i, v) in p[2..].iter().enumerate() {
-        b.ins().store(trusted(), *v, values, (i as u32 * VALUE_SLOT) as i32);
+        b.ins().store(trusted(), *v, values, slot(i));
     }
-    let host = b.ins().load(ptr, trusted(), callee_vmctx, host_func::ARRAY_CALL as i32);
+    let host = b.ins().load(ptr, trusted(), callee_vmctx, layout.vmhost_func_context_array_call() as i32);
     let array_sig = b.import_signature(array_signature(isa));
     let len_v = b.ins().iconst(ptr, i64::from(len));
     b.ins().call_indirect(array_sig, host, &[callee_vmctx, caller_vmctx, values, len_v]);
     let mut results = Vec::with_capacity(ty.results.len());
     for (i, t) in ty.results.iter().enumerate() {
-        results.push(b.ins().load(ir_type(*t), trusted(), values, (i as u32 * VALUE_SLOT) as i32));
+        results.push(b.ins().load(ir_type(*t), trusted(), values, slot(i)));
     }
     b.ins().return_(&results);
     b.finalize(isa.frontend_config());

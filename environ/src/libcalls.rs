@@ -53,7 +53,7 @@ macro_rules! foreach_libcall {
 macro_rules! declare_libcalls {
     ($($name:ident($($pname:ident: $pty:ident),*) -> $rty:ident, $trap:ident;)*) => {
         /// A libcall, by its index in the builtins table.
-        #[derive(Copy, Clone, PartialEq, Eq, Debug)]
+        #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
         #[allow(non_camel_case_types)]
         #[repr(u32)]
         pub enum Libcall {
@@ -88,8 +88,8 @@ macro_rules! declare_libcalls {
             }
 
             /// Offset of this libcall's pointer in the builtins table.
-            pub fn table_offset(self) -> u32 {
-                self as u32 * crate::vmoffsets::PTR
+            pub fn table_offset(self, ptr: &impl $crate::vmoffsets::PtrSize) -> u32 {
+                ptr.vmbuiltins_entry(self as u32)
             }
         }
     };

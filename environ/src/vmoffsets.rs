@@ -5,7 +5,7 @@
 //! A VMContext is one allocation per instance, laid out as:
 //!
 //! ```text
-//! header            magic, store context, builtins, instance   (VMCONTEXT_HEADER_SIZE bytes)
+//! header            magic, store context, builtins, instance, store   (PtrSize::vmctx_header_size)
 //! type_ids          [VMSharedTypeId; num_signatures]           engine-wide ids for call_indirect
 //! imported_funcs    [VMFuncRef; num_imported_funcs]
 //! memories          [VMMemoryImport; num_memories]             imported and defined alike
@@ -23,14 +23,18 @@
 //!
 //! The structs below are the real `repr(C)` types the runtime uses; the tests
 //! at the bottom check that the computed offsets match them, so the two can
-//! never drift apart. Only 64-bit hosts are supported.
+//! never drift apart. The layout rules themselves live in [`PtrSize`], so
+//! a VMContext can be laid out for a target whose pointers differ from the
+//! host's: [`VMOffsets`] is generic over the pointer size and defaults to
+//! the host's ([`HostPtr`]).
+
+mod ptr_size;
+
+pub use ptr_size::{HostPtr, PtrSize, TargetPtr, align_to};
 
 use crate::index::*;
 use crate::module_info::ModuleInfo;
 use cranelift_entity::EntityRef;
-
-/// Host pointer size in bytes.
-pub const PTR: u32 = 8;
 
 /// `VMContext::magic` holds this, so a stray pointer is caught in debug checks.
 pub const VMCONTEXT_MAGIC: u32 = u32::from_le_bytes(*b"kiln");
@@ -69,7 +73,8 @@ pub struct VMFuncRef {
 }
 
 /// The array calling convention: arguments in, results out through
-/// `values`, a buffer of `len` 16-byte slots (`max(params, results)`).
+/// `values`, a buffer of `len` slots of `PtrSize::array_call_value_slot`
+/// bytes (`PtrSize::array_call_slots`).
 pub type VMArrayCallFn =
     unsafe extern "C" fn(callee_vmctx: *mut u8, caller_vmctx: *mut u8, values: *mut u128, len: usize);
 
@@ -115,70 +120,6 @@ pub struct VMGlobalDefinition {
     pub storage: [u8; 16],
 }
 
-/// Offsets of the VMContext header fields.
-pub mod header {
-    /// `u32` magic.
-    pub const MAGIC: u32 = 0;
-    /// `*mut VMStoreContext`.
-    pub const STORE_CONTEXT: u32 = 8;
-    /// `*const VMBuiltinFunctions`: the libcall table.
-    pub const BUILTINS: u32 = 16;
-    /// `*mut Instance`: the runtime's instance, for libcalls.
-    pub const INSTANCE: u32 = 24;
-    /// `*mut u8`: the store, opaque to compiled code.
-    pub const STORE: u32 = 32;
-    /// Size of the header.
-    pub const SIZE: u32 = 40;
-}
-
-/// Offsets inside `VMStoreContext`.
-pub mod store_context {
-    /// `stack_limit`
-    pub const STACK_LIMIT: u32 = 0;
-    /// `last_wasm_exit_fp`
-    pub const LAST_WASM_EXIT_FP: u32 = 8;
-}
-
-/// Offsets inside `VMFuncRef`.
-pub mod func_ref {
-    /// `wasm_call`
-    pub const WASM_CALL: u32 = 0;
-    /// `array_call`
-    pub const ARRAY_CALL: u32 = 8;
-    /// `vmctx`
-    pub const VMCTX: u32 = 16;
-    /// `type_id`
-    pub const TYPE_ID: u32 = 24;
-    /// Size.
-    pub const SIZE: u32 = 32;
-}
-
-/// Offsets inside `VMHostFuncContext`.
-pub mod host_func {
-    /// `array_call`
-    pub const ARRAY_CALL: u32 = 8;
-}
-
-/// Offsets inside `VMMemoryDefinition`.
-pub mod memory {
-    /// `base`
-    pub const BASE: u32 = 0;
-    /// `current_length`
-    pub const CURRENT_LENGTH: u32 = 8;
-    /// Size.
-    pub const SIZE: u32 = 16;
-}
-
-/// Offsets inside `VMTableDefinition`.
-pub mod table {
-    /// `base`
-    pub const BASE: u32 = 0;
-    /// `current_elements`
-    pub const CURRENT_ELEMENTS: u32 = 8;
-    /// Size.
-    pub const SIZE: u32 = 16;
-}
-
 /// A memory slot in the VMContext.
 #[repr(C)]
 #[derive(Debug)]
@@ -189,24 +130,10 @@ pub struct VMMemoryImport {
     pub definition: *mut VMMemoryDefinition,
 }
 
-/// Offsets inside `VMMemoryImport`.
-pub mod memory_import {
-    /// `base`
-    pub const BASE: u32 = 0;
-    /// `definition`
-    pub const DEFINITION: u32 = 8;
-    /// Size.
-    pub const SIZE: u32 = 16;
-}
-
-/// Size of a `VMGlobalDefinition`.
-pub const GLOBAL_SIZE: u32 = 16;
-/// Size of a `VMSharedTypeId`.
-pub const TYPE_ID_SIZE: u32 = 4;
-
 /// The computed layout of one module's VMContext.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VMOffsets {
+pub struct VMOffsets<P: PtrSize = HostPtr> {
+    ptr: P,
     num_signatures: u32,
     num_imported_funcs: u32,
     num_memories: u32,
@@ -224,15 +151,19 @@ pub struct VMOffsets {
     size: u32,
 }
 
-fn align(offset: u32, to: u32) -> u32 {
-    offset.div_ceil(to) * to
+impl VMOffsets<HostPtr> {
+    /// Computes the host's layout for a module.
+    pub fn new(module: &ModuleInfo) -> Self {
+        Self::with_ptr(HostPtr, module)
+    }
 }
 
-impl VMOffsets {
-    /// Computes the layout for a module.
-    pub fn new(module: &ModuleInfo) -> Self {
+impl<P: PtrSize> VMOffsets<P> {
+    /// Computes the layout for a module on a target with pointer size `ptr`.
+    pub fn with_ptr(ptr: P, module: &ModuleInfo) -> Self {
         let count = |n: usize| u32::try_from(n).expect("index spaces are bounded by the validator");
         let mut me = Self {
+            ptr,
             num_signatures: count(module.signatures.len()),
             num_imported_funcs: module.num_imported_funcs,
             num_memories: count(module.memories.len()),
@@ -249,22 +180,38 @@ impl VMOffsets {
             func_refs: 0,
             size: 0,
         };
-        let mut at = header::SIZE;
-        let mut place = |align_to: u32, count: u32, size: u32| {
-            at = align(at, align_to);
+        let p = &me.ptr;
+        let ptr = p.pointer();
+        let global = p.vmglobal_definition_size();
+        let mut at = p.vmctx_header_size();
+        let mut place = |align: u32, count: u32, size: u32| {
+            at = align_to(at, align);
             let start = at;
             at += count * size;
             start
         };
-        me.type_ids = place(4, me.num_signatures, TYPE_ID_SIZE);
-        me.imported_funcs = place(PTR, me.num_imported_funcs, func_ref::SIZE);
-        me.memories = place(PTR, me.num_memories, memory_import::SIZE);
-        me.tables = place(PTR, me.num_tables, PTR);
-        me.imported_globals = place(PTR, me.num_imported_globals, PTR);
-        me.defined_globals = place(16, me.num_defined_globals, GLOBAL_SIZE);
-        me.func_refs = place(PTR, me.num_func_refs, func_ref::SIZE);
-        me.size = align(at, 16);
+        let type_ids = place(4, me.num_signatures, p.vmshared_type_id_size());
+        let imported_funcs = place(ptr, me.num_imported_funcs, p.vmfunc_ref_size());
+        let memories = place(ptr, me.num_memories, p.vmmemory_import_size());
+        let tables = place(ptr, me.num_tables, ptr);
+        let imported_globals = place(ptr, me.num_imported_globals, ptr);
+        let defined_globals = place(global, me.num_defined_globals, global);
+        let func_refs = place(ptr, me.num_func_refs, p.vmfunc_ref_size());
+        me.size = align_to(at, 16);
+        me.type_ids = type_ids;
+        me.imported_funcs = imported_funcs;
+        me.memories = memories;
+        me.tables = tables;
+        me.imported_globals = imported_globals;
+        me.defined_globals = defined_globals;
+        me.func_refs = func_refs;
         me
+    }
+
+    /// The pointer size this layout is for, with the layout rules of every
+    /// runtime structure.
+    pub fn ptr(&self) -> &P {
+        &self.ptr
     }
 
     /// Total size of the VMContext in bytes (a multiple of 16).
@@ -280,43 +227,43 @@ impl VMOffsets {
     /// The `VMSharedTypeId` of a signature.
     pub fn type_id(&self, sig: SignatureIndex) -> u32 {
         debug_assert!(sig.to_u32() < self.num_signatures);
-        self.type_ids + sig.to_u32() * TYPE_ID_SIZE
+        self.type_ids + sig.to_u32() * self.ptr.vmshared_type_id_size()
     }
 
     /// The `VMFuncRef` of an imported function.
     pub fn imported_func(&self, index: FuncIndex) -> u32 {
         debug_assert!(index.to_u32() < self.num_imported_funcs);
-        self.imported_funcs + index.to_u32() * func_ref::SIZE
+        self.imported_funcs + index.to_u32() * self.ptr.vmfunc_ref_size()
     }
 
     /// A memory's `VMMemoryImport` slot.
     pub fn memory(&self, index: MemoryIndex) -> u32 {
         debug_assert!(index.to_u32() < self.num_memories);
-        self.memories + index.to_u32() * memory_import::SIZE
+        self.memories + index.to_u32() * self.ptr.vmmemory_import_size()
     }
 
     /// A table's `*mut VMTableDefinition` slot.
     pub fn table(&self, index: TableIndex) -> u32 {
         debug_assert!(index.to_u32() < self.num_tables);
-        self.tables + index.to_u32() * PTR
+        self.tables + index.to_u32() * self.ptr.pointer()
     }
 
     /// The pointer to an imported global's definition.
     pub fn imported_global(&self, index: GlobalIndex) -> u32 {
         debug_assert!(index.to_u32() < self.num_imported_globals);
-        self.imported_globals + index.to_u32() * PTR
+        self.imported_globals + index.to_u32() * self.ptr.pointer()
     }
 
     /// A defined global's storage.
     pub fn defined_global(&self, index: DefinedGlobalIndex) -> u32 {
         debug_assert!(index.to_u32() < self.num_defined_globals);
-        self.defined_globals + index.to_u32() * GLOBAL_SIZE
+        self.defined_globals + index.to_u32() * self.ptr.vmglobal_definition_size()
     }
 
     /// A defined function's `VMFuncRef` slot.
     pub fn func_ref(&self, index: FuncRefIndex) -> u32 {
         debug_assert!(index.to_u32() < self.num_func_refs);
-        self.func_refs + index.to_u32() * func_ref::SIZE
+        self.func_refs + index.to_u32() * self.ptr.vmfunc_ref_size()
     }
 }
 
@@ -341,30 +288,81 @@ mod tests {
 
     #[test]
     fn struct_offsets_match_the_layout() {
-        assert_eq!(offset_of!(VMStoreContext, stack_limit) as u32, store_context::STACK_LIMIT);
-        assert_eq!(offset_of!(VMStoreContext, last_wasm_exit_fp) as u32, store_context::LAST_WASM_EXIT_FP);
-        assert_eq!(offset_of!(VMFuncRef, wasm_call) as u32, func_ref::WASM_CALL);
-        assert_eq!(offset_of!(VMFuncRef, array_call) as u32, func_ref::ARRAY_CALL);
-        assert_eq!(offset_of!(VMFuncRef, vmctx) as u32, func_ref::VMCTX);
-        assert_eq!(offset_of!(VMFuncRef, type_id) as u32, func_ref::TYPE_ID);
-        assert_eq!(size_of::<VMFuncRef>() as u32, func_ref::SIZE);
-        assert_eq!(offset_of!(VMHostFuncContext, array_call) as u32, host_func::ARRAY_CALL);
-        assert_eq!(offset_of!(VMMemoryDefinition, base) as u32, memory::BASE);
-        assert_eq!(offset_of!(VMMemoryDefinition, current_length) as u32, memory::CURRENT_LENGTH);
-        assert_eq!(size_of::<VMMemoryDefinition>() as u32, memory::SIZE);
-        assert_eq!(offset_of!(VMTableDefinition, base) as u32, table::BASE);
-        assert_eq!(offset_of!(VMTableDefinition, current_elements) as u32, table::CURRENT_ELEMENTS);
-        assert_eq!(size_of::<VMTableDefinition>() as u32, table::SIZE);
-        assert_eq!(offset_of!(VMMemoryImport, base) as u32, memory_import::BASE);
-        assert_eq!(offset_of!(VMMemoryImport, definition) as u32, memory_import::DEFINITION);
-        assert_eq!(size_of::<VMMemoryImport>() as u32, memory_import::SIZE);
-        assert_eq!(size_of::<VMGlobalDefinition>() as u32, GLOBAL_SIZE);
-        assert_eq!(size_of::<VMSharedTypeId>() as u32, TYPE_ID_SIZE);
-        assert_eq!(size_of::<usize>() as u32, PTR);
+        let p = HostPtr;
+        assert_eq!(offset_of!(VMStoreContext, stack_limit) as u32, p.vmstore_context_stack_limit());
+        assert_eq!(offset_of!(VMStoreContext, last_wasm_exit_fp) as u32, p.vmstore_context_last_wasm_exit_fp());
+        assert_eq!(offset_of!(VMFuncRef, wasm_call) as u32, p.vmfunc_ref_wasm_call());
+        assert_eq!(offset_of!(VMFuncRef, array_call) as u32, p.vmfunc_ref_array_call());
+        assert_eq!(offset_of!(VMFuncRef, vmctx) as u32, p.vmfunc_ref_vmctx());
+        assert_eq!(offset_of!(VMFuncRef, type_id) as u32, p.vmfunc_ref_type_id());
+        assert_eq!(size_of::<VMFuncRef>() as u32, p.vmfunc_ref_size());
+        assert_eq!(offset_of!(VMHostFuncContext, array_call) as u32, p.vmhost_func_context_array_call());
+        assert_eq!(offset_of!(VMMemoryDefinition, base) as u32, p.vmmemory_definition_base());
+        assert_eq!(offset_of!(VMMemoryDefinition, current_length) as u32, p.vmmemory_definition_current_length());
+        assert_eq!(size_of::<VMMemoryDefinition>() as u32, p.vmmemory_definition_size());
+        assert_eq!(offset_of!(VMTableDefinition, base) as u32, p.vmtable_definition_base());
+        assert_eq!(offset_of!(VMTableDefinition, current_elements) as u32, p.vmtable_definition_current_elements());
+        assert_eq!(size_of::<VMTableDefinition>() as u32, p.vmtable_definition_size());
+        assert_eq!(size_of::<usize>() as u32, p.table_element_size());
+        assert_eq!(offset_of!(VMMemoryImport, base) as u32, p.vmmemory_import_base());
+        assert_eq!(offset_of!(VMMemoryImport, definition) as u32, p.vmmemory_import_definition());
+        assert_eq!(size_of::<VMMemoryImport>() as u32, p.vmmemory_import_size());
+        assert_eq!(size_of::<VMGlobalDefinition>() as u32, p.vmglobal_definition_size());
+        assert_eq!(std::mem::align_of::<VMGlobalDefinition>() as u32, p.vmglobal_definition_size());
+        assert_eq!(size_of::<VMSharedTypeId>() as u32, p.vmshared_type_id_size());
+        assert_eq!(size_of::<u128>() as u32, p.array_call_value_slot());
+        assert_eq!(size_of::<usize>() as u32, p.pointer());
+    }
+
+    /// The header as a `repr(C)` struct, to check the header rule.
+    #[repr(C)]
+    struct Header {
+        magic: u32,
+        store_context: usize,
+        builtins: usize,
+        instance: usize,
+        store: usize,
     }
 
     #[test]
-    fn regions_do_not_overlap_and_are_aligned() {
+    fn header_matches_a_repr_c_struct() {
+        let p = HostPtr;
+        assert_eq!(offset_of!(Header, magic) as u32, p.vmctx_magic());
+        assert_eq!(offset_of!(Header, store_context) as u32, p.vmctx_store_context());
+        assert_eq!(offset_of!(Header, builtins) as u32, p.vmctx_builtins());
+        assert_eq!(offset_of!(Header, instance) as u32, p.vmctx_instance());
+        assert_eq!(offset_of!(Header, store) as u32, p.vmctx_store());
+        assert_eq!(size_of::<Header>() as u32, p.vmctx_header_size());
+    }
+
+    #[test]
+    fn four_byte_pointers() {
+        // What `repr(C)` gives the same structs on a 32-bit target.
+        let p = TargetPtr::new(4).unwrap();
+        assert_eq!((p.vmctx_store_context(), p.vmctx_builtins(), p.vmctx_instance(), p.vmctx_store()), (4, 8, 12, 16));
+        assert_eq!(p.vmctx_header_size(), 20);
+        assert_eq!((p.vmfunc_ref_array_call(), p.vmfunc_ref_vmctx(), p.vmfunc_ref_type_id()), (4, 8, 12));
+        assert_eq!(p.vmfunc_ref_size(), 20);
+        assert_eq!(p.vmhost_func_context_array_call(), 8);
+        assert_eq!((p.vmmemory_definition_current_length(), p.vmmemory_definition_size()), (4, 8));
+        assert_eq!((p.vmtable_definition_current_elements(), p.vmtable_definition_size()), (4, 8));
+        assert_eq!((p.vmmemory_import_definition(), p.vmmemory_import_size()), (4, 8));
+        assert_eq!(p.vmstore_context_last_wasm_exit_fp(), 4);
+        assert_eq!(p.table_element_size(), 4);
+        assert_eq!(p.vmbuiltins_entry(3), 12);
+        assert_eq!(p.array_call_value_slot(), 16);
+
+        let m = sample_module();
+        let o = VMOffsets::with_ptr(p, &m);
+        check_regions(&o);
+        assert_eq!(o.type_ids, 20);
+        assert_eq!(o.imported_funcs, 32);
+        assert_eq!(o.memories, 32 + 3 * 20);
+        assert_eq!(o.table(TableIndex::new(1)), o.tables + 4);
+        assert!(o.size() < VMOffsets::new(&m).size());
+    }
+
+    fn sample_module() -> ModuleInfo {
         // A module with 3 signatures, 3 imported functions, one imported and
         // one defined memory and table, and 2 imported + 3 defined globals.
         let mut m = ModuleInfo {
@@ -393,19 +391,28 @@ mod tests {
         for _ in 0..5 {
             m.globals.push(global);
         }
+        m
+    }
 
-        let o = VMOffsets::new(&m);
-        assert_eq!(o.type_ids, header::SIZE);
-        assert!(o.imported_funcs >= o.type_ids + 3 * TYPE_ID_SIZE);
-        assert_eq!(o.imported_funcs % PTR, 0);
-        assert_eq!(o.memories, o.imported_funcs + 3 * func_ref::SIZE);
-        assert_eq!(o.tables, o.memories + 2 * memory_import::SIZE);
-        assert_eq!(o.imported_globals, o.tables + 2 * PTR);
-        assert!(o.defined_globals >= o.imported_globals + 2 * PTR);
+    fn check_regions<P: PtrSize>(o: &VMOffsets<P>) {
+        let p = o.ptr();
+        let ptr = p.pointer();
+        assert_eq!(o.type_ids, p.vmctx_header_size());
+        assert!(o.imported_funcs >= o.type_ids + 3 * p.vmshared_type_id_size());
+        assert_eq!(o.imported_funcs % ptr, 0);
+        assert_eq!(o.memories, o.imported_funcs + 3 * p.vmfunc_ref_size());
+        assert_eq!(o.tables, o.memories + 2 * p.vmmemory_import_size());
+        assert_eq!(o.imported_globals, o.tables + 2 * ptr);
+        assert!(o.defined_globals >= o.imported_globals + 2 * ptr);
         assert_eq!(o.defined_globals % 16, 0);
         assert_eq!(o.num_defined_globals, 3);
-        assert_eq!(o.func_refs, o.defined_globals + 3 * GLOBAL_SIZE);
+        assert_eq!(o.func_refs, o.defined_globals + 3 * p.vmglobal_definition_size());
         assert_eq!(o.size() % 16, 0);
-        assert_eq!(o.size(), align(o.func_refs + 5 * func_ref::SIZE, 16));
+        assert_eq!(o.size(), align_to(o.func_refs + 5 * p.vmfunc_ref_size(), 16));
+    }
+
+    #[test]
+    fn regions_do_not_overlap_and_are_aligned() {
+        check_regions(&VMOffsets::new(&sample_module()));
     }
 }

@@ -19,7 +19,7 @@ use anyhow::{Result, bail};
 use kiln_runtime_support::traphandlers::{self, UnwindReason};
 use kiln_runtime_support::vm::instance::Instance as VmInstance;
 use kiln_runtime_support::vmoffsets::{
-    VM_HOST_FUNC_MAGIC, VMArrayCallFn, VMCONTEXT_MAGIC, VMFuncRef, VMHostFuncContext,
+    HostPtr, PtrSize, VM_HOST_FUNC_MAGIC, VMArrayCallFn, VMCONTEXT_MAGIC, VMFuncRef, VMHostFuncContext,
 };
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
@@ -245,7 +245,7 @@ impl Func {
         if results.len() != ty.results().len() {
             bail!("expected {} results, got {}", ty.results().len(), results.len());
         }
-        let mut raw = vec![0u128; params.len().max(results.len()).max(1)];
+        let mut raw = vec![0u128; HostPtr.array_call_slots(params.len(), results.len())];
         for (i, (p, t)) in params.iter().zip(ty.params()).enumerate() {
             p.check(s, t)?;
             raw[i] = p.to_raw(s)?;

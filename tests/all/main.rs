@@ -4,6 +4,7 @@ mod api;
 mod artifact;
 mod cli;
 mod differential;
+mod disas;
 mod spec;
 mod threads;
 mod traps;

@@ -185,7 +185,7 @@ pub fn translate_module(wasm: &[u8]) -> CompileResult<ModuleTranslation<'_>> {
                         t.data.push(0);
                     }
                     let offset = u32::try_from(t.data.len())
-                        .map_err(|_| CompileError::Codegen("data segments exceed 4 GiB".into()))?;
+                        .map_err(|_| CompileError::Limit("data segments exceed 4 GiB".into()))?;
                     t.data.extend_from_slice(data.data);
                     let kind = match data.kind {
                         wasmparser::DataKind::Active { memory_index, offset_expr } => DataKind::Active {
@@ -199,7 +199,7 @@ pub fn translate_module(wasm: &[u8]) -> CompileResult<ModuleTranslation<'_>> {
             }
             Payload::CodeSectionEntry(body) => {
                 let ValidPayload::Func(validator, _) = valid else {
-                    return Err(CompileError::Codegen("validator did not return a function".into()));
+                    return Err(CompileError::Internal("validator did not return a function".into()));
                 };
                 t.functions.push(FunctionInput { body, validator });
             }

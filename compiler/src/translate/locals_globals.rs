@@ -1,57 +1,79 @@
 //! `local.*` and `global.*`.
+//!
+//! Locals are Cranelift variables (SSA construction happens in the
+//! frontend); globals live in the VMContext or behind an import pointer,
+//! which the environment layer resolves.
 
-use super::{FuncTranslator, readonly, trusted};
-use crate::error::CompileResult;
-use cranelift_codegen::ir::{InstBuilder, Value};
-use cranelift_entity::EntityRef;
+use super::FuncTranslator;
+use crate::error::{CompileResult, bail_bug};
+use cranelift_codegen::ir::{Type, Value};
+use cranelift_entity::entity_impl;
+use cranelift_frontend::{FunctionBuilder, Variable};
 use kiln_environ::GlobalIndex;
-use wasmparser::Operator as O;
 
-impl FuncTranslator<'_, '_> {
-    /// The address of a global's storage: a base value and an offset.
-    fn global_address(&mut self, index: GlobalIndex) -> (Value, i32) {
-        match self.env.info.defined_global_index(index) {
-            Some(def) => (self.vmctx, self.env.offsets.defined_global(def) as i32),
-            None => {
-                let offset = self.env.offsets.imported_global(index);
-                (self.load_vmctx_readonly(offset), 0)
-            }
-        }
+/// An index into a function's locals, parameters first.
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct LocalIndex(u32);
+entity_impl!(LocalIndex, "local");
+
+/// The locals of the function being translated.
+#[derive(Debug, Default)]
+pub struct Locals {
+    vars: Vec<(Variable, Type)>,
+}
+
+impl Locals {
+    /// Declares the next local with its initial value.
+    pub fn declare_param(&mut self, builder: &mut FunctionBuilder<'_>, ty: Type, init: Value) {
+        let var = builder.declare_var(ty);
+        builder.def_var(var, init);
+        self.vars.push((var, ty));
     }
 
-    pub(super) fn locals_globals(&mut self, op: &O<'_>) -> CompileResult<bool> {
-        match *op {
-            O::LocalGet { local_index } => {
-                let (var, _) = self.locals[local_index as usize];
-                let v = self.builder.use_var(var);
-                self.push(v);
-            }
-            O::LocalSet { local_index } => {
-                let v = self.pop();
-                let (var, _) = self.locals[local_index as usize];
-                self.builder.def_var(var, v);
-            }
-            O::LocalTee { local_index } => {
-                let v = *self.stack.last().expect("validated");
-                let (var, _) = self.locals[local_index as usize];
-                self.builder.def_var(var, v);
-            }
-            O::GlobalGet { global_index } => {
-                let index = GlobalIndex::new(global_index as usize);
-                let ty = self.env.info.globals[index];
-                let (base, offset) = self.global_address(index);
-                let flags = if ty.mutable { trusted() } else { readonly() };
-                let v = self.builder.ins().load(super::ir_type(ty.content), flags, base, offset);
-                self.push(v);
-            }
-            O::GlobalSet { global_index } => {
-                let index = GlobalIndex::new(global_index as usize);
-                let v = self.pop();
-                let (base, offset) = self.global_address(index);
-                self.builder.ins().store(trusted(), v, base, offset);
-            }
-            _ => return Ok(false),
+    /// The variable of a local.
+    fn var(&self, index: LocalIndex) -> CompileResult<Variable> {
+        match self.vars.get(index.as_u32() as usize) {
+            Some((var, _)) => Ok(*var),
+            None => bail_bug!("{index} out of {} locals", self.vars.len()),
         }
-        Ok(true)
+    }
+}
+
+impl FuncTranslator<'_, '_> {
+    /// `local.get`
+    pub(super) fn local_get(&mut self, index: LocalIndex) -> CompileResult<()> {
+        let var = self.locals.var(index)?;
+        let v = self.builder.use_var(var);
+        self.push(v);
+        Ok(())
+    }
+
+    /// `local.set`
+    pub(super) fn local_set(&mut self, index: LocalIndex) -> CompileResult<()> {
+        let v = self.pop()?;
+        let var = self.locals.var(index)?;
+        self.builder.def_var(var, v);
+        Ok(())
+    }
+
+    /// `local.tee`
+    pub(super) fn local_tee(&mut self, index: LocalIndex) -> CompileResult<()> {
+        let v = self.stack.top()?;
+        let var = self.locals.var(index)?;
+        self.builder.def_var(var, v);
+        Ok(())
+    }
+
+    /// `global.get`
+    pub(super) fn global_get(&mut self, index: GlobalIndex) -> CompileResult<()> {
+        let v = self.env.load_global(&mut self.builder, self.vmctx, index)?;
+        self.push(v);
+        Ok(())
+    }
+
+    /// `global.set`
+    pub(super) fn global_set(&mut self, index: GlobalIndex) -> CompileResult<()> {
+        let v = self.pop()?;
+        self.env.store_global(&mut self.builder, self.vmctx, index, v)
     }
 }

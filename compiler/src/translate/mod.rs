@@ -1,65 +1,62 @@
 //! Function bodies to Cranelift IR.
 //!
 //! [`translate_function`] drives a [`FuncTranslator`] over the operators of
-//! one body. Each operator is validated first (so translation only ever sees
-//! valid code and can rely on the stack shapes the validator proved), then
-//! handed to the operator families in turn, one file each:
-//! `control`, `locals_globals`, `numeric`, `conversions`, `memory`,
-//! `table`, `call`. Each family returns `true` when it handled the operator.
+//! one body. Each operator is
+//! 1. checked for the 2.0 encoding of its reserved bytes and validated by
+//!    wasmparser's `FuncValidator` (so translation only ever sees valid code
+//!    and can rely on the stack shapes the validator proved), then
+//! 2. routed: in reachable code through the [`wasmparser::VisitOperator`]
+//!    implementation in `visit` (exhaustive over wasmparser's operator
+//!    list; operators of unsupported proposals are refused in one place,
+//!    `unsupported`), in unreachable code to `unreachable`, which only
+//!    keeps the control stack right.
+//!
+//! The work is done by one file per operator family: `control`,
+//! `locals_globals`, `numeric`, `conversions`, `memory`, `table`, `call`.
+//! Every VMContext and linear-memory access goes through the environment
+//! layer, `env` and `heap`; the families never name layout offsets.
 //!
 //! Invariants while translating:
 //! - `stack` mirrors the wasm operand stack as Cranelift values; its height
 //!   is what the validator says it is whenever code is reachable.
-//! - When code is unreachable (`reachable == false`) only control operators
-//!   are looked at, to keep block nesting right; nothing is emitted.
+//! - When code is unreachable (`reachable == false`) nothing is emitted.
 //! - Every frame in `control` records the stack height below its params.
 
 mod call;
 mod control;
 mod conversions;
+pub mod env;
+pub mod heap;
 mod locals_globals;
 mod memory;
 mod numeric;
-mod state;
+pub mod stack;
+pub mod state;
 mod table;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;
+mod unreachable;
+mod unsupported;
+mod visit;
 
-use crate::error::{CompileError, CompileResult};
+pub use env::FuncEnv;
+
+use crate::error::{CompileResult, bail_bug};
 use crate::trap_codes::ir_trap;
 use cranelift_codegen::ir::{
     self, AbiParam, ArgumentPurpose, InstBuilder, MemFlagsData, Signature, Type, Value, types,
 };
-use cranelift_codegen::isa::{CallConv, TargetIsa};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use kiln_environ::libcalls::{Libcall, LibcallType};
-use kiln_environ::vmoffsets::{VMOffsets, header, store_context};
 use kiln_environ::*;
-use state::ControlFrame;
+use locals_globals::Locals;
+use stack::OperandStack;
+use state::{ControlFrame, ControlStack};
 use std::collections::HashMap;
-use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
-
-/// Module-level facts a function translation needs.
-pub struct FuncEnv<'a> {
-    /// The module.
-    pub info: &'a ModuleInfo,
-    /// Its VMContext layout.
-    pub offsets: &'a VMOffsets,
-    /// The target.
-    pub isa: &'a dyn TargetIsa,
-    /// The module's bytes, for encoding checks.
-    pub wasm: &'a [u8],
-}
-
-impl FuncEnv<'_> {
-    /// The native pointer type.
-    pub fn pointer_type(&self) -> Type {
-        self.isa.pointer_type()
-    }
-
-    /// The calling convention of wasm functions.
-    pub fn call_conv(&self) -> CallConv {
-        self.isa.default_call_conv()
-    }
-}
+use wasmparser::{FuncValidator, FunctionBody, ValidatorResources, VisitOperator};
 
 /// The Cranelift type of a wasm value type.
 pub fn ir_type(ty: WasmValType) -> Type {
@@ -113,15 +110,14 @@ pub fn readonly() -> MemFlagsData {
 pub struct FuncTranslator<'a, 'f> {
     builder: FunctionBuilder<'f>,
     env: &'a FuncEnv<'a>,
-    validator: &'a mut FuncValidator<ValidatorResources>,
-    stack: Vec<Value>,
-    control: Vec<ControlFrame>,
+    stack: OperandStack,
+    control: ControlStack,
     reachable: bool,
     vmctx: Value,
-    locals: Vec<(Variable, Type)>,
+    locals: Locals,
     func_refs: HashMap<FuncIndex, ir::FuncRef>,
     sig_refs: HashMap<SignatureIndex, ir::SigRef>,
-    libcall_sigs: HashMap<u32, ir::SigRef>,
+    libcall_sigs: HashMap<Libcall, ir::SigRef>,
 }
 
 /// Translates one function body into `func`.
@@ -136,24 +132,7 @@ pub fn translate_function(
     let func_index = env.info.func_index(index);
     let ty = env.info.func_type(func_index).clone();
     func.signature = wasm_signature(env.call_conv(), env.pointer_type(), &ty);
-
-    // The stack limit lives in the store context the VMContext points to.
-    let vmctx_gv = func.create_global_value(ir::GlobalValueData::VMContext);
-    let flags = func.dfg.mem_flags.insert(readonly()).map_err(|_| CompileError::Codegen("memflags".into()))?;
-    let store_ctx = func.create_global_value(ir::GlobalValueData::Load {
-        base: vmctx_gv,
-        offset: (header::STORE_CONTEXT as i32).into(),
-        global_type: env.pointer_type(),
-        flags,
-    });
-    let flags = func.dfg.mem_flags.insert(trusted()).map_err(|_| CompileError::Codegen("memflags".into()))?;
-    let limit = func.create_global_value(ir::GlobalValueData::Load {
-        base: store_ctx,
-        offset: (store_context::STACK_LIMIT as i32).into(),
-        global_type: env.pointer_type(),
-        flags,
-    });
-    func.stack_limit = Some(limit);
+    env.declare_stack_limit(func)?;
 
     let mut builder = FunctionBuilder::new(func, ctx);
     let entry = builder.create_block();
@@ -166,112 +145,99 @@ pub fn translate_function(
     let mut t = FuncTranslator {
         builder,
         env,
-        validator,
-        stack: Vec::new(),
-        control: Vec::new(),
+        stack: OperandStack::default(),
+        control: ControlStack::default(),
         reachable: true,
         vmctx,
-        locals: Vec::new(),
+        locals: Locals::default(),
         func_refs: HashMap::new(),
         sig_refs: HashMap::new(),
         libcall_sigs: HashMap::new(),
     };
     for (p, wasm_ty) in params.iter().zip(ty.params.iter()) {
-        let ty = ir_type(*wasm_ty);
-        let var = t.builder.declare_var(ty);
-        t.builder.def_var(var, *p);
-        t.locals.push((var, ty));
+        t.locals.declare_param(&mut t.builder, ir_type(*wasm_ty), *p);
     }
-    t.declare_locals(body)?;
+    t.declare_locals(body, validator)?;
     let ret = t.builder.create_block();
     for r in ty.results.iter() {
         t.builder.append_block_param(ret, ir_type(*r));
     }
     t.control.push(ControlFrame::function(ret, ty.results.len()));
-    t.translate_body(body)?;
+    t.translate_body(body, validator)?;
     t.builder.seal_all_blocks();
     let frontend_config = env.isa.frontend_config();
     t.builder.finalize(frontend_config);
     Ok(())
 }
 
-impl<'a, 'f> FuncTranslator<'a, 'f> {
-    fn declare_locals(&mut self, body: &FunctionBody<'_>) -> CompileResult<()> {
+impl FuncTranslator<'_, '_> {
+    fn declare_locals(
+        &mut self,
+        body: &FunctionBody<'_>,
+        validator: &mut FuncValidator<ValidatorResources>,
+    ) -> CompileResult<()> {
         let mut reader = body.get_locals_reader()?;
         for _ in 0..reader.get_count() {
             let offset = reader.original_position();
             let (count, ty) = reader.read()?;
-            self.validator.define_locals(offset, count, ty)?;
+            validator.define_locals(offset, count, ty)?;
             let ty = crate::environ::val_type(ty)?;
             if ty == WasmValType::V128 {
                 crate::error::unsupported!("simd");
             }
             let ir_ty = ir_type(ty);
             for _ in 0..count {
-                let var = self.builder.declare_var(ir_ty);
                 let zero = self.zero(ir_ty);
-                self.builder.def_var(var, zero);
-                self.locals.push((var, ir_ty));
+                self.locals.declare_param(&mut self.builder, ir_ty, zero);
             }
         }
         Ok(())
     }
 
-    fn translate_body(&mut self, body: &FunctionBody<'_>) -> CompileResult<()> {
+    fn translate_body(
+        &mut self,
+        body: &FunctionBody<'_>,
+        validator: &mut FuncValidator<ValidatorResources>,
+    ) -> CompileResult<()> {
         let mut reader = body.get_operators_reader()?;
         while !reader.eof() {
             let offset = reader.original_position();
             let op = reader.read()?;
             let end = reader.original_position();
-            crate::environ::check_reserved_bytes(&op, &self.env.wasm[offset as usize..end as usize], offset as usize)?;
-            self.validator.op(offset, &op)?;
-            self.translate_operator(&op)?;
+            let (start, stop) = (offset as usize, end as usize);
+            let Some(bytes) = self.env.wasm.get(start..stop) else {
+                bail_bug!("operator at {offset:#x}..{end:#x} lies outside the module")
+            };
+            crate::environ::check_reserved_bytes(&op, bytes, start)?;
+            validator.op(offset, &op)?;
+            // The one place that decides what unreachable code does.
+            if self.reachable {
+                self.visit_operator(&op)?;
+            } else {
+                self.visit_unreachable(&op)?;
+            }
         }
         let pos = reader.original_position();
-        reader.get_binary_reader().finish_expression(&self.validator.visitor(pos))?;
+        reader.get_binary_reader().finish_expression(&validator.visitor(pos))?;
         Ok(())
-    }
-
-    fn translate_operator(&mut self, op: &Operator<'_>) -> CompileResult<()> {
-        if self.control(op)? {
-            return Ok(());
-        }
-        if !self.reachable {
-            return Ok(());
-        }
-        let handled = self.locals_globals(op)?
-            || self.numeric(op)?
-            || self.conversions(op)?
-            || self.memory(op)?
-            || self.table(op)?
-            || self.call(op)?;
-        if handled { Ok(()) } else { Err(CompileError::Unsupported(format!("operator {op:?}"))) }
     }
 
     // ---- small helpers shared by the families ----
 
-    fn pop(&mut self) -> Value {
-        self.stack.pop().expect("validated: operand stack underflow")
+    fn pop(&mut self) -> CompileResult<Value> {
+        self.stack.pop()
     }
 
-    fn pop2(&mut self) -> (Value, Value) {
-        let b = self.pop();
-        let a = self.pop();
-        (a, b)
+    fn pop2(&mut self) -> CompileResult<(Value, Value)> {
+        self.stack.pop2()
     }
 
-    fn pop3(&mut self) -> (Value, Value, Value) {
-        let c = self.pop();
-        let (a, b) = self.pop2();
-        (a, b, c)
+    fn pop3(&mut self) -> CompileResult<(Value, Value, Value)> {
+        self.stack.pop3()
     }
 
     fn push(&mut self, v: Value) {
         self.stack.push(v);
-    }
-
-    fn peekn(&self, n: usize) -> &[Value] {
-        &self.stack[self.stack.len() - n..]
     }
 
     fn zero(&mut self, ty: Type) -> Value {
@@ -286,14 +252,14 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
     }
 
-    fn pointer_type(&self) -> Type {
-        self.env.pointer_type()
+    /// An index immediate (memory, table, data or element segment) as the
+    /// i32 argument libcalls take.
+    fn index_operand(&mut self, index: u32) -> Value {
+        self.builder.ins().iconst(types::I32, i64::from(index as i32))
     }
 
-    /// Loads a pointer-sized field of the VMContext that never changes.
-    fn load_vmctx_readonly(&mut self, offset: u32) -> Value {
-        let ptr = self.pointer_type();
-        self.builder.ins().load(ptr, readonly(), self.vmctx, offset as i32)
+    fn pointer_type(&self) -> Type {
+        self.env.pointer_type()
     }
 
     /// Emits `trap code` unless `cond` is zero.
@@ -301,28 +267,34 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.builder.ins().trapnz(cond, ir_trap(code));
     }
 
+    /// Emits `trap code` if `cond` is zero.
+    fn trapz(&mut self, cond: Value, code: TrapCode) {
+        self.builder.ins().trapz(cond, ir_trap(code));
+    }
+
     /// Emits a call of a libcall and returns its result; raises the
     /// libcall's trap if it reports failure.
-    fn call_libcall(&mut self, libcall: Libcall, args: &[Value]) -> Value {
+    fn call_libcall(&mut self, libcall: Libcall, args: &[Value]) -> CompileResult<Value> {
         let ptr = self.pointer_type();
-        let sig = match self.libcall_sigs.get(&(libcall as u32)) {
+        let sig = match self.libcall_sigs.get(&libcall) {
             Some(s) => *s,
             None => {
                 let s = self.builder.import_signature(libcall_signature(self.env.call_conv(), ptr, libcall));
-                self.libcall_sigs.insert(libcall as u32, s);
+                self.libcall_sigs.insert(libcall, s);
                 s
             }
         };
-        let builtins = self.load_vmctx_readonly(header::BUILTINS);
-        let callee = self.builder.ins().load(ptr, readonly(), builtins, libcall.table_offset() as i32);
+        let callee = self.env.builtin(&mut self.builder, self.vmctx, libcall)?;
         let mut full_args = Vec::with_capacity(args.len() + 1);
         full_args.push(self.vmctx);
         full_args.extend_from_slice(args);
         let call = self.builder.ins().call_indirect(sig, callee, &full_args);
-        let result = self.builder.inst_results(call)[0];
+        let Some(&result) = self.builder.inst_results(call).first() else {
+            bail_bug!("libcall {} has no result", libcall.name())
+        };
         if let Some(code) = libcall.trap() {
             self.trapnz(result, code);
         }
-        result
+        Ok(result)
     }
 }

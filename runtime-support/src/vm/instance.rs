@@ -113,11 +113,11 @@ impl Instance {
         // SAFETY: every write below stays inside the VMContext allocation,
         // at offsets from the layout computed for this very module.
         unsafe {
-            instance.write(header::MAGIC, VMCONTEXT_MAGIC);
-            instance.write(header::STORE_CONTEXT, params.store_context);
-            instance.write(header::BUILTINS, BUILTINS.as_ptr());
-            instance.write(header::INSTANCE, me);
-            instance.write(header::STORE, params.store);
+            instance.write(HostPtr.vmctx_magic(), VMCONTEXT_MAGIC);
+            instance.write(HostPtr.vmctx_store_context(), params.store_context);
+            instance.write(HostPtr.vmctx_builtins(), BUILTINS.as_ptr());
+            instance.write(HostPtr.vmctx_instance(), me);
+            instance.write(HostPtr.vmctx_store(), params.store);
             debug_assert_eq!(params.type_ids.len(), offsets.num_signatures() as usize);
             if !params.type_ids.is_empty() {
                 instance.write_slice(offsets.type_id(SignatureIndex::new(0)), params.type_ids);
@@ -143,7 +143,7 @@ impl Instance {
                 instance.write_slice(first, func_refs);
                 let vmctx = instance.vmctx.as_ptr();
                 for i in 0..func_refs.len() {
-                    instance.write(offsets.func_ref(FuncRefIndex::new(i)) + func_ref::VMCTX, vmctx);
+                    instance.write(offsets.func_ref(FuncRefIndex::new(i)) + HostPtr.vmfunc_ref_vmctx(), vmctx);
                 }
             }
         }
@@ -182,8 +182,8 @@ impl Instance {
     pub unsafe fn from_vmctx<'a>(vmctx: *mut u8) -> &'a mut Instance {
         // SAFETY: per the contract, the header holds the owning instance.
         unsafe {
-            debug_assert_eq!(*(vmctx.add(header::MAGIC as usize) as *const u32), VMCONTEXT_MAGIC);
-            &mut **(vmctx.add(header::INSTANCE as usize) as *mut *mut Instance)
+            debug_assert_eq!(*(vmctx.add(HostPtr.vmctx_magic() as usize) as *const u32), VMCONTEXT_MAGIC);
+            &mut **(vmctx.add(HostPtr.vmctx_instance() as usize) as *mut *mut Instance)
         }
     }
 
@@ -205,7 +205,7 @@ impl Instance {
     /// The store pointer recorded in the VMContext.
     pub fn store(&self) -> *mut u8 {
         // SAFETY: the header field is a pointer.
-        unsafe { self.read(header::STORE) }
+        unsafe { self.read(HostPtr.vmctx_store()) }
     }
 
     /// The memory behind an index.

@@ -1,0 +1,65 @@
+//! Fixtures for the translator's unit tests: a small module, its
+//! environment for the host ISA, and a function under construction.
+
+use super::FuncEnv;
+use super::env::target_ptr;
+use crate::CompilerConfig;
+use cranelift_codegen::ir::{self, AbiParam, InstBuilder, Value, types};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_entity::EntityRef;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use kiln_environ::vmoffsets::{TargetPtr, VMOffsets};
+use kiln_environ::*;
+
+/// A module with one memory, one table, an imported and a defined global,
+/// an imported function and two defined ones (the second without a
+/// `VMFuncRef` slot), all of type `(i32) -> i32`.
+pub fn module() -> ModuleInfo {
+    let mut m = ModuleInfo { num_imported_funcs: 1, num_imported_globals: 1, num_func_refs: 1, ..Default::default() };
+    let sig = m
+        .signatures
+        .push(WasmFuncType { params: vec![WasmValType::I32].into(), results: vec![WasmValType::I32].into() });
+    m.types.push(sig);
+    m.functions.push(FunctionInfo { signature: sig, func_ref: None });
+    m.functions.push(FunctionInfo { signature: sig, func_ref: Some(FuncRefIndex::new(0)) });
+    m.functions.push(FunctionInfo { signature: sig, func_ref: None });
+    let limits = Limits { min: 1, max: None };
+    m.memories.push(MemoryType { limits });
+    m.tables.push(TableType { element: WasmRefType::Func, limits });
+    m.globals.push(GlobalType { content: WasmValType::I64, mutable: true });
+    m.globals.push(GlobalType { content: WasmValType::I32, mutable: false });
+    m
+}
+
+/// The host ISA and the module's layout on it.
+pub fn target(info: &ModuleInfo) -> (OwnedTargetIsa, VMOffsets<TargetPtr>) {
+    let isa = crate::build_isa(&CompilerConfig::default()).expect("host ISA");
+    let offsets = VMOffsets::with_ptr(target_ptr(&*isa).expect("supported pointer size"), info);
+    (isa, offsets)
+}
+
+/// Builds `fn(vmctx, i32) -> ()` whose body `emit` writes (given the
+/// environment, the builder, the vmctx and the i32 parameter), and returns
+/// its CLIF text, or the error `emit` returned.
+pub fn emit<T>(
+    emit: impl FnOnce(&FuncEnv<'_>, &mut FunctionBuilder<'_>, Value, Value) -> crate::error::CompileResult<T>,
+) -> crate::error::CompileResult<String> {
+    let info = module();
+    let (isa, offsets) = target(&info);
+    let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[] };
+    let mut func = ir::Function::new();
+    func.signature.call_conv = isa.default_call_conv();
+    func.signature.params.push(AbiParam::special(isa.pointer_type(), ir::ArgumentPurpose::VMContext));
+    func.signature.params.push(AbiParam::new(types::I32));
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    let (vmctx, arg) = (b.block_params(block)[0], b.block_params(block)[1]);
+    emit(&env, &mut b, vmctx, arg)?;
+    b.ins().return_(&[]);
+    b.finalize(isa.frontend_config());
+    Ok(func.display().to_string())
+}
