@@ -718,3 +718,29 @@ fn api_proc_exit_from_126_on_is_an_error() {
         assert!(format!("{err:#}").contains(&format!("proc_exit({status})")), "{err:#}");
     }
 }
+
+/// `poll_oneoff` takes at most 65536 subscriptions (EINVAL past that, as
+/// POSIX poll past its limit): zeroed memory is a valid array of immediate
+/// clock subscriptions, and 4 GiB of it would have the host hold ~89
+/// million of them. Up to the limit they all fire.
+#[test]
+fn api_poll_subscription_count_is_bounded() {
+    // n zero subscriptions (REALTIME, relative timeout 0) at 0, events after
+    // them; the errno at 16, nevents at 20 (both inside the first, already read).
+    let poll = |n: u32| {
+        let wat = format!(
+            r#"(module
+              (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+              (memory (export "memory") 100)
+              (func (export "_start")
+                (i32.store (i32.const 6400000)
+                  (call $poll (i32.const 0) (i32.const {events}) (i32.const {n}) (i32.const 6400004)))))"#,
+            events = n * 48
+        );
+        let (mut store, instance) = instantiate(&wat, WasiCtxBuilder::new().build());
+        kiln_wasi::run_command(&mut store, &instance).unwrap();
+        (mem_u32(&mut store, &instance, 6_400_000), mem_u32(&mut store, &instance, 6_400_004))
+    };
+    assert_eq!(poll(1 << 16), (0, 1 << 16));
+    assert_eq!(poll((1 << 16) + 1), (Errno::INVAL.raw() as u32, 0));
+}
