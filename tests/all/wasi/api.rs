@@ -744,3 +744,61 @@ fn api_poll_subscription_count_is_bounded() {
     assert_eq!(poll(1 << 16), (0, 1 << 16));
     assert_eq!(poll((1 << 16) + 1), (Errno::INVAL.raw() as u32, 0));
 }
+
+/// Descriptor numbers near and at `u32::MAX` (-1 as an i32) are just
+/// descriptors that are not open: EBADF from every call, no trap, and
+/// `fd_renumber` cannot create one.
+#[test]
+fn api_huge_descriptor_numbers_are_ebadf() {
+    for fd in [u32::MAX, u32::MAX - 1, 1 << 31, (1 << 31) - 1, 1 << 16] {
+        let fd = fd as i32;
+        let wat = format!(
+            r#"(module
+              (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_filestat_get" (func $filestat (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_seek" (func $seek (param i32 i64 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_tell" (func $tell (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_pwrite" (func $pwrite (param i32 i32 i32 i64 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_readdir" (func $readdir (param i32 i32 i32 i64 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_renumber" (func $renumber (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_sync" (func $sync (param i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_allocate" (func $allocate (param i32 i64 i64) (result i32)))
+              (import "wasi_snapshot_preview1" "path_create_directory" (func $mkdir (param i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "sock_shutdown" (func $shutdown (param i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 0) "x")
+              (func $at (param $i i32) (param $e i32) (i32.store (i32.add (i32.const 1024) (i32.shl (local.get $i) (i32.const 2))) (local.get $e)))
+              (func (export "_start")
+                (i32.store (i32.const 64) (i32.const 128))
+                (i32.store (i32.const 68) (i32.const 8))
+                (call $at (i32.const 0) (call $close (i32.const {fd})))
+                (call $at (i32.const 1) (call $fdstat (i32.const {fd}) (i32.const 256)))
+                (call $at (i32.const 2) (call $filestat (i32.const {fd}) (i32.const 256)))
+                (call $at (i32.const 3) (call $seek (i32.const {fd}) (i64.const 0) (i32.const 0) (i32.const 256)))
+                (call $at (i32.const 4) (call $tell (i32.const {fd}) (i32.const 256)))
+                (call $at (i32.const 5) (call $read (i32.const {fd}) (i32.const 64) (i32.const 1) (i32.const 256)))
+                (call $at (i32.const 6) (call $write (i32.const {fd}) (i32.const 64) (i32.const 1) (i32.const 256)))
+                (call $at (i32.const 7) (call $pwrite (i32.const {fd}) (i32.const 64) (i32.const 1) (i64.const 0) (i32.const 256)))
+                (call $at (i32.const 8) (call $readdir (i32.const {fd}) (i32.const 128) (i32.const 64) (i64.const 0) (i32.const 256)))
+                (call $at (i32.const 9) (call $prestat (i32.const {fd}) (i32.const 256)))
+                (call $at (i32.const 10) (call $renumber (i32.const 1) (i32.const {fd})))
+                (call $at (i32.const 11) (call $renumber (i32.const {fd}) (i32.const 1)))
+                (call $at (i32.const 12) (call $sync (i32.const {fd})))
+                (call $at (i32.const 13) (call $allocate (i32.const {fd}) (i64.const 0) (i64.const 1)))
+                (call $at (i32.const 14) (call $mkdir (i32.const {fd}) (i32.const 0) (i32.const 1)))
+                (call $at (i32.const 15) (call $shutdown (i32.const {fd}) (i32.const 3)))
+                ;; stdout is still fd 1.
+                (call $at (i32.const 16) (call $fdstat (i32.const 1) (i32.const 256)))))"#
+        );
+        let (mut store, instance) = instantiate(&wat, WasiCtxBuilder::new().build());
+        kiln_wasi::run_command(&mut store, &instance).unwrap();
+        for i in 0..16 {
+            assert_eq!(mem_u32(&mut store, &instance, 1024 + 4 * i), Errno::BADF.raw() as u32, "call {i}, fd {fd}");
+        }
+        assert_eq!(mem_u32(&mut store, &instance, 1024 + 64), 0, "fd 1 survived, fd {fd}");
+    }
+}
