@@ -145,8 +145,8 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     // error, reported with status 1 like any other), so a guest can never
     // exit in a way that reads as "cannot run", "not found" or a signal.
     match u8::try_from(outcome) {
-        Ok(code) if u32::from(code) < kiln_wasi::MAX_EXIT_STATUS => Ok(ExitCode::from(code)),
-        _ => bail!("the guest exited with status {outcome}, which is not below {}", kiln_wasi::MAX_EXIT_STATUS),
+        Ok(code) if u32::from(code) < kiln_wasi::EXIT_STATUS_LIMIT => Ok(ExitCode::from(code)),
+        _ => bail!("the guest exited with status {outcome}, which is not below {}", kiln_wasi::EXIT_STATUS_LIMIT),
     }
 }
 

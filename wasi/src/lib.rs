@@ -58,18 +58,19 @@ use std::fmt;
 /// The guest called `proc_exit` with this code. It comes back from the call
 /// into wasm as this error (downcast the `anyhow::Error`), not as a trap.
 ///
-/// The code is always below [`MAX_EXIT_STATUS`]: a guest asking for more gets
+/// The code is always below [`EXIT_STATUS_LIMIT`]: a guest asking for more gets
 /// an [`InvalidExitStatus`] error instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct I32Exit(pub i32);
 
-/// The first exit status `proc_exit` refuses. Shells report a command that
+/// The first exit status `proc_exit` refuses: statuses run from 0 to
+/// `EXIT_STATUS_LIMIT - 1` (125). Shells report a command that
 /// could not run as 126 or 127, and one killed by signal N as 128 + N (134
 /// for an abort, 139 for a segfault), so a guest status from 126 on would
 /// pass for one of those. Wasmtime draws the line at the same place.
-pub const MAX_EXIT_STATUS: u32 = 126;
+pub const EXIT_STATUS_LIMIT: u32 = 126;
 
-/// The guest called `proc_exit` with a status of [`MAX_EXIT_STATUS`] or more
+/// The guest called `proc_exit` with a status of [`EXIT_STATUS_LIMIT`] or more
 /// (as an unsigned number, so negative `i32`s too). It comes back from the
 /// call into wasm as this error rather than as an [`I32Exit`]: it is neither
 /// an exit code to pass on nor a trap.
@@ -80,7 +81,7 @@ impl fmt::Display for InvalidExitStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the guest called proc_exit({}), but a WASI exit status must be below {MAX_EXIT_STATUS} \
+            "the guest called proc_exit({}), but a WASI exit status must be below {EXIT_STATUS_LIMIT} \
              (126 and up are kept for the shell and for signals)",
             self.0
         )
@@ -92,7 +93,7 @@ impl std::error::Error for InvalidExitStatus {}
 /// What `proc_exit(status)` makes of the call into wasm.
 pub(crate) fn exit_error(status: u32) -> anyhow::Error {
     match i32::try_from(status) {
-        Ok(code) if status < MAX_EXIT_STATUS => I32Exit(code).into(),
+        Ok(code) if status < EXIT_STATUS_LIMIT => I32Exit(code).into(),
         _ => InvalidExitStatus(status).into(),
     }
 }
@@ -106,7 +107,7 @@ impl fmt::Display for I32Exit {
 impl std::error::Error for I32Exit {}
 
 /// Runs a command's `_start`; returns its exit code (0 when it returns,
-/// the `proc_exit` code, below [`MAX_EXIT_STATUS`], when it exits). Traps,
+/// the `proc_exit` code, below [`EXIT_STATUS_LIMIT`], when it exits). Traps,
 /// an [`InvalidExitStatus`] and other errors come back as errors.
 pub fn run_command(mut store: impl AsContextMut, instance: &Instance) -> Result<i32> {
     let start = instance.get_typed_func::<(), ()>(&mut store, "_start").context("a WASI command exports `_start`")?;
@@ -130,7 +131,7 @@ pub fn exit_code(r: Result<()>) -> Result<i32> {
     match r {
         Ok(()) => Ok(0),
         Err(e) => match e.downcast_ref::<I32Exit>() {
-            Some(&I32Exit(code)) if u32::try_from(code).is_ok_and(|c| c < MAX_EXIT_STATUS) => Ok(code),
+            Some(&I32Exit(code)) if u32::try_from(code).is_ok_and(|c| c < EXIT_STATUS_LIMIT) => Ok(code),
             // Only a host function of the embedder's own can make one of these.
             Some(&I32Exit(code)) => Err(InvalidExitStatus(code as u32).into()),
             None => Err(e),
