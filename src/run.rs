@@ -141,11 +141,12 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     } else {
         kiln_wasi::exit_code(kiln_wasi::initialize_reactor(&mut store, &instance))?
     };
-    // A process status keeps only 8 bits: a code outside 0..=255 must not
-    // reach the OS, where 256 would read as success.
+    // kiln_wasi hands back only statuses below 126 (`proc_exit(134)` is an
+    // error, reported with status 1 like any other), so a guest can never
+    // exit in a way that reads as "cannot run", "not found" or a signal.
     match u8::try_from(outcome) {
-        Ok(code) => Ok(ExitCode::from(code)),
-        Err(_) => bail!("the guest exited with status {outcome}, which is outside 0..=255 and cannot be reported"),
+        Ok(code) if u32::from(code) < kiln_wasi::EXIT_STATUS_LIMIT => Ok(ExitCode::from(code)),
+        _ => bail!("the guest exited with status {outcome}, which is not below {}", kiln_wasi::EXIT_STATUS_LIMIT),
     }
 }
 

@@ -92,6 +92,33 @@ fn host_fdflags(f: impl std::os::fd::AsFd) -> Result<u16, Errno> {
     Ok(out)
 }
 
+/// Writes all of `data` without moving the descriptor's offset: at
+/// `offset`, or at the end of the file when `append` (the host's `O_APPEND`
+/// is set). Returns how many bytes were written (fewer only if the file
+/// stopped taking them).
+fn pwrite_all(file: &cap_std::fs::File, data: &[u8], offset: u64, append: bool) -> Result<usize, Errno> {
+    let mut done = 0;
+    while done < data.len() {
+        // Linux ignores the offset of a `pwrite` on an `O_APPEND` file, but
+        // still refuses a negative one: the guest's offset means nothing
+        // here, so it is not passed on (nor checked).
+        let at =
+            if append && cfg!(target_os = "linux") { 0 } else { offset.checked_add(done as u64).ok_or(Errno::FBIG)? };
+        let n = match rustix::io::pwrite(file, &data[done..], at) {
+            Ok(n) => n,
+            Err(rustix::io::Errno::INTR) => continue,
+            // Report what did reach the file; the next call sees the error.
+            Err(_) if done > 0 => break,
+            Err(e) => return Err(e.into()),
+        };
+        if n == 0 {
+            break;
+        }
+        done += n;
+    }
+    Ok(done)
+}
+
 impl Socket {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         use std::os::fd::AsFd;
@@ -406,15 +433,16 @@ impl WasiCtx {
         if let Descriptor::File(f) = &e.desc {
             f.writable()?;
         }
-        let f = file(e, Rights::FD_WRITE | Rights::FD_SEEK)?;
-        let mut done = 0;
-        while done < data.len() {
-            let n = rustix::io::pwrite(&f.file, &data[done..], offset + done as u64)?;
-            if n == 0 {
-                break;
-            }
-            done += n;
+        let f = file(e, Rights::FD_WRITE)?;
+        let append = host_fdflags(&f.file)? & fdflags::APPEND != 0;
+        // An append-mode descriptor writes at the end of the file (Linux's
+        // `pwrite` semantics, as wasmtime has them) and never positions
+        // anything, so it needs FD_WRITE alone; any other needs FD_SEEK too.
+        if !append {
+            e.require(Rights::FD_SEEK)?;
         }
+        let done = pwrite_all(&f.file, &data, offset, append)?;
+        tracing::trace!(target: "kiln::wasi", "| *nwritten={done}");
         mem.write_u32(nwritten, done as u32)
     }
 

@@ -3,10 +3,10 @@
 //! at target `kiln::wasi` (`fd_write(fd=1, iovs=0x0, ...)`, then
 //! `-> errno=ESUCCESS`).
 
+use super::WasiCtx;
 use super::errno::Errno;
 use super::memory::GuestMemory;
 use super::types::{Abi, Fd};
-use super::{I32Exit, WasiCtx};
 use anyhow::Result;
 use kiln::{Caller, Extern, Linker};
 
@@ -167,8 +167,8 @@ fn define<T: 'static>(
         }
     }
     linker.func_wrap(abi.module(), "proc_exit", |_: Caller<'_, T>, rval: u32| -> Result<()> {
-        tracing::trace!(target: "kiln::wasi", "proc_exit(rval={})", rval as i32);
-        Err(I32Exit(rval as i32).into())
+        tracing::trace!(target: "kiln::wasi", "proc_exit(rval={rval})");
+        Err(super::exit_error(rval))
     })?;
     let _ = get;
     Ok(())

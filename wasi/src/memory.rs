@@ -10,6 +10,10 @@ use super::types::GuestPtr;
 /// move fewer bytes than asked.
 pub(crate) const MAX_IO: usize = 16 << 20;
 
+/// The most buffers one read or write call uses (POSIX's `IOV_MAX`, as
+/// wasi-libc defines it).
+pub(crate) const MAX_IOVECS: usize = 1024;
+
 /// A guest's linear memory, borrowed for one host call.
 pub(crate) struct GuestMemory<'a> {
     bytes: &'a mut [u8],
@@ -114,17 +118,26 @@ impl<'a> GuestMemory<'a> {
         self.typed(ptr, size, align).map(drop)
     }
 
-    /// An array of `len` iovecs at `ptr` (each 8 bytes, 4-aligned), with each
-    /// buffer checked to lie inside memory.
+    /// The array of `len` iovecs at `ptr` (each 8 bytes, 4-aligned), with
+    /// every buffer checked to lie inside memory (EFAULT), but only the
+    /// first of them that one call moves: empty buffers are left out, and
+    /// so is everything after [`MAX_IOVECS`] buffers or [`MAX_IO`] bytes.
+    /// The host's copy of the array thus stays small however long the
+    /// guest's is (half a billion empty iovecs fit in 4 GiB); preview1 lets
+    /// a call move fewer bytes than its iovecs hold.
     pub(crate) fn iovecs(&self, ptr: GuestPtr, len: u32) -> Result<Vec<IoVec>, Errno> {
         let size = len.checked_mul(8).ok_or(Errno::FAULT)?;
         self.typed(ptr, size, 4)?;
-        let mut out = Vec::with_capacity(len as usize);
+        let mut out = Vec::new();
+        let mut total = 0usize;
         for i in 0..len {
             let at = ptr + i * 8;
             let v = IoVec { ptr: self.read_u32(at)?, len: self.read_u32(at + 4)? };
             self.range(v.ptr, v.len)?;
-            out.push(v);
+            if v.len > 0 && out.len() < MAX_IOVECS && total < MAX_IO {
+                total = total.saturating_add(v.len as usize);
+                out.push(v);
+            }
         }
         Ok(out)
     }
@@ -219,6 +232,27 @@ mod tests {
         // A buffer runs past the end.
         m.write_u32(12, 100).unwrap();
         assert_eq!(m.iovecs(0, 2), Err(Errno::FAULT));
+    }
+
+    #[test]
+    fn only_the_iovecs_one_call_moves_are_kept() {
+        // 512 Ki empty iovecs, then one of 3 bytes: only that one is kept.
+        let n = 512 << 10;
+        let mut bytes = vec![0u8; n * 8 + 64];
+        let mut m = GuestMemory::new(&mut bytes);
+        let last = (n * 8) as u32;
+        m.write_u32(last - 8, last + 8).unwrap();
+        m.write_u32(last - 4, 3).unwrap();
+        assert_eq!(m.iovecs(0, n as u32).unwrap(), vec![IoVec { ptr: last + 8, len: 3 }]);
+        // 2000 one-byte iovecs: the first MAX_IOVECS are kept...
+        for i in 0..2000u32 {
+            m.write_u32(i * 8, 0).unwrap();
+            m.write_u32(i * 8 + 4, 1).unwrap();
+        }
+        assert_eq!(m.iovecs(0, 2000).unwrap().len(), MAX_IOVECS);
+        // ...but every one is still checked: a bad buffer past the cap is EFAULT.
+        m.write_u32(1999 * 8, u32::MAX).unwrap();
+        assert_eq!(m.iovecs(0, 2000), Err(Errno::FAULT));
     }
 
     #[test]

@@ -39,14 +39,6 @@ fn strip_trailing_slashes(path: &str) -> &str {
     if t.is_empty() { &path[..1] } else { t }
 }
 
-/// ENOTDIR if `path` ends in `/` but does not name a directory.
-fn check_trailing_slash(dir: &Dir, path: &str) -> Result<(), Errno> {
-    if has_trailing_slash(path) && !dir.metadata(path)?.is_dir() {
-        return Err(Errno::NOTDIR);
-    }
-    Ok(())
-}
-
 fn follow(flags: u32) -> Result<bool, Errno> {
     if flags & !lookupflags::SYMLINK_FOLLOW != 0 {
         return Err(Errno::INVAL);
@@ -143,9 +135,25 @@ impl WasiCtx {
         let src = self.table.dir(old_fd, Rights::PATH_LINK_SOURCE)?;
         let dst = self.table.dir(new_fd, Rights::PATH_LINK_TARGET)?;
         if has_trailing_slash(new) || has_trailing_slash(old) {
-            // Hard links to directories are not allowed; a trailing slash names one.
-            check_trailing_slash(&src.dir, old)?;
-            return Err(Errno::PERM);
+            // A trailing slash names a directory, and directories cannot be
+            // hard-linked; but the source is looked up first, as Linux does,
+            // so a missing one is ENOENT whatever the names look like.
+            let old_name = strip_trailing_slashes(old);
+            let meta = if follow || has_trailing_slash(old) {
+                src.dir.metadata(old_name)?
+            } else {
+                src.dir.symlink_metadata(old_name)?
+            };
+            if meta.is_dir() {
+                return Err(Errno::PERM);
+            }
+            if has_trailing_slash(old) {
+                return Err(Errno::NOTDIR);
+            }
+            // `new/` cannot name the link to a non-directory: EEXIST if
+            // something is there already, else what the lookup says (ENOENT).
+            dst.dir.symlink_metadata(strip_trailing_slashes(new))?;
+            return Err(Errno::EXIST);
         }
         if follow {
             // Resolve the source inside the sandbox, then link what it names.
@@ -286,7 +294,9 @@ impl WasiCtx {
     ) -> Result<(), Errno> {
         let path = guest_path(mem, path, len)?;
         let d = self.table.dir(fd, Rights::PATH_REMOVE_DIRECTORY)?;
-        d.dir.remove_dir(path)?;
+        // `dir/` names the directory `dir`, as rmdir(2) takes it. cap-std
+        // would remove the last component, which is then `.` (EINVAL).
+        d.dir.remove_dir(strip_trailing_slashes(path))?;
         Ok(())
     }
 
@@ -398,6 +408,6 @@ mod tests {
         assert_eq!(err(dir.metadata("up")), Errno::NOTCAPABLE);
         assert!(dir.metadata("inside").unwrap().is_file());
         assert!(dir.metadata("./x/../file").is_err());
-        assert_eq!(check_trailing_slash(&dir, "file/"), Err(Errno::NOTDIR));
+        assert_eq!(err(dir.metadata("file/")), Errno::NOTDIR);
     }
 }

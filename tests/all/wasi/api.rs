@@ -292,12 +292,12 @@ fn api_sandbox_never_touches_the_sentinel() {
     std::os::unix::fs::symlink(&sentinel, root.join("abs_link")).unwrap();
     let before = std::fs::metadata(&sentinel).unwrap().modified().unwrap();
     // Each path is tried with path_open (O_TRUNC, read-write); the module
-    // exits with the errnos of the three opens packed in bytes.
+    // stores the errnos of the three opens, packed in bytes, at 256 (an exit
+    // status could not carry them: proc_exit refuses statuses from 126 on).
     let wat = r#"
     (module
       (import "wasi_snapshot_preview1" "path_open"
         (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
-      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
       (memory (export "memory") 1)
       (data (i32.const 0) "../sentinel.txt")
       (data (i32.const 32) "link")
@@ -306,12 +306,14 @@ fn api_sandbox_never_touches_the_sentinel() {
         (call $open (i32.const 3) (i32.const 1) (local.get $p) (local.get $n)
           (i32.const 8) (i64.const 0x1fffffff) (i64.const 0) (i32.const 0) (i32.const 128)))
       (func (export "_start")
-        (call $exit
+        (i32.store (i32.const 256)
           (i32.or (call $try (i32.const 0) (i32.const 15))
             (i32.or (i32.shl (call $try (i32.const 32) (i32.const 4)) (i32.const 8))
               (i32.shl (call $try (i32.const 64) (i32.const 8)) (i32.const 16)))))))
     "#;
-    let code = run_wat(wat, preopen(&root));
+    let (mut store, instance) = instantiate(wat, preopen(&root));
+    assert_eq!(kiln_wasi::run_command(&mut store, &instance).unwrap(), 0);
+    let code = mem_u32(&mut store, &instance, 256) as i32;
     let nc = Errno::NOTCAPABLE.raw() as i32;
     assert_eq!(code, nc | (nc << 8) | (nc << 16), "{code:#x}");
     assert_eq!(std::fs::read_to_string(&sentinel).unwrap(), "untouched");
@@ -351,27 +353,31 @@ fn api_context_is_send() {
 }
 
 /// `path_open(3, SYMLINK_FOLLOW, path, O_CREAT, rights)` then `fd_write`
-/// of 1 byte; the module exits with `open errno | write errno << 8`.
-fn creat_module(path: &str, rights: u64) -> String {
-    format!(
+/// of 1 byte, with `root` preopened; returns `open errno | write errno << 8`.
+fn creat_errnos(root: &Path, path: &str, rights: u64) -> i32 {
+    let wat = format!(
         r#"(module
           (import "wasi_snapshot_preview1" "path_open"
             (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
           (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
-          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
           (memory (export "memory") 1)
           (data (i32.const 0) "{path}")
           (func (export "_start")
             (local $e i32)
             (local.set $e (call $open (i32.const 3) (i32.const 1) (i32.const 0) (i32.const {len})
               (i32.const 1) (i64.const {rights}) (i64.const 0) (i32.const 0) (i32.const 200)))
-            (if (local.get $e) (then (call $exit (local.get $e))))
+            (i32.store (i32.const 300) (local.get $e))
+            (if (local.get $e) (then (return)))
             (i32.store (i32.const 208) (i32.const 0))
             (i32.store (i32.const 212) (i32.const 1))
-            (call $exit (i32.shl (call $write (i32.load (i32.const 200)) (i32.const 208) (i32.const 1) (i32.const 216))
-                                 (i32.const 8)))))"#,
+            (i32.store (i32.const 300)
+              (i32.shl (call $write (i32.load (i32.const 200)) (i32.const 208) (i32.const 1) (i32.const 216))
+                       (i32.const 8)))))"#,
         len = path.len()
-    )
+    );
+    let (mut store, instance) = instantiate(&wat, preopen(root));
+    assert_eq!(kiln_wasi::run_command(&mut store, &instance).unwrap(), 0);
+    mem_u32(&mut store, &instance, 300) as i32
 }
 
 #[test]
@@ -380,19 +386,19 @@ fn api_creat_respects_access_mode_and_the_sandbox() {
     let root = tmp.path().join("root");
     std::fs::create_dir(&root).unwrap();
     // O_CREAT with only FD_READ: created, but not writable (EBADF).
-    assert_eq!(run_wat(&creat_module("ro.txt", 1 << 1), preopen(&root)), 8 << 8);
+    assert_eq!(creat_errnos(&root, "ro.txt", 1 << 1), 8 << 8);
     assert_eq!(std::fs::read(root.join("ro.txt")).unwrap(), b"");
     // With FD_WRITE: written.
-    assert_eq!(run_wat(&creat_module("rw.txt", (1 << 1) | (1 << 6)), preopen(&root)), 0);
+    assert_eq!(creat_errnos(&root, "rw.txt", (1 << 1) | (1 << 6)), 0);
     assert_eq!(std::fs::read(root.join("rw.txt")).unwrap(), b"r");
     // Through a dangling symlink that points out of the preopen: refused,
     // and nothing appears outside.
     std::os::unix::fs::symlink("../created_outside", root.join("evil")).unwrap();
     std::os::unix::fs::symlink(tmp.path().join("abs_outside"), root.join("evil_abs")).unwrap();
     let nc = Errno::NOTCAPABLE.raw() as i32;
-    assert_eq!(run_wat(&creat_module("evil", (1 << 1) | (1 << 6)), preopen(&root)), nc);
-    assert_eq!(run_wat(&creat_module("evil", 1 << 1), preopen(&root)), nc);
-    assert_eq!(run_wat(&creat_module("evil_abs", (1 << 1) | (1 << 6)), preopen(&root)), nc);
+    assert_eq!(creat_errnos(&root, "evil", (1 << 1) | (1 << 6)), nc);
+    assert_eq!(creat_errnos(&root, "evil", 1 << 1), nc);
+    assert_eq!(creat_errnos(&root, "evil_abs", (1 << 1) | (1 << 6)), nc);
     assert!(!tmp.path().join("created_outside").exists());
     assert!(!tmp.path().join("abs_outside").exists());
 }
@@ -616,4 +622,183 @@ fn api_partial_permissions_are_enforced() {
     assert_eq!(open_errno(dir, all, "g", CREAT, FD_READ, 0), 0);
     assert_eq!(open_errno(dir, all, "f", TRUNC, FD_READ, 0), 0);
     assert_eq!(std::fs::read_to_string(dir.join("f")).unwrap(), "");
+}
+
+/// Opens (creating) `f` under fd 3 with `rights` and `fdflags`, writes
+/// "hello", then `fd_pwrite`s "XY" at `offset`. Leaves the errnos of open,
+/// write and pwrite at 100, 104 and 108, nwritten at 112 and the offset
+/// after the pwrite (`fd_tell`) at 120.
+fn pwrite_module(rights: u64, fdflags: u32, offset: i64) -> String {
+    format!(
+        r#"(module
+          (import "wasi_snapshot_preview1" "path_open"
+            (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_pwrite" (func $pwrite (param i32 i32 i32 i64 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_tell" (func $tell (param i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 0) "f")
+          (data (i32.const 200) "hello")
+          (data (i32.const 208) "XY")
+          (func (export "_start")
+            (local $fd i32)
+            (i32.store (i32.const 100) (call $open (i32.const 3) (i32.const 1) (i32.const 0) (i32.const 1)
+              (i32.const 1) (i64.const {rights}) (i64.const 0) (i32.const {fdflags}) (i32.const 16)))
+            (local.set $fd (i32.load (i32.const 16)))
+            (i32.store (i32.const 32) (i32.const 200))
+            (i32.store (i32.const 36) (i32.const 5))
+            (i32.store (i32.const 104) (call $write (local.get $fd) (i32.const 32) (i32.const 1) (i32.const 40)))
+            (i32.store (i32.const 32) (i32.const 208))
+            (i32.store (i32.const 36) (i32.const 2))
+            (i32.store (i32.const 108)
+              (call $pwrite (local.get $fd) (i32.const 32) (i32.const 1) (i64.const {offset}) (i32.const 112)))
+            (drop (call $tell (local.get $fd) (i32.const 120)))))"#
+    )
+}
+
+/// `fd_pwrite` on an APPEND descriptor writes every byte at the end of the
+/// file (Linux's semantics, as wasmtime's), whatever the offset, and leaves
+/// the descriptor's offset alone. It positions nothing, so FD_WRITE is all
+/// it needs; a descriptor without APPEND still needs FD_SEEK too.
+#[test]
+fn api_pwrite_on_an_append_descriptor_writes_at_the_end() {
+    const FD_SEEK: u64 = 1 << 2;
+    const FD_TELL: u64 = 1 << 5;
+    const FD_WRITE: u64 = 1 << 6;
+    const APPEND: u32 = 1;
+    for (rights, offset) in [(FD_WRITE | FD_TELL, 0), (FD_WRITE | FD_TELL | FD_SEEK, 1), (FD_WRITE | FD_TELL, -1)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (mut store, instance) = instantiate(&pwrite_module(rights, APPEND, offset), preopen(tmp.path()));
+        kiln_wasi::run_command(&mut store, &instance).unwrap();
+        for at in [100, 104, 108] {
+            assert_eq!(mem_u32(&mut store, &instance, at), 0, "errno at {at}, rights {rights:#x}, offset {offset}");
+        }
+        assert_eq!(mem_u32(&mut store, &instance, 112), 2, "nwritten");
+        assert_eq!(mem_u64(&mut store, &instance, 120), 5, "the offset is where fd_write left it");
+        assert_eq!(std::fs::read(tmp.path().join("f")).unwrap(), b"helloXY");
+    }
+    // Without APPEND, the offset counts, and so does the FD_SEEK right.
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut store, instance) = instantiate(&pwrite_module(FD_WRITE | FD_TELL | FD_SEEK, 0, 1), preopen(tmp.path()));
+    kiln_wasi::run_command(&mut store, &instance).unwrap();
+    assert_eq!(mem_u32(&mut store, &instance, 108), 0);
+    assert_eq!(mem_u64(&mut store, &instance, 120), 5);
+    assert_eq!(std::fs::read(tmp.path().join("f")).unwrap(), b"hXYlo");
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut store, instance) = instantiate(&pwrite_module(FD_WRITE | FD_TELL, 0, 1), preopen(tmp.path()));
+    kiln_wasi::run_command(&mut store, &instance).unwrap();
+    assert_eq!(mem_u32(&mut store, &instance, 108), Errno::NOTCAPABLE.raw() as u32);
+    assert_eq!(std::fs::read(tmp.path().join("f")).unwrap(), b"hello");
+}
+
+/// `proc_exit` with a status of 126 or more is an error, neither an
+/// `I32Exit` nor a trap: such a status would read as "cannot execute", "not
+/// found" or a signal (134 is SIGABRT, 139 SIGSEGV) to whoever runs the host.
+#[test]
+fn api_proc_exit_from_126_on_is_an_error() {
+    let exit_with = |status: u32| {
+        let wat = format!(
+            r#"(module
+              (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+              (memory (export "memory") 1)
+              (func (export "_start") (call $exit (i32.const {status})) unreachable))"#,
+            status = status as i32
+        );
+        let (mut store, instance) = instantiate(&wat, WasiCtxBuilder::new().build());
+        kiln_wasi::run_command(&mut store, &instance)
+    };
+    for status in [0, 1, 125] {
+        assert_eq!(exit_with(status).unwrap(), status as i32);
+    }
+    for status in [126, 127, 134, 139, 255, 256, u32::MAX] {
+        let err = exit_with(status).unwrap_err();
+        assert_eq!(err.downcast_ref::<kiln_wasi::InvalidExitStatus>(), Some(&kiln_wasi::InvalidExitStatus(status)));
+        assert!(err.downcast_ref::<I32Exit>().is_none(), "{err:?}");
+        assert!(err.downcast_ref::<kiln::Trap>().is_none(), "{err:?}");
+        assert!(format!("{err:#}").contains(&format!("proc_exit({status})")), "{err:#}");
+    }
+}
+
+/// `poll_oneoff` takes at most 65536 subscriptions (EINVAL past that, as
+/// POSIX poll past its limit): zeroed memory is a valid array of immediate
+/// clock subscriptions, and 4 GiB of it would have the host hold ~89
+/// million of them. Up to the limit they all fire.
+#[test]
+fn api_poll_subscription_count_is_bounded() {
+    // n zero subscriptions (REALTIME, relative timeout 0) at 0, events after
+    // them; the errno at 16, nevents at 20 (both inside the first, already read).
+    let poll = |n: u32| {
+        let wat = format!(
+            r#"(module
+              (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+              (memory (export "memory") 100)
+              (func (export "_start")
+                (i32.store (i32.const 6400000)
+                  (call $poll (i32.const 0) (i32.const {events}) (i32.const {n}) (i32.const 6400004)))))"#,
+            events = n * 48
+        );
+        let (mut store, instance) = instantiate(&wat, WasiCtxBuilder::new().build());
+        kiln_wasi::run_command(&mut store, &instance).unwrap();
+        (mem_u32(&mut store, &instance, 6_400_000), mem_u32(&mut store, &instance, 6_400_004))
+    };
+    assert_eq!(poll(1 << 16), (0, 1 << 16));
+    assert_eq!(poll((1 << 16) + 1), (Errno::INVAL.raw() as u32, 0));
+}
+
+/// Descriptor numbers near and at `u32::MAX` (-1 as an i32) are just
+/// descriptors that are not open: EBADF from every call, no trap, and
+/// `fd_renumber` cannot create one.
+#[test]
+fn api_huge_descriptor_numbers_are_ebadf() {
+    for fd in [u32::MAX, u32::MAX - 1, 1 << 31, (1 << 31) - 1, 1 << 16] {
+        let fd = fd as i32;
+        let wat = format!(
+            r#"(module
+              (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_filestat_get" (func $filestat (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_seek" (func $seek (param i32 i64 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_tell" (func $tell (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_pwrite" (func $pwrite (param i32 i32 i32 i64 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_readdir" (func $readdir (param i32 i32 i32 i64 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_renumber" (func $renumber (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_sync" (func $sync (param i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_allocate" (func $allocate (param i32 i64 i64) (result i32)))
+              (import "wasi_snapshot_preview1" "path_create_directory" (func $mkdir (param i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "sock_shutdown" (func $shutdown (param i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 0) "x")
+              (func $at (param $i i32) (param $e i32) (i32.store (i32.add (i32.const 1024) (i32.shl (local.get $i) (i32.const 2))) (local.get $e)))
+              (func (export "_start")
+                (i32.store (i32.const 64) (i32.const 128))
+                (i32.store (i32.const 68) (i32.const 8))
+                (call $at (i32.const 0) (call $close (i32.const {fd})))
+                (call $at (i32.const 1) (call $fdstat (i32.const {fd}) (i32.const 256)))
+                (call $at (i32.const 2) (call $filestat (i32.const {fd}) (i32.const 256)))
+                (call $at (i32.const 3) (call $seek (i32.const {fd}) (i64.const 0) (i32.const 0) (i32.const 256)))
+                (call $at (i32.const 4) (call $tell (i32.const {fd}) (i32.const 256)))
+                (call $at (i32.const 5) (call $read (i32.const {fd}) (i32.const 64) (i32.const 1) (i32.const 256)))
+                (call $at (i32.const 6) (call $write (i32.const {fd}) (i32.const 64) (i32.const 1) (i32.const 256)))
+                (call $at (i32.const 7) (call $pwrite (i32.const {fd}) (i32.const 64) (i32.const 1) (i64.const 0) (i32.const 256)))
+                (call $at (i32.const 8) (call $readdir (i32.const {fd}) (i32.const 128) (i32.const 64) (i64.const 0) (i32.const 256)))
+                (call $at (i32.const 9) (call $prestat (i32.const {fd}) (i32.const 256)))
+                (call $at (i32.const 10) (call $renumber (i32.const 1) (i32.const {fd})))
+                (call $at (i32.const 11) (call $renumber (i32.const {fd}) (i32.const 1)))
+                (call $at (i32.const 12) (call $sync (i32.const {fd})))
+                (call $at (i32.const 13) (call $allocate (i32.const {fd}) (i64.const 0) (i64.const 1)))
+                (call $at (i32.const 14) (call $mkdir (i32.const {fd}) (i32.const 0) (i32.const 1)))
+                (call $at (i32.const 15) (call $shutdown (i32.const {fd}) (i32.const 3)))
+                ;; stdout is still fd 1.
+                (call $at (i32.const 16) (call $fdstat (i32.const 1) (i32.const 256)))))"#
+        );
+        let (mut store, instance) = instantiate(&wat, WasiCtxBuilder::new().build());
+        kiln_wasi::run_command(&mut store, &instance).unwrap();
+        for i in 0..16 {
+            assert_eq!(mem_u32(&mut store, &instance, 1024 + 4 * i), Errno::BADF.raw() as u32, "call {i}, fd {fd}");
+        }
+        assert_eq!(mem_u32(&mut store, &instance, 1024 + 64), 0, "fd 1 survived, fd {fd}");
+    }
 }

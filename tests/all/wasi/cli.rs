@@ -118,7 +118,7 @@ const POLL_STDIN: &str = r#"
     (i64.store (i32.const 72) (i64.const 10000000000))
     (i32.store16 (i32.const 88) (i32.const 0))
     (local.set $e (call $poll (i32.const 0) (i32.const 128) (i32.const 2) (i32.const 256)))
-    (if (local.get $e) (then (call $exit (i32.const 255))))
+    (if (local.get $e) (then (call $exit (i32.const 99))))
     (call $exit (i32.add (i32.mul (i32.load (i32.const 256)) (i32.const 16))
                          (i32.load8_u (i32.const 138))))))
 "#;
@@ -256,10 +256,12 @@ fn cli_wasmtime_wasi_options() {
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
 }
 
-/// A process status keeps 8 bits: `proc_exit(256)` must not read as
-/// success, while every code up to 255 reaches the OS as it is.
+/// A guest's exit status reaches the OS only below 126: `proc_exit(134)`
+/// must not look like an abort (128 + SIGABRT), nor 139 like a segfault,
+/// nor 126/127 like "cannot execute"/"not found", nor 256 like success.
+/// Such a status is an error, reported with status 1, as wasmtime does it.
 #[test]
-fn cli_exit_codes_past_255_are_errors_not_success() {
+fn cli_exit_statuses_from_126_on_are_errors_not_signals() {
     let tmp = tempfile::tempdir().unwrap();
     let exit_with = |code: u32| {
         let wat = tmp.path().join(format!("exit{code}.wat"));
@@ -268,19 +270,30 @@ fn cli_exit_codes_past_255_are_errors_not_success() {
             format!(
                 r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
                      (memory (export "memory") 1)
-                     (func (export "_start") (call $exit (i32.const {code}))))"#
+                     (func (export "_start") (call $exit (i32.const {code}))))"#,
+                code = code as i32
             ),
         )
         .unwrap();
         kiln().arg(&wat).output().unwrap()
     };
-    for code in [0, 1, 125, 255] {
+    for code in [0, 1, 125] {
         let o = exit_with(code);
         assert_eq!(o.status.code(), Some(code as i32), "{}", show(&o));
+        assert!(o.stderr.is_empty(), "{}", show(&o));
     }
-    for code in [256, 512, u32::MAX] {
+    for code in [126, 127, 134, 139, 255, 256, 512, u32::MAX] {
         let o = exit_with(code);
         assert_eq!(o.status.code(), Some(1), "proc_exit({code}): {}", show(&o));
-        assert!(text(&o.stderr).contains("cannot be reported"), "{}", show(&o));
+        let err = text(&o.stderr);
+        assert!(err.contains(&format!("proc_exit({code})")) && err.contains("below 126"), "{}", show(&o));
+    }
+    // The committed WAT guest, and a Rust guest's std::process::exit.
+    let o = kiln().arg(fixture("wat/exit_134.wasm")).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(text(&o.stderr).contains("proc_exit(134)"), "{}", show(&o));
+    for (code, want) in [("125", 125), ("126", 1), ("134", 1), ("139", 1), ("-1", 1)] {
+        let o = kiln().arg(fixture("bin/wasi_suite.wasm")).args(["--", "exit", code]).output().unwrap();
+        assert_eq!(o.status.code(), Some(want), "exit {code}: {}", show(&o));
     }
 }

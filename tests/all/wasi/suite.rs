@@ -144,10 +144,16 @@ fn suite_stdin() {
 #[test]
 fn suite_exit() {
     let tmp = tempfile::tempdir().unwrap();
-    for code in [0, 1, 3, 113] {
+    for code in [0, 1, 3, 113, 125] {
         let o = suite_in(tmp.path(), &["exit", &code.to_string()], None);
         assert_eq!(o.status.code(), Some(code), "{}", show(&o));
         assert!(o.stderr.is_empty(), "{}", show(&o));
+    }
+    // From 126 on, a status would pass for a shell's or a signal's: an error.
+    for code in [126, 134, 139] {
+        let o = suite_in(tmp.path(), &["exit", &code.to_string()], None);
+        assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+        assert!(text(&o.stderr).contains(&format!("proc_exit({code})")), "{}", show(&o));
     }
     let o = suite_in(tmp.path(), &["exit"], None);
     assert_eq!(o.status.code(), Some(2), "{}", show(&o));

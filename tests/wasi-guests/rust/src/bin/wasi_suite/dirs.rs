@@ -187,6 +187,13 @@ pub fn dirs(r: &mut Report) {
     r.errno("rmdir_gone", raw::path_filestat(fd3, 0, b"suite_dirs/sub2"), &[ENOENT]);
     r.result("std_remove_file", fs::remove_file(ctx.p("suite_dirs/list/f03xxx")));
     r.result("std_remove_dir", fs::remove_dir(ctx.p("suite_dirs/a2/b")));
+    // rmdir("dir/") removes `dir`, as rmdir(2) does.
+    r.result("mkdir_for_rmdir_slash", raw::mkdir(fd3, b"suite_dirs/slash"));
+    r.result("rmdir_trailing_slash", raw::rmdir(fd3, b"suite_dirs/slash/"));
+    r.errno("rmdir_trailing_slash_gone", raw::path_filestat(fd3, 0, b"suite_dirs/slash"), &[ENOENT]);
+    r.result("std_create_dir_for_slash", fs::create_dir(ctx.p("suite_dirs/slash2")));
+    r.result("std_remove_dir_trailing_slash", fs::remove_dir(ctx.p("suite_dirs/slash2/")));
+    r.errno("std_remove_dir_trailing_slash_gone", raw::path_filestat(fd3, 0, b"suite_dirs/slash2"), &[ENOENT]);
 
     // ---- symbolic links ---------------------------------------------------------------
     r.result("write_target", fs::write(ctx.p("suite_dirs/target.txt"), "target!"));

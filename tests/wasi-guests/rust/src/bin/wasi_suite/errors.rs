@@ -55,6 +55,12 @@ pub fn errors(r: &mut Report, args: &[String]) {
     r.errno("enoent_rmdir", raw::rmdir(fd3, b"suite_errors/missing"), &[ENOENT]);
     r.errno("enoent_rename", raw::rename(fd3, b"suite_errors/missing", fd3, b"suite_errors/other"), &[ENOENT]);
     r.errno("enoent_readlink", raw::readlink(fd3, b"suite_errors/missing", 64), &[ENOENT]);
+    // A missing link source is ENOENT, whatever the names look like (a trailing slash
+    // on either asks for a directory, which could not be linked, but only if it exists).
+    let (missing, new) = (b"suite_errors/missing", b"suite_errors/newlink");
+    r.errno("enoent_link_missing", raw::link(fd3, 0, missing, fd3, new), &[ENOENT]);
+    r.errno("enoent_link_missing_slash", raw::link(fd3, 0, b"suite_errors/missing/", fd3, new), &[ENOENT]);
+    r.errno("enoent_link_missing_to_slash", raw::link(fd3, 0, missing, fd3, b"suite_errors/newlink/"), &[ENOENT]);
     r.errno("enoent_empty_path_open", raw::open_rw(fd3, b"", 0), &[ENOENT]);
     r.errno("enoent_empty_path_mkdir", raw::mkdir(fd3, b""), &[ENOENT]);
 

@@ -182,6 +182,7 @@ pub fn files(r: &mut Report) {
         r.expect("open_append_wrote_at_end", raw::pread_all(fd), |c| c == b"HELLO\0\0\0\0\0Z!");
         r.result("close_append", raw::close(fd2));
     }
+    pwrite_append(r, &ctx);
     if let Some(fd2) = r.result("open_trunc", raw::open_rw(ctx.fd, p, O_TRUNC)) {
         r.expect("open_trunc_empty", raw::fd_filestat(fd2), |s| s.size == 0);
         let _ = raw::write(fd2, &[b"0123456789"]);
@@ -207,6 +208,44 @@ pub fn files(r: &mut Report) {
 
     r.result("std_remove_dir_all", fs::remove_dir_all(&dir));
     r.errno("gone_after_cleanup", raw::path_filestat(ctx.fd, 0, b"suite_files"), &[ENOENT]);
+}
+
+/// `fd_pwrite` on a descriptor opened with APPEND must write every byte and leave the
+/// offset where it was. POSIX writes at the offset given, Linux (and wasmtime) at the
+/// end of the file: both pass, and the `pwrite_append_lands` line says which this host
+/// chose. The rights leave out FD_SEEK, as wasmtime's own pwrite test does, since an
+/// append-mode write positions nothing.
+fn pwrite_append(r: &mut Report, ctx: &crate::Ctx) {
+    let c = b"suite_files/c.txt";
+    let rights = raw::RIGHTS_ALL & !raw::RIGHT_FD_SEEK;
+    let opened = raw::open(ctx.fd, raw::LOOKUP_SYMLINK_FOLLOW, c, O_CREAT, rights, FDFLAGS_APPEND);
+    let Some(fd) = r.result("open_append_without_seek_right", opened) else { return };
+    r.expect("append_write_first", raw::write(fd, &[b"abcdef"]), |&n| n == 6);
+    r.expect("append_offset_at_end", raw::tell(fd), |&p| p == 6);
+    r.expect("pwrite_append", raw::pwrite(fd, &[b"XY"], 1), |&n| n == 2);
+    r.expect("pwrite_append_keeps_offset", raw::tell(fd), |&p| p == 6);
+    let big = vec![b'z'; 64 << 10];
+    r.expect("pwrite_append_writes_all", raw::pwrite(fd, &[&big[..]], 2), |&n| n == big.len());
+    r.expect("pwrite_append_keeps_offset_again", raw::tell(fd), |&p| p == 6);
+    let content = fs::read(ctx.p("suite_files/c.txt")).unwrap_or_default();
+    let mut at_end = b"abcdefXY".to_vec();
+    at_end.extend_from_slice(&big);
+    let mut at_offset = b"aXY".to_vec();
+    at_offset.extend_from_slice(&big);
+    let lands = if content == at_end {
+        "end"
+    } else if content == at_offset {
+        "offset"
+    } else {
+        "neither"
+    };
+    r.value("pwrite_append_lands", lands);
+    r.check("pwrite_append_content", lands != "neither", || format!("{} bytes", content.len()));
+    // An ordinary write after them still goes to the end.
+    r.expect("append_write_after_pwrite", raw::write(fd, &[b"!"]), |&n| n == 1);
+    let len = fs::metadata(ctx.p("suite_files/c.txt")).map(|m| m.len());
+    r.expect("append_write_after_pwrite_at_end", len, |&n| n == content.len() as u64 + 1);
+    r.result("close_append_without_seek_right", raw::close(fd));
 }
 
 /// Reads `want` bytes with `fd_read` into two iovecs split at `split`, repeating after
