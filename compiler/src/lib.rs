@@ -77,8 +77,24 @@ fn cpu_features(isa: &OwnedTargetIsa) -> u64 {
         .fold(0, |acc, f| acc | f.bit())
 }
 
+/// A compiled module: the artifact, and the metadata it carries, for a
+/// loader in the same process that should not decode what was just encoded.
+#[derive(Debug)]
+pub struct CompiledArtifact {
+    /// The artifact bytes, as `kiln compile` writes them.
+    pub bytes: Vec<u8>,
+    /// The metadata encoded in the artifact's `.kiln.meta`.
+    pub metadata: ArtifactMetadata,
+}
+
 /// Compiles `wasm` (binary or text format) to an artifact.
 pub fn compile(wasm: &[u8], config: &CompilerConfig) -> Result<Vec<u8>, CompileError> {
+    compile_module(wasm, config).map(|c| c.bytes)
+}
+
+/// Compiles `wasm` (binary or text format) to an artifact, keeping its
+/// metadata decoded.
+pub fn compile_module(wasm: &[u8], config: &CompilerConfig) -> Result<CompiledArtifact, CompileError> {
     if wasm.iter().all(u8::is_ascii_whitespace) {
         return Err(CompileError::Empty);
     }
@@ -114,7 +130,7 @@ fn symbol_names(info: &kiln_environ::ModuleInfo) -> PrimaryMap<DefinedFuncIndex,
     names
 }
 
-fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>> {
+fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<CompiledArtifact> {
     let translation = environ::translate_module(wasm)?;
     let info = translation.info;
     let isa = build_isa(config)?;
@@ -216,4 +232,5 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
         },
         &translation.data,
     )
+    .map(|(bytes, metadata)| CompiledArtifact { bytes, metadata })
 }

@@ -14,8 +14,11 @@
 //! - [`artifact`]: the artifact header and metadata schema, and their
 //!   validation.
 //! - [`trap_code`]: trap codes and the code-offset-to-trap table.
+//! - [`bug`]: [`bug::KilnBug`] and `bail_bug!`, for states only a kiln bug
+//!   can reach.
 
 pub mod artifact;
+pub mod bug;
 pub mod heap;
 pub mod index;
 pub mod libcalls;
@@ -30,3 +33,4 @@ pub use module_info::*;
 pub use opt_level::OptLevel;
 pub use trap_code::{TrapCode, TrapSite};
 pub use types::*;
+pub use bug::KilnBug;

@@ -10,7 +10,6 @@
 //! wat; without it, only precompiled artifacts load
 //! (`Module::deserialize`), for deployments that never compile.
 
-mod code_memory;
 mod engine;
 mod externals;
 mod func;

@@ -122,3 +122,32 @@ fn loaded_artifact_runs_with_data() {
     let i = Instance::new(&mut store, &module, &[]).unwrap();
     assert_eq!(i.get_typed_func::<(), i32>(&mut store, "load").unwrap().call(&mut store, ()).unwrap(), b'e' as i32);
 }
+
+#[test]
+fn recompiling_over_a_mapped_artifact_leaves_the_mapping_alone() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (old_wat, new_wat) = (dir.path().join("old.wat"), dir.path().join("new.wat"));
+    std::fs::write(&old_wat, r#"(module (func (export "v") (result i32) i32.const 1))"#).unwrap();
+    std::fs::write(&new_wat, r#"(module (func (export "v") (result i32) i32.const 2) (func (export "w")))"#).unwrap();
+    let out = dir.path().join("m.o");
+    kiln_cli::compile::compile_file(&old_wat, &out, &[]).unwrap();
+    let inode = std::fs::metadata(&out).unwrap().ino();
+    let engine = Engine::default();
+    // SAFETY: the file is ours; recompiling replaces it instead of changing it.
+    let module = unsafe { Module::deserialize_file(&engine, &out) }.unwrap();
+    kiln_cli::compile::compile_file(&new_wat, &out, &[]).unwrap();
+    assert_ne!(std::fs::metadata(&out).unwrap().ino(), inode, "the artifact was rewritten in place");
+    let mut store = Store::new(&engine, ());
+    let i = Instance::new(&mut store, &module, &[]).unwrap();
+    assert_eq!(i.get_typed_func::<(), i32>(&mut store, "v").unwrap().call(&mut store, ()).unwrap(), 1);
+    assert_eq!(module.serialize().unwrap(), kiln_cli_compile_bytes(&old_wat));
+    // SAFETY: as above.
+    let new = unsafe { Module::deserialize_file(&engine, &out) }.unwrap();
+    assert!(new.get_export("w").is_some());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3, "a temporary file was left behind");
+}
+
+fn kiln_cli_compile_bytes(wat: &std::path::Path) -> Vec<u8> {
+    Engine::default().precompile_module(&std::fs::read(wat).unwrap()).unwrap()
+}
