@@ -187,6 +187,7 @@ impl Module {
             &meta,
             &Sections { text_len: text.bytes.len() as u64, data_len: data.len() as u64, code_symbols: &text.symbols },
         )?;
+        reloc::check_call_targets(&text.relocs, meta.code.functions.values().as_slice())?;
         let traps: Arc<[_]> = meta.code.traps.clone().into();
         let code = CodeMemory::new(text.bytes, &text.relocs, traps)?;
         drop(text);

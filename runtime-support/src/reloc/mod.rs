@@ -242,3 +242,17 @@ fn check_sites(bytes: &[u8], symbols: &[CodeSymbol], relocs: &[Reloc]) -> Result
     }
     Ok(())
 }
+
+/// Every relocation into `.text` is a call to a defined function: its
+/// target must be one of `functions` (offset, length), which validation
+/// proved sorted. A trampoline or any other symbol is refused.
+pub fn check_call_targets(relocs: &[Reloc], functions: &[(u32, u32)]) -> Result<(), ArtifactError> {
+    for r in relocs {
+        if let Target::Text(t) = r.target
+            && functions.binary_search_by_key(&t, |(start, _)| u64::from(*start)).is_err()
+        {
+            return Err(bad(format!("relocation at {:#x} calls {t:#x}, which is no wasm function", r.offset)));
+        }
+    }
+    Ok(())
+}

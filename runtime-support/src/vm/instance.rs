@@ -260,6 +260,13 @@ impl Instance {
         self.func_ref_in(self.runtime.template(), index)
     }
 
+    /// Whether `raw` is the address of one of this instance's `VMFuncRef`
+    /// slots (imported or its own).
+    pub fn holds_func_ref(&self, raw: usize) -> bool {
+        raw.checked_sub(self.vmctx.as_ptr() as usize)
+            .is_some_and(|offset| self.runtime.template().is_func_ref_offset(offset))
+    }
+
     /// [`Instance::func_ref`] with the module's template at hand, for loops
     /// (one dynamic call per loop instead of one per element).
     fn func_ref_in(&self, template: &InstanceTemplate, index: FuncIndex) -> *const VMFuncRef {

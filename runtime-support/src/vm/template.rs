@@ -24,6 +24,8 @@ pub struct InstanceTemplate {
     /// its `VMFuncRef`, or `None` for a defined function that never escapes
     /// (and so has no `VMFuncRef`).
     func_ref_offsets: PrimaryMap<FuncIndex, Option<u32>>,
+    /// Every VMContext offset that holds a `VMFuncRef`, sorted.
+    sorted_offsets: Vec<u32>,
 }
 
 // SAFETY: the raw pointers are code addresses inside the module's loaded
@@ -81,12 +83,20 @@ impl InstanceTemplate {
             let Some(slot) = slot else { bail_bug!("function reference slot {i} belongs to no function") };
             func_refs.push(slot);
         }
-        Ok(Self { func_refs, func_ref_offsets })
+        let mut sorted_offsets: Vec<u32> = func_ref_offsets.values().flatten().copied().collect();
+        sorted_offsets.sort_unstable();
+        sorted_offsets.dedup();
+        Ok(Self { func_refs, func_ref_offsets, sorted_offsets })
     }
 
     /// The escaping functions' `VMFuncRef`s, in slot order, `vmctx` null.
     pub fn func_refs(&self) -> &[VMFuncRef] {
         self.func_refs.values().as_slice()
+    }
+
+    /// Whether `offset` is the VMContext offset of a `VMFuncRef`.
+    pub fn is_func_ref_offset(&self, offset: usize) -> bool {
+        u32::try_from(offset).is_ok_and(|o| self.sorted_offsets.binary_search(&o).is_ok())
     }
 
     /// The VMContext offset of a function's `VMFuncRef`, or `None` when a
