@@ -212,25 +212,26 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Compile
 
     let header = ArtifactHeader::new(&host_target(), cpu_features(&isa));
     let num_defined = compiled.len();
-    emitter.finish(
-        |id| traps_by_id.get(&id).cloned().unwrap_or_default(),
-        header,
-        |offset_of, traps| {
-            let mut code = CodeLayout { traps, ..Default::default() };
-            for i in 0..num_defined {
-                let id = FuncId::from_u32(i as u32);
-                let pushed = code.functions.push((offset_of(id), sizes[&id]));
-                debug_assert_eq!(pushed, DefinedFuncIndex::new(i));
-            }
-            for (_, id) in array_ids.iter() {
-                code.array_to_wasm.push(offset_of(*id));
-            }
-            for (_, id) in host_ids.iter() {
-                code.wasm_to_array.push(offset_of(*id));
-            }
-            ArtifactMetadata { module: info.clone(), code }
-        },
-        &translation.data,
-    )
-    .map(|(bytes, metadata)| CompiledArtifact { bytes, metadata })
+    emitter
+        .finish(
+            |id| traps_by_id.get(&id).cloned().unwrap_or_default(),
+            header,
+            |offset_of, traps| {
+                let mut code = CodeLayout { traps, ..Default::default() };
+                for i in 0..num_defined {
+                    let id = FuncId::from_u32(i as u32);
+                    let pushed = code.functions.push((offset_of(id), sizes[&id]));
+                    debug_assert_eq!(pushed, DefinedFuncIndex::new(i));
+                }
+                for (_, id) in array_ids.iter() {
+                    code.array_to_wasm.push(offset_of(*id));
+                }
+                for (_, id) in host_ids.iter() {
+                    code.wasm_to_array.push(offset_of(*id));
+                }
+                ArtifactMetadata { module: info.clone(), code }
+            },
+            &translation.data,
+        )
+        .map(|(bytes, metadata)| CompiledArtifact { bytes, metadata })
 }

@@ -28,9 +28,9 @@ pub mod trap_code;
 pub mod types;
 pub mod vmoffsets;
 
+pub use bug::KilnBug;
 pub use index::*;
 pub use module_info::*;
 pub use opt_level::OptLevel;
 pub use trap_code::{TrapCode, TrapSite};
 pub use types::*;
-pub use bug::KilnBug;

@@ -13,7 +13,9 @@
 //!   executable.
 //! - [`sys`]: the operating-system specifics.
 
-pub use kiln_environ::{artifact, bail_bug, bug, heap, kiln_bug, index, libcalls, module_info, opt_level, trap_code, types, vmoffsets};
+pub use kiln_environ::{
+    artifact, bail_bug, bug, heap, index, kiln_bug, libcalls, module_info, opt_level, trap_code, types, vmoffsets,
+};
 
 pub mod code_memory;
 pub mod code_registry;

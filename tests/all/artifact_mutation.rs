@@ -172,6 +172,9 @@ fn path_string(path: &[Step]) -> String {
 /// Every mutation of one node: how to apply it, and a description.
 type Edit = Box<dyn Fn(&mut Value)>;
 
+/// An edit of one array.
+type ArrayEdit = Box<dyn Fn(&mut Vec<Value>)>;
+
 fn collect(v: &Value, path: &mut Vec<Step>, out: &mut Vec<(String, Edit)>) {
     let at = path_string(path);
     match v {
@@ -203,7 +206,7 @@ fn collect(v: &Value, path: &mut Vec<Step>, out: &mut Vec<(String, Edit)>) {
         }
         Value::Array(items) => {
             let n = items.len();
-            let mut push = |what: &str, f: Box<dyn Fn(&mut Vec<Value>)>| {
+            let mut push = |what: &str, f: ArrayEdit| {
                 let p = path.clone();
                 out.push((
                     format!("{at} (len {n}): {what}"),
@@ -217,20 +220,29 @@ fn collect(v: &Value, path: &mut Vec<Step>, out: &mut Vec<(String, Edit)>) {
             if n >= 1 {
                 push("drop first", Box::new(|a| drop(a.remove(0))));
                 push("drop last", Box::new(|a| drop(a.pop())));
-                push("duplicate last", Box::new(|a| {
-                    let last = a[a.len() - 1].clone();
-                    a.push(last)
-                }));
-                push("duplicate first", Box::new(|a| {
-                    let first = a[0].clone();
-                    a.insert(0, first)
-                }));
+                push(
+                    "duplicate last",
+                    Box::new(|a| {
+                        let last = a[a.len() - 1].clone();
+                        a.push(last)
+                    }),
+                );
+                push(
+                    "duplicate first",
+                    Box::new(|a| {
+                        let first = a[0].clone();
+                        a.insert(0, first)
+                    }),
+                );
             }
             if n >= 2 {
-                push("swap first and last", Box::new(|a| {
-                    let last = a.len() - 1;
-                    a.swap(0, last)
-                }));
+                push(
+                    "swap first and last",
+                    Box::new(|a| {
+                        let last = a.len() - 1;
+                        a.swap(0, last)
+                    }),
+                );
                 push("swap first two", Box::new(|a| a.swap(0, 1)));
             }
             if n >= 3 {
@@ -421,12 +433,13 @@ fn forged_artifacts_never_crash_the_host() {
                 (Some("done"), Some(i), Some(outcome)) => {
                     started = None;
                     from = i + 1;
-                    *counts.entry(match outcome {
-                        "works" => "works",
-                        "traps" => "traps",
-                        _ => "refused",
-                    })
-                    .or_default() += 1;
+                    *counts
+                        .entry(match outcome {
+                            "works" => "works",
+                            "traps" => "traps",
+                            _ => "refused",
+                        })
+                        .or_default() += 1;
                 }
                 (Some("total"), _, _) => from = all.len(),
                 _ => {}

@@ -118,9 +118,10 @@ fn check_counts(m: &ModuleInfo) -> Check {
 
 fn check_signatures(m: &ModuleInfo) -> Check {
     for (i, ty) in m.signatures.iter() {
-        ensure(ty.params.len() <= limits::MAX_FUNCTION_ARITY && ty.results.len() <= limits::MAX_FUNCTION_ARITY, || {
-            format!("signature {} has too many parameters or results", i.index())
-        })?;
+        ensure(
+            ty.params.len() <= limits::MAX_FUNCTION_ARITY && ty.results.len() <= limits::MAX_FUNCTION_ARITY,
+            || format!("signature {} has too many parameters or results", i.index()),
+        )?;
     }
     let sigs = m.signatures.len();
     for (t, sig) in m.types.iter() {
@@ -393,7 +394,11 @@ mod tests {
         m.types.push(sig);
         m.functions.push(FunctionInfo { signature: sig, func_ref: None });
         m.functions.push(FunctionInfo { signature: sig, func_ref: Some(FuncRefIndex::new(0)) });
-        m.imports.push(Import { module: "m".into(), name: "f".into(), index: EntityIndex::Function(FuncIndex::new(0)) });
+        m.imports.push(Import {
+            module: "m".into(),
+            name: "f".into(),
+            index: EntityIndex::Function(FuncIndex::new(0)),
+        });
         m.start = Some(FuncIndex::new(1));
         m.data.push(DataSegment { kind: DataKind::Passive, offset: 0, len: 4 });
         let mut code = CodeLayout::default();
@@ -426,16 +431,22 @@ mod tests {
             ("extra imported function count", |m, _| m.module.num_imported_funcs = 2),
             ("import out of order", |m, _| m.module.imports[0].index = EntityIndex::Function(FuncIndex::new(1))),
             ("start without slot", |m, _| m.module.start = Some(FuncIndex::new(7))),
-            ("start with params", |m, _| m.module.signatures[SignatureIndex::new(0)].params = [WasmValType::I32].into()),
+            ("start with params", |m, _| {
+                m.module.signatures[SignatureIndex::new(0)].params = [WasmValType::I32].into()
+            }),
             ("shared slot", |m, _| m.module.functions[FuncIndex::new(0)].func_ref = Some(FuncRefIndex::new(0))),
-            ("extra global init", |m, _| drop(m.module.global_inits.push(ConstExpr(vec![ConstOp::I32Const(0)])))),
+            ("extra global init", |m, _| {
+                m.module.global_inits.push(ConstExpr(vec![ConstOp::I32Const(0)]));
+            }),
             ("data past the section", |m, _| m.module.data[DataIndex::new(0)].len = 5),
             ("unsorted traps", |m, _| m.code.traps.push(TrapSite { offset: 2, code: TrapCode::StackOverflow })),
             ("trap outside code", |m, _| m.code.traps[0].offset = 100),
             ("function moved", |m, _| m.code.functions[DefinedFuncIndex::new(0)].0 = 4),
-            ("symbol missing", |_, s| drop(s.pop())),
+            ("symbol missing", |_, s| {
+                s.pop();
+            }),
             ("bad memory limits", |m, _| {
-                drop(m.module.memories.push(crate::types::MemoryType { limits: Limits { min: 2, max: Some(1) } }))
+                m.module.memories.push(crate::types::MemoryType { limits: Limits { min: 2, max: Some(1) } });
             }),
             ("export out of range", |m, _| {
                 m.module.exports.push(crate::module_info::Export {

@@ -230,7 +230,7 @@ fn check_sites(bytes: &[u8], symbols: &[CodeSymbol], relocs: &[Reloc]) -> Result
         }
         prev_end = end;
         let i = ranges.partition_point(|f| f.0 <= r.offset);
-        if !i.checked_sub(1).is_some_and(|i| end <= ranges[i].1) {
+        if i.checked_sub(1).is_none_or(|i| end > ranges[i].1) {
             return Err(bad(format!("relocation at {:#x} lies in no function", r.offset)));
         }
         if let Target::Text(t) = r.target

@@ -17,14 +17,14 @@ use crate::module_info::{ConstExpr, ConstOp, DataKind, ElementItems, ElementKind
 use crate::trap_code::TrapCode;
 use crate::types::WasmRefType;
 use crate::vm::error::InstanceError;
-use kiln_environ::bail_bug;
-use kiln_environ::bug::KilnBug;
 use crate::vm::libcalls::BUILTINS;
 use crate::vm::memory::LinearMemory;
 use crate::vm::table::{Table, range};
 use crate::vm::template::InstanceTemplate;
 use crate::vmoffsets::*;
 use cranelift_entity::{EntityRef, PrimaryMap};
+use kiln_environ::bail_bug;
+use kiln_environ::bug::KilnBug;
 use std::alloc::{Layout, alloc_zeroed, dealloc};
 use std::ptr::NonNull;
 use std::sync::Arc;

@@ -58,7 +58,12 @@ impl InstanceTemplate {
                 (None, _) => Some(offsets.imported_func(index)),
                 (Some(def), Some(slot)) => {
                     let Some(&type_id) = type_ids.get(info.signature.index()) else {
-                        bail_bug!("function {} has signature {} of {}", index.index(), info.signature.index(), type_ids.len());
+                        bail_bug!(
+                            "function {} has signature {} of {}",
+                            index.index(),
+                            info.signature.index(),
+                            type_ids.len()
+                        );
                     };
                     match slots.get_mut(slot.index()) {
                         Some(s @ None) => {
