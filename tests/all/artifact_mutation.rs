@@ -8,9 +8,14 @@
 //! recorded against the mutation that caused it instead of ending the run;
 //! the parent then asserts that there were none.
 //!
-//! `KILN_MUTATION_ITERS` scales the number of random byte flips (default
-//! 1500); the structured field mutations are always all tried. The seed is
-//! fixed, so every run tries the same mutations.
+//! Structured mutations change every number (0, -1, +1, +16, *2+1, 0xffff,
+//! u32::MAX), flip every bool, swap every enum variant for its siblings,
+//! and drop, duplicate, swap and reverse the entries of every list (which
+//! unsorts the trap table, among others); random ones flip bits of the
+//! encoded metadata and of the relocation section. `KILN_MUTATION_ITERS`
+//! scales the number of random flips (default 1500); the structured
+//! mutations are always all tried. The seed is fixed, so every run tries
+//! the same mutations.
 
 use kiln::artifact::{self, ArtifactMetadata};
 use kiln::*;
@@ -169,6 +174,31 @@ fn path_string(path: &[Step]) -> String {
         .collect()
 }
 
+/// Enum variants that stand in for each other: value and reference types,
+/// entity kinds, constant-expression instructions, segment kinds, trap
+/// codes.
+const VARIANTS: &[&[&str]] = &[
+    &["I32", "I64", "F32", "F64", "V128"],
+    &["Func", "Extern"],
+    &["Function", "Table", "Memory", "Global"],
+    &["I32Const", "I64Const", "F32Const", "F64Const", "GlobalGet", "RefFunc"],
+    &["I32Add", "I32Sub", "I32Mul", "I64Add", "I64Sub", "I64Mul"],
+    &["Passive", "Declared"],
+    &["Functions", "Expressions"],
+    &[
+        "StackOverflow",
+        "MemoryOutOfBounds",
+        "TableOutOfBounds",
+        "IndirectCallToNull",
+        "BadSignature",
+        "IntegerOverflow",
+        "IntegerDivisionByZero",
+        "BadConversionToInteger",
+        "UnreachableCodeReached",
+        "NullReference",
+    ],
+];
+
 /// Every mutation of one node: how to apply it, and a description.
 type Edit = Box<dyn Fn(&mut Value)>;
 
@@ -255,13 +285,43 @@ fn collect(v: &Value, path: &mut Vec<Step>, out: &mut Vec<(String, Edit)>) {
             }
         }
         Value::Object(map) => {
+            // A newtype enum variant (`{"Function": 3}`): try its siblings.
+            if let (1, Some((k, _))) = (map.len(), map.iter().next())
+                && let Some(group) = VARIANTS.iter().find(|g| g.contains(&k.as_str()))
+            {
+                for other in group.iter().filter(|o| *o != k) {
+                    let (p, k, other) = (path.clone(), k.clone(), other.to_string());
+                    out.push((
+                        format!("{at}: variant {k} -> {other}"),
+                        Box::new(move |root| {
+                            if let Value::Object(m) = node_mut(root, &p)
+                                && let Some(v) = m.remove(&k)
+                            {
+                                m.insert(other.clone(), v);
+                            }
+                        }),
+                    ));
+                }
+            }
             for (k, item) in map {
                 path.push(Step::Key(k.clone()));
                 collect(item, path, out);
                 path.pop();
             }
         }
-        Value::Null | Value::String(_) => {}
+        // A unit enum variant (`"I32"`): try its siblings.
+        Value::String(name) => {
+            if let Some(group) = VARIANTS.iter().find(|g| g.contains(&name.as_str())) {
+                for other in group.iter().filter(|o| *o != name) {
+                    let p = path.clone();
+                    out.push((
+                        format!("{at}: variant {name} -> {other}"),
+                        Box::new(move |root| *node_mut(root, &p) = Value::from(*other)),
+                    ));
+                }
+            }
+        }
+        Value::Null => {}
     }
 }
 
