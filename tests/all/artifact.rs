@@ -181,7 +181,8 @@ fn an_edited_relocation_section_header_is_refused_never_skipped() {
     let bytes = module.serialize().unwrap();
     let put32 = |at: usize, v: u32| move |h: &mut [u8]| h[at..at + 4].copy_from_slice(&v.to_le_bytes());
     let put64 = |at: usize, v: u64| move |h: &mut [u8]| h[at..at + 8].copy_from_slice(&v.to_le_bytes());
-    let edits: Vec<(&str, Box<dyn Fn(&mut [u8])>)> = vec![
+    type Edit = Box<dyn Fn(&mut [u8])>;
+    let edits: Vec<(&str, Edit)> = vec![
         ("type PROGBITS", Box::new(put32(0x04, object::elf::SHT_PROGBITS))),
         ("type NOBITS", Box::new(put32(0x04, object::elf::SHT_NOBITS))),
         ("type REL", Box::new(put32(0x04, object::elf::SHT_REL))),
