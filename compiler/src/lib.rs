@@ -85,6 +85,8 @@ pub struct CompiledArtifact {
     pub bytes: Vec<u8>,
     /// The metadata encoded in the artifact's `.kiln.meta`.
     pub metadata: ArtifactMetadata,
+    /// The VMContext layout the code was compiled against.
+    pub offsets: VMOffsets,
 }
 
 /// Compiles `wasm` (binary or text format) to an artifact.
@@ -233,5 +235,5 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Compile
             },
             &translation.data,
         )
-        .map(|(bytes, metadata)| CompiledArtifact { bytes, metadata })
+        .map(|(bytes, metadata)| CompiledArtifact { bytes, metadata, offsets })
 }

@@ -111,7 +111,7 @@ impl Module {
     #[cfg(feature = "compiler")]
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let compiled = engine.compile(bytes.as_ref())?;
-        Self::load(engine, ArtifactBytes::Owned(compiled.bytes), Some(compiled.metadata))
+        Self::load(engine, ArtifactBytes::Owned(compiled.bytes), Some((compiled.metadata, compiled.offsets)))
     }
 
     /// Compiles a module from a `.wasm` or `.wat` file.
@@ -161,19 +161,21 @@ impl Module {
             .with_context(|| format!("failed to load {}", path.display()))
     }
 
-    /// Loads artifact `bytes`. `compiled` is the metadata when the bytes
-    /// were compiled in this process just now: then the checksum and the
-    /// decoding are skipped (nothing else has seen the bytes), and
-    /// everything else runs as for an artifact from outside.
-    fn load(engine: &Engine, bytes: ArtifactBytes, compiled: Option<ArtifactMetadata>) -> Result<Module> {
+    /// Loads artifact `bytes`. `compiled` is the metadata and VMContext
+    /// layout when the bytes were compiled in this process just now: then
+    /// the checksum, the decoding and the layout computation are skipped
+    /// (nothing else has seen the bytes), and everything else, validation
+    /// and the relocation checks included, runs as for an artifact from
+    /// outside.
+    fn load(engine: &Engine, bytes: ArtifactBytes, compiled: Option<(ArtifactMetadata, VMOffsets)>) -> Result<Module> {
         if !looks_like_artifact(&bytes) {
             bail!(ArtifactError::NotAnArtifact("not an ELF file"));
         }
         let file =
             ElfFile64::<LittleEndian>::parse(&*bytes).map_err(|e| ArtifactError::Malformed(format!("bad ELF: {e}")))?;
-        let meta = match compiled {
-            Some(meta) => meta,
-            None => decode_checked(&file, &bytes)?,
+        let (meta, offsets) = match compiled {
+            Some((meta, offsets)) => (meta, Some(offsets)),
+            None => (decode_checked(&file, &bytes)?, None),
         };
         let data = match file.section_by_name(artifact::DATA_SECTION).and_then(|s| s.file_range()) {
             Some((off, len)) => off as usize..(off as usize).saturating_add(len as usize),
@@ -192,7 +194,8 @@ impl Module {
         let code = CodeMemory::new(text.bytes, &text.relocs, traps)?;
         drop(text);
         drop(file);
-        let offsets = VMOffsets::new(&meta.module);
+        // Only after validation: the layout is computed from its counts.
+        let offsets = offsets.unwrap_or_else(|| VMOffsets::new(&meta.module));
         let type_ids: Vec<_> = meta.module.signatures.values().map(|ty| engine.register_signature(ty)).collect();
         let base = code.base();
         let template = InstanceTemplate::new(
