@@ -16,12 +16,12 @@ use crate::types::FuncType;
 use crate::values::Val;
 use crate::{Extern, Instance};
 use anyhow::{Result, bail};
-use kiln_runtime_support::kiln_bug;
 use kiln_runtime_support::traphandlers::{self, UnwindReason};
 use kiln_runtime_support::vm::instance::Instance as VmInstance;
 use kiln_runtime_support::vmoffsets::{
     VM_HOST_FUNC_MAGIC, VMArrayCallFn, VMCONTEXT_MAGIC, VMFuncRef, VMHostFuncContext,
 };
+use kiln_runtime_support::{bail_bug, kiln_bug};
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -217,7 +217,8 @@ impl Func {
             }
         }
         // A wasm function not handed out yet.
-        let ty = store.engine.signature(type_id).expect("registered signature");
+        // Every VMFuncRef's type id was registered with this engine.
+        let ty = store.engine.signature(type_id)?;
         store.funcs.push(FuncData {
             func_ref: raw as *const VMFuncRef,
             ty: FuncType::from_wasm(ty),
@@ -284,11 +285,9 @@ impl Func {
         let inner: &mut StoreInner<T> = store.0;
         let data = &inner.opaque.funcs[self.index];
         if let FuncKind::Host(ctx) = &data.kind {
-            let func = ctx
-                .func
-                .downcast_ref::<Arc<HostFn<T>>>()
-                .expect("host function belongs to a store of this type")
-                .clone();
+            let Some(func) = ctx.func.downcast_ref::<Arc<HostFn<T>>>().cloned() else {
+                bail_bug!("host function of a store of another type");
+            };
             return func(Caller { store: inner, instance: None }, raw);
         }
         let func_ref = data.func_ref;

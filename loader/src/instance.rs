@@ -276,7 +276,8 @@ pub(crate) fn instantiate(
     let mut memory_ids = resolved.memory_ids;
     let mut defined_memories = Vec::new();
     for (_, ty) in info.memories.iter().skip(info.num_imported_memories as usize) {
-        let mem = LinearMemory::new(*ty, MEMORY_LIMIT_PAGES).map_err(|e| anyhow!("failed to create memory: {e}"))?;
+        let mem = LinearMemory::new(*ty, MEMORY_LIMIT_PAGES)
+            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}")))?;
         let m = Memory::from_vm(s, mem);
         defined_memories.push(&mut *s.memories[m.index] as *mut LinearMemory);
         memory_ids.push(m.index);
@@ -284,7 +285,8 @@ pub(crate) fn instantiate(
     let mut table_ids = resolved.table_ids;
     let mut defined_tables = Vec::new();
     for (_, ty) in info.tables.iter().skip(info.num_imported_tables as usize) {
-        let t = VmTable::new(*ty, 0).map_err(|e| anyhow!("failed to create table: {e}"))?;
+        let t = VmTable::new(*ty, 0)
+            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create table: {e}")))?;
         s.tables.push(t);
         let i = s.tables.len() - 1;
         defined_tables.push(&mut *s.tables[i] as *mut VmTable);

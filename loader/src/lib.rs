@@ -30,6 +30,8 @@ pub use externals::{Export, Extern};
 pub use func::{Caller, Func, IntoFunc};
 pub use global::Global;
 pub use instance::{Instance, LinkError};
+pub use kiln_runtime_support::bug::KilnBug;
+pub use kiln_runtime_support::vm::error::InstanceError;
 pub use linker::Linker;
 pub use memory::{Memory, MemoryAccessError};
 pub use module::{Module, looks_like_artifact};

@@ -256,3 +256,61 @@ pub fn check_call_targets(relocs: &[Reloc], functions: &[(u32, u32)]) -> Result<
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call_to(offset: u64, target: u64) -> Reloc {
+        Reloc { offset, r_type: elf::R_X86_64_PLT32, target: Target::Text(target), addend: -4 }
+    }
+
+    #[test]
+    fn calls_must_target_wasm_functions() {
+        let functions = [(0, 16), (16, 16)];
+        assert!(check_call_targets(&[call_to(1, 16), call_to(20, 0)], &functions).is_ok());
+        assert!(check_call_targets(&[call_to(1, 8)], &functions).is_err());
+        let libcall = Reloc { target: Target::External("floor".into()), ..call_to(1, 0) };
+        assert!(check_call_targets(&[libcall], &functions).is_ok());
+    }
+
+    #[test]
+    fn sites_must_be_disjoint_inside_functions_and_on_calls() {
+        // call rel32 at 0 and at 5, in one 16-byte function.
+        let code = [0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0, 0x90, 0x90, 0x90, 0x90, 0x90, 0xc3];
+        let symbols = [CodeSymbol { offset: 0, size: 16 }];
+        let ok = [call_to(1, 0), call_to(6, 0)];
+        if cfg!(target_arch = "x86_64") {
+            assert!(check_sites(&code, &symbols, &ok).is_ok());
+            assert!(check_sites(&code, &symbols, &[call_to(1, 0), call_to(3, 0)]).is_err(), "overlap");
+            assert!(check_sites(&code, &symbols, &[call_to(11, 0)]).is_err(), "not on a call");
+            assert!(check_sites(&code, &symbols, &[call_to(14, 0)]).is_err(), "past the function");
+            assert!(check_sites(&code, &symbols, &[call_to(1, 3)]).is_err(), "not a function start");
+        }
+    }
+
+    #[test]
+    fn x86_64_calls_are_patched_relative_and_range_checked() {
+        let mut code = [0xe8, 0, 0, 0, 0];
+        let mut a = Apply { r_type: elf::R_X86_64_PLT32, offset: 1, place: 0x1001, value: 0x2000 - 4, code: &mut code };
+        x86_64::apply(&mut a).unwrap();
+        assert_eq!(i32::from_le_bytes(code[1..5].try_into().unwrap()), 0x2000 - 4 - 0x1001);
+        let mut a = Apply { r_type: elf::R_X86_64_PLT32, offset: 1, place: 0, value: 1 << 40, code: &mut code };
+        assert!(x86_64::apply(&mut a).is_err());
+        let mut a = Apply { r_type: elf::R_X86_64_PLT32, offset: 3, place: 0, value: 0, code: &mut code };
+        assert!(x86_64::apply(&mut a).is_err(), "field past the end");
+        assert!(x86_64::kind(elf::R_X86_64_GOTPCREL).is_err());
+    }
+
+    #[test]
+    fn aarch64_branches_are_patched_and_range_checked() {
+        let mut code = 0x9400_0000u32.to_le_bytes();
+        let mut a = Apply { r_type: elf::R_AARCH64_CALL26, offset: 0, place: 0x1000, value: 0x1010, code: &mut code };
+        aarch64::apply(&mut a).unwrap();
+        assert_eq!(u32::from_le_bytes(code), 0x9400_0004);
+        assert!(aarch64::check_site(elf::R_AARCH64_CALL26, &code, 0).is_ok());
+        assert!(aarch64::check_site(elf::R_AARCH64_CALL26, &[0; 4], 0).is_err());
+        let mut a = Apply { r_type: elf::R_AARCH64_CALL26, offset: 0, place: 0, value: 1 << 30, code: &mut code };
+        assert!(aarch64::apply(&mut a).is_err());
+    }
+}
