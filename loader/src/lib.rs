@@ -19,6 +19,7 @@ mod linker;
 mod memory;
 mod module;
 mod store;
+mod stored_artifact;
 mod table;
 mod trap;
 mod typed;

@@ -8,6 +8,7 @@
 //! validation and the relocation checks still run on that path too.
 
 use crate::engine::Engine;
+use crate::stored_artifact::StoredArtifact;
 use crate::types::{ExportType, ExternType, ImportType};
 use anyhow::{Context, Result, bail};
 use cranelift_entity::EntityRef;
@@ -25,7 +26,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The bytes of an artifact: owned, or mapped from a file.
+/// The bytes of an artifact being loaded: owned, or mapped from a file.
 enum ArtifactBytes {
     Owned(Vec<u8>),
     Mapped(memmap2::Mmap),
@@ -43,7 +44,7 @@ impl std::ops::Deref for ArtifactBytes {
 
 pub(crate) struct ModuleInner {
     pub(crate) engine: Engine,
-    bytes: ArtifactBytes,
+    bytes: StoredArtifact,
     data: Range<usize>,
     pub(crate) meta: ArtifactMetadata,
     pub(crate) offsets: VMOffsets,
@@ -60,7 +61,7 @@ impl ModuleRuntime for ModuleInner {
         &self.offsets
     }
     fn data_section(&self) -> &[u8] {
-        &self.bytes[self.data.clone()]
+        self.bytes.get(self.data.clone())
     }
     fn template(&self) -> &InstanceTemplate {
         &self.template
@@ -134,7 +135,7 @@ impl Module {
 
     /// The artifact bytes of this module: what `kiln compile` writes.
     pub fn serialize(&self) -> Result<Vec<u8>> {
-        Ok(self.inner.bytes.to_vec())
+        Ok(self.inner.bytes.to_vec(&self.inner.code))
     }
 
     /// Loads an artifact produced by `kiln compile` or [`Module::serialize`].
@@ -192,8 +193,17 @@ impl Module {
         reloc::check_call_targets(&text.relocs, meta.code.functions.values().as_slice())?;
         let traps: Arc<[_]> = meta.code.traps.clone().into();
         let code = CodeMemory::new(text.bytes, &text.relocs, traps)?;
+        let text_at = text.bytes.as_ptr() as usize - bytes.as_ptr() as usize;
+        let text_range = text_at..text_at + text.bytes.len();
+        let fields: Vec<(usize, usize)> = text.relocs.iter().map(|r| (r.offset as usize, r.width)).collect();
         drop(text);
         drop(file);
+        // Keep the artifact for `serialize` and the data segments, but not
+        // a second copy of `.text`.
+        let (bytes, data) = match bytes {
+            ArtifactBytes::Mapped(map) => (StoredArtifact::Mapped(map), data),
+            ArtifactBytes::Owned(vec) => StoredArtifact::owned(vec, text_range, fields.into_iter(), data),
+        };
         // Only after validation: the layout is computed from its counts.
         let offsets = offsets.unwrap_or_else(|| VMOffsets::new(&meta.module));
         let type_ids: Vec<_> = meta.module.signatures.values().map(|ty| engine.register_signature(ty)).collect();

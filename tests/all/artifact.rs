@@ -206,3 +206,19 @@ fn an_edited_relocation_section_header_is_refused_never_skipped() {
     let i = Instance::new(&mut store, &module, &[]).unwrap();
     assert_eq!(i.get_typed_func::<(), i32>(&mut store, "g").unwrap().call(&mut store, ()).unwrap(), 10);
 }
+
+#[test]
+fn serialize_rebuilds_the_artifact_byte_for_byte() {
+    let wat = r#"(module (memory 1) (data (i32.const 0) "abc")
+      (func $f (param f64) (result f64) (f64.floor (local.get 0)))
+      (func (export "g") (result i32) (call $f (f64.const 1.5)) drop i32.const 3))"#;
+    let engine = Engine::default();
+    let bytes = engine.precompile_module(wat.as_bytes()).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    assert_eq!(module.serialize().unwrap(), bytes);
+    let again = load(&engine, &bytes).unwrap();
+    assert_eq!(again.serialize().unwrap(), bytes);
+    let mut store = Store::new(&engine, ());
+    let i = Instance::new(&mut store, &again, &[]).unwrap();
+    assert_eq!(i.get_typed_func::<(), i32>(&mut store, "g").unwrap().call(&mut store, ()).unwrap(), 3);
+}

@@ -53,6 +53,8 @@ pub struct Reloc {
     pub offset: u64,
     /// The ELF relocation type.
     pub r_type: u32,
+    /// Bytes patched.
+    pub width: usize,
     /// What it points at.
     pub target: Target,
     /// The addend.
@@ -213,7 +215,7 @@ fn read_one(
     } else {
         return Err(bad(format!("relocation at {offset:#x} targets a symbol outside .text")));
     };
-    Ok(Reloc { offset, r_type, target, addend })
+    Ok(Reloc { offset, r_type, width: kind.width, target, addend })
 }
 
 /// Relocations are disjoint, each inside one function, on an instruction
@@ -223,8 +225,7 @@ fn check_sites(bytes: &[u8], symbols: &[CodeSymbol], relocs: &[Reloc]) -> Result
     ranges.sort_unstable();
     let mut prev_end = 0u64;
     for r in relocs {
-        let width = host::kind(r.r_type)?.width as u64;
-        let end = r.offset + width;
+        let end = r.offset + r.width as u64;
         if r.offset < prev_end {
             return Err(bad(format!("relocations overlap at {:#x}", r.offset)));
         }
@@ -262,7 +263,7 @@ mod tests {
     use super::*;
 
     fn call_to(offset: u64, target: u64) -> Reloc {
-        Reloc { offset, r_type: elf::R_X86_64_PLT32, target: Target::Text(target), addend: -4 }
+        Reloc { offset, r_type: elf::R_X86_64_PLT32, width: 4, target: Target::Text(target), addend: -4 }
     }
 
     #[test]
