@@ -193,8 +193,13 @@ impl Module {
         reloc::check_call_targets(&text.relocs, meta.code.functions.values().as_slice())?;
         let traps: Arc<[_]> = meta.code.traps.clone().into();
         let code = CodeMemory::new(text.bytes, &text.relocs, traps)?;
-        let text_at = text.bytes.as_ptr() as usize - bytes.as_ptr() as usize;
-        let text_range = text_at..text_at + text.bytes.len();
+        // Where `.text` lies in `bytes` (nowhere, for a module without
+        // code: its empty slice need not point into `bytes`).
+        let text_at = (text.bytes.as_ptr() as usize).checked_sub(bytes.as_ptr() as usize);
+        let text_range = match text_at {
+            Some(at) if !text.bytes.is_empty() && at + text.bytes.len() <= bytes.len() => at..at + text.bytes.len(),
+            _ => 0..0,
+        };
         let fields: Vec<(usize, usize)> = text.relocs.iter().map(|r| (r.offset as usize, r.width)).collect();
         drop(text);
         drop(file);

@@ -222,3 +222,13 @@ fn serialize_rebuilds_the_artifact_byte_for_byte() {
     let i = Instance::new(&mut store, &again, &[]).unwrap();
     assert_eq!(i.get_typed_func::<(), i32>(&mut store, "g").unwrap().call(&mut store, ()).unwrap(), 3);
 }
+
+#[test]
+fn a_module_without_code_loads_and_serializes() {
+    let engine = Engine::default();
+    let bytes = engine.precompile_module(b"(module (memory 1) (data (i32.const 0) \"x\"))").unwrap();
+    let module = load(&engine, &bytes).unwrap();
+    assert_eq!(module.serialize().unwrap(), bytes);
+    let mut store = Store::new(&engine, ());
+    Instance::new(&mut store, &module, &[]).unwrap();
+}
