@@ -16,6 +16,9 @@ pub fn compile_file(input: &Path, output: &Path, optimize: &[String]) -> Result<
     let bytes = std::fs::read(input).with_context(|| format!("failed to read `{}`", input.display()))?;
     let artifact =
         engine.precompile_module(&bytes).with_context(|| format!("failed to compile `{}`", input.display()))?;
-    std::fs::write(output, artifact).with_context(|| format!("failed to write `{}`", output.display()))?;
+    // Atomically: a process running the old artifact from a mapping keeps
+    // its bytes.
+    crate::atomic_write::write_atomic(output, &artifact)
+        .with_context(|| format!("failed to write `{}`", output.display()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,10 @@
 //! - [`compile`]: `kiln compile` and `kiln wasm2obj`.
 //! - [`wast`]: `kiln wast`, on the `kiln-wast` runner.
 //! - [`options`]: wasmtime's grouped options (`-O`, `-W`, `-S`, `-D`).
+//! - [`atomic_write`]: how every artifact is written: a temporary file
+//!   renamed into place.
 
+pub mod atomic_write;
 pub mod compile;
 pub mod options;
 pub mod run;

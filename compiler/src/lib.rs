@@ -25,7 +25,7 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
 use error::CompileResult;
 use kiln_environ::artifact::{ArtifactHeader, ArtifactMetadata, CodeLayout, CpuFeature};
-use kiln_environ::vmoffsets::VMOffsets;
+use kiln_environ::vmoffsets::{TargetPtr, VMOffsets};
 use kiln_environ::{DefinedFuncIndex, EntityIndex, FuncIndex};
 use obj::{CompiledFunction, ObjectEmitter, compile_ir};
 use rayon::prelude::*;
@@ -79,8 +79,26 @@ fn cpu_features(isa: &OwnedTargetIsa) -> u64 {
         .fold(0, |acc, f| acc | f.bit())
 }
 
+/// A compiled module: the artifact, and the metadata it carries, for a
+/// loader in the same process that should not decode what was just encoded.
+#[derive(Debug)]
+pub struct CompiledArtifact {
+    /// The artifact bytes, as `kiln compile` writes them.
+    pub bytes: Vec<u8>,
+    /// The metadata encoded in the artifact's `.kiln.meta`.
+    pub metadata: ArtifactMetadata,
+    /// The VMContext layout the code was compiled against.
+    pub offsets: VMOffsets<TargetPtr>,
+}
+
 /// Compiles `wasm` (binary or text format) to an artifact.
 pub fn compile(wasm: &[u8], config: &CompilerConfig) -> Result<Vec<u8>, CompileError> {
+    compile_module(wasm, config).map(|c| c.bytes)
+}
+
+/// Compiles `wasm` (binary or text format) to an artifact, keeping its
+/// metadata decoded.
+pub fn compile_module(wasm: &[u8], config: &CompilerConfig) -> Result<CompiledArtifact, CompileError> {
     if wasm.iter().all(u8::is_ascii_whitespace) {
         return Err(CompileError::Empty);
     }
@@ -116,7 +134,7 @@ fn symbol_names(info: &kiln_environ::ModuleInfo) -> PrimaryMap<DefinedFuncIndex,
     names
 }
 
-fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>> {
+fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<CompiledArtifact> {
     let translation = environ::translate_module(wasm)?;
     let info = translation.info;
     let isa = build_isa(config)?;
@@ -200,24 +218,26 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
 
     let header = ArtifactHeader::new(&host_target(), cpu_features(&isa));
     let num_defined = compiled.len();
-    emitter.finish(
-        |id| traps_by_id.get(&id).cloned().unwrap_or_default(),
-        header,
-        |offset_of, traps| {
-            let mut code = CodeLayout { traps, ..Default::default() };
-            for i in 0..num_defined {
-                let id = FuncId::from_u32(i as u32);
-                let pushed = code.functions.push((offset_of(id), sizes[&id]));
-                debug_assert_eq!(pushed, DefinedFuncIndex::new(i));
-            }
-            for (_, id) in array_ids.iter() {
-                code.array_to_wasm.push(offset_of(*id));
-            }
-            for (_, id) in host_ids.iter() {
-                code.wasm_to_array.push(offset_of(*id));
-            }
-            ArtifactMetadata { module: info.clone(), code }
-        },
-        &translation.data,
-    )
+    emitter
+        .finish(
+            |id| traps_by_id.get(&id).cloned().unwrap_or_default(),
+            header,
+            |offset_of, traps| {
+                let mut code = CodeLayout { traps, ..Default::default() };
+                for i in 0..num_defined {
+                    let id = FuncId::from_u32(i as u32);
+                    let pushed = code.functions.push((offset_of(id), sizes[&id]));
+                    debug_assert_eq!(pushed, DefinedFuncIndex::new(i));
+                }
+                for (_, id) in array_ids.iter() {
+                    code.array_to_wasm.push(offset_of(*id));
+                }
+                for (_, id) in host_ids.iter() {
+                    code.wasm_to_array.push(offset_of(*id));
+                }
+                ArtifactMetadata { module: info.clone(), code }
+            },
+            &translation.data,
+        )
+        .map(|(bytes, metadata)| CompiledArtifact { bytes, metadata, offsets })
 }

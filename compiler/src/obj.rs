@@ -55,6 +55,7 @@ pub struct ObjectEmitter {
     module: ObjectModule,
     used_names: HashSet<String>,
     traps: Vec<TrapSite>,
+    /// Each defined function and trampoline, with its relocation count.
     defined: Vec<(FuncId, u32)>,
 }
 
@@ -88,20 +89,20 @@ impl ObjectEmitter {
     /// Places a compiled function.
     pub fn define(&mut self, id: FuncId, f: &CompiledFunction) -> CompileResult<()> {
         self.module.define_function_bytes(id, f.alignment, &f.bytes, &f.relocs).map_err(err)?;
-        self.defined.push((id, 0));
+        self.defined.push((id, f.relocs.len() as u32));
         Ok(())
     }
 
     /// Finishes the object: looks up where each function landed, calls
     /// `layout` to fill the metadata with those offsets, then writes the
-    /// sections and the checksum.
+    /// sections and the checksum. Returns the artifact and its metadata.
     pub fn finish(
         self,
         compiled_traps: impl Fn(FuncId) -> Vec<(u32, TrapCode)>,
         header: ArtifactHeader,
         metadata: impl FnOnce(&dyn Fn(FuncId) -> u32, Vec<TrapSite>) -> ArtifactMetadata,
         data: &[u8],
-    ) -> CompileResult<Vec<u8>> {
+    ) -> CompileResult<(Vec<u8>, ArtifactMetadata)> {
         let mut product = self.module.finish();
         let offset_of = |id: FuncId| -> u32 {
             let sym = product.function_symbol(id);
@@ -113,11 +114,13 @@ impl ObjectEmitter {
             traps.extend(compiled_traps(*id).into_iter().map(|(off, code)| TrapSite { offset: base + off, code }));
         }
         traps.sort_by_key(|t| t.offset);
-        let meta = metadata(&offset_of, traps);
+        let mut meta = metadata(&offset_of, traps);
+        // cranelift-object writes one ELF relocation per function relocation.
+        meta.code.relocations = self.defined.iter().map(|(_, n)| *n).sum();
         add_kiln_sections(&mut product.object, &header, &meta, data);
         let mut bytes = product.object.write().map_err(err)?;
         patch_checksum(&mut bytes)?;
-        Ok(bytes)
+        Ok((bytes, meta))
     }
 }
 

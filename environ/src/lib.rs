@@ -14,8 +14,11 @@
 //! - [`artifact`]: the artifact header and metadata schema, and their
 //!   validation.
 //! - [`trap_code`]: trap codes and the code-offset-to-trap table.
+//! - [`bug`]: [`bug::KilnBug`] and `bail_bug!`, for states only a kiln bug
+//!   can reach.
 
 pub mod artifact;
+pub mod bug;
 pub mod heap;
 pub mod index;
 pub mod libcalls;
@@ -25,6 +28,7 @@ pub mod trap_code;
 pub mod types;
 pub mod vmoffsets;
 
+pub use bug::KilnBug;
 pub use index::*;
 pub use module_info::*;
 pub use opt_level::OptLevel;

@@ -28,11 +28,15 @@ pub enum TrapCode {
     UnreachableCodeReached = 9,
     /// A null reference was dereferenced.
     NullReference = 10,
+    /// A fault in compiled code at an instruction that is no trap site: a
+    /// kiln bug, or an artifact whose trap table does not match its code.
+    /// The host gets an error instead of a crash.
+    UnexpectedFault = 11,
 }
 
 impl TrapCode {
     /// Every code, for round-trip tests and tables.
-    pub const ALL: [TrapCode; 10] = [
+    pub const ALL: [TrapCode; 11] = [
         Self::StackOverflow,
         Self::MemoryOutOfBounds,
         Self::TableOutOfBounds,
@@ -43,6 +47,7 @@ impl TrapCode {
         Self::BadConversionToInteger,
         Self::UnreachableCodeReached,
         Self::NullReference,
+        Self::UnexpectedFault,
     ];
 
     /// Decodes a code byte.
@@ -63,6 +68,7 @@ impl TrapCode {
             Self::BadConversionToInteger => "invalid conversion to integer",
             Self::UnreachableCodeReached => "unreachable",
             Self::NullReference => "null reference",
+            Self::UnexpectedFault => "fault at an instruction that is no trap site (kiln bug or forged artifact)",
         }
     }
 }

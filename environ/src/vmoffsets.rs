@@ -159,6 +159,34 @@ impl VMOffsets<HostPtr> {
 }
 
 impl<P: PtrSize> VMOffsets<P> {
+    /// The same layout, typed for the host, when this target's pointers are
+    /// the host's size (every offset is then the host's too).
+    pub fn for_host(self) -> Option<VMOffsets<HostPtr>> {
+        if self.ptr.pointer() != HostPtr.pointer() {
+            return None;
+        }
+        Some(VMOffsets {
+            ptr: HostPtr,
+            num_signatures: self.num_signatures,
+            num_imported_funcs: self.num_imported_funcs,
+            num_memories: self.num_memories,
+            num_tables: self.num_tables,
+            num_imported_globals: self.num_imported_globals,
+            num_defined_globals: self.num_defined_globals,
+            num_func_refs: self.num_func_refs,
+            type_ids: self.type_ids,
+            imported_funcs: self.imported_funcs,
+            memories: self.memories,
+            tables: self.tables,
+            imported_globals: self.imported_globals,
+            defined_globals: self.defined_globals,
+            func_refs: self.func_refs,
+            size: self.size,
+        })
+    }
+}
+
+impl<P: PtrSize> VMOffsets<P> {
     /// Computes the layout for a module on a target with pointer size `ptr`.
     pub fn with_ptr(ptr: P, module: &ModuleInfo) -> Self {
         let count = |n: usize| u32::try_from(n).expect("index spaces are bounded by the validator");
@@ -360,6 +388,14 @@ mod tests {
         assert_eq!(o.memories, 32 + 3 * 20);
         assert_eq!(o.table(TableIndex::new(1)), o.tables + 4);
         assert!(o.size() < VMOffsets::new(&m).size());
+    }
+
+    #[test]
+    fn a_target_layout_is_the_host_layout_only_for_host_sized_pointers() {
+        let m = sample_module();
+        let host = TargetPtr::new(HostPtr.pointer() as u8).unwrap();
+        assert_eq!(VMOffsets::with_ptr(host, &m).for_host(), Some(VMOffsets::new(&m)));
+        assert_eq!(VMOffsets::with_ptr(TargetPtr::new(4).unwrap(), &m).for_host(), None);
     }
 
     fn sample_module() -> ModuleInfo {

@@ -143,9 +143,15 @@ impl Engine {
     /// it: what `kiln compile` writes.
     #[cfg(feature = "compiler")]
     pub fn precompile_module(&self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+        Ok(self.compile(bytes)?.bytes)
+    }
+
+    /// Compiles a module, keeping its metadata decoded for `Module::new`.
+    #[cfg(feature = "compiler")]
+    pub(crate) fn compile(&self, bytes: &[u8]) -> anyhow::Result<kiln_compiler::CompiledArtifact> {
         let config =
             kiln_compiler::CompilerConfig { opt_level: self.inner.config.opt_level, verify: self.inner.config.verify };
-        Ok(kiln_compiler::compile(bytes, &config)?)
+        Ok(kiln_compiler::compile_module(bytes, &config)?)
     }
 }
 

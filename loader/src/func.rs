@@ -21,6 +21,7 @@ use kiln_runtime_support::vm::instance::Instance as VmInstance;
 use kiln_runtime_support::vmoffsets::{
     HostPtr, PtrSize, VM_HOST_FUNC_MAGIC, VMArrayCallFn, VMCONTEXT_MAGIC, VMFuncRef, VMHostFuncContext,
 };
+use kiln_runtime_support::{bail_bug, kiln_bug};
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -36,6 +37,9 @@ pub(crate) struct HostFuncContext {
     pub(crate) func_ref: VMFuncRef,
     /// The `StoreInner<T>` the function belongs to.
     store: *mut u8,
+    /// How many values the function reads and writes: the most of its
+    /// parameter and result counts.
+    arity: usize,
     func: Box<dyn Any + Send + Sync>,
 }
 
@@ -103,17 +107,26 @@ unsafe extern "C" fn host_array_call<T: 'static>(
     len: usize,
 ) {
     // SAFETY: per the contract above.
-    let (func, store, instance, values) = unsafe {
+    let (ctx, store, instance, values) = unsafe {
         let ctx = &*(callee_vmctx as *const HostFuncContext);
-        debug_assert_eq!(ctx.vm.magic, VM_HOST_FUNC_MAGIC);
-        let func = ctx.func.downcast_ref::<Arc<HostFn<T>>>().expect("host function of another store type");
         let store = &mut *(ctx.store as *mut StoreInner<T>);
         let caller_is_wasm = *(caller_vmctx as *const u32) == VMCONTEXT_MAGIC;
         let instance = caller_is_wasm.then(|| VmInstance::from_vmctx(caller_vmctx).host_index);
-        (func, store, instance, std::slice::from_raw_parts_mut(values, len))
+        (ctx, store, instance, std::slice::from_raw_parts_mut(values, len))
     };
     let store_ctx: *mut _ = store.store_context_ptr();
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| func(Caller { store, instance }, values)));
+    // A caller that passes fewer values than the function's type needs was
+    // compiled for another type: only a kiln bug, or an artifact whose
+    // metadata lies about its signatures, gets here.
+    let checked = match ctx.func.downcast_ref::<Arc<HostFn<T>>>() {
+        Some(func) if ctx.vm.magic == VM_HOST_FUNC_MAGIC && values.len() >= ctx.arity => Ok(func),
+        Some(_) => Err(kiln_bug!("host function of {} values called with {}", ctx.arity, values.len())),
+        None => Err(kiln_bug!("host function called through a store of another type")),
+    };
+    let outcome = match checked {
+        Ok(func) => panic::catch_unwind(AssertUnwindSafe(|| func(Caller { store, instance }, values))),
+        Err(bug) => Ok(Err(anyhow::Error::new(bug))),
+    };
     let reason = match outcome {
         Ok(Ok(())) => return,
         Ok(Err(error)) => UnwindReason::HostError {
@@ -154,7 +167,9 @@ impl Func {
         let store = &mut inner.opaque;
         let type_id = store.engine.register_signature(&ty.wasm);
         let array_call: VMArrayCallFn = host_array_call::<T>;
+        let arity = ty.params().len().max(ty.results().len());
         let mut ctx = Box::new(HostFuncContext {
+            arity,
             vm: VMHostFuncContext { magic: VM_HOST_FUNC_MAGIC, _pad: 0, array_call },
             func_ref: VMFuncRef {
                 wasm_call: store.host_trampolines.get(&type_id.0).map_or(std::ptr::null(), |p| *p as *const u8),
@@ -182,6 +197,12 @@ impl Func {
         if let Some(i) = store.func_by_ref.get(&raw) {
             return Some(Func { store: store.id, index: *i });
         }
+        // Anything else must be a `VMFuncRef` slot of one of this store's
+        // instances; a value that is not (only compiled code that does not
+        // match its metadata produces one) is not dereferenced.
+        if !store.instances.iter().any(|i| i.handle.holds_func_ref(raw)) {
+            return None;
+        }
         // SAFETY: non-null funcref values always point to a live VMFuncRef
         // of this store, whose vmctx is an instance's VMContext or a host
         // function's context; both start with their magic.
@@ -196,7 +217,8 @@ impl Func {
             }
         }
         // A wasm function not handed out yet.
-        let ty = store.engine.signature(type_id).expect("registered signature");
+        // Every VMFuncRef's type id was registered with this engine.
+        let ty = store.engine.signature(type_id)?;
         store.funcs.push(FuncData {
             func_ref: raw as *const VMFuncRef,
             ty: FuncType::from_wasm(ty),
@@ -263,11 +285,9 @@ impl Func {
         let inner: &mut StoreInner<T> = store.0;
         let data = &inner.opaque.funcs[self.index];
         if let FuncKind::Host(ctx) = &data.kind {
-            let func = ctx
-                .func
-                .downcast_ref::<Arc<HostFn<T>>>()
-                .expect("host function belongs to a store of this type")
-                .clone();
+            let Some(func) = ctx.func.downcast_ref::<Arc<HostFn<T>>>().cloned() else {
+                bail_bug!("host function of a store of another type");
+            };
             return func(Caller { store: inner, instance: None }, raw);
         }
         let func_ref = data.func_ref;

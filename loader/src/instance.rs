@@ -17,9 +17,11 @@ use crate::typed::{TypedFunc, WasmTyList};
 use crate::types::{ExternType, GlobalType, MemoryType, TableType};
 use anyhow::{Context, Result, anyhow, bail};
 use cranelift_entity::EntityRef;
+use kiln_runtime_support::bail_bug;
 use kiln_runtime_support::index::*;
 use kiln_runtime_support::module_info::EntityType;
 use kiln_runtime_support::types::Limits;
+use kiln_runtime_support::vm::error::InstanceError;
 use kiln_runtime_support::vm::instance::{Instance as VmInstance, InstanceImports, InstanceParams};
 use kiln_runtime_support::vm::memory::LinearMemory;
 use kiln_runtime_support::vm::table::Table as VmTable;
@@ -33,13 +35,38 @@ pub struct Instance {
     pub(crate) index: usize,
 }
 
-/// Why an import does not fit, as an instantiation error (`assert_unlinkable`).
+/// Why the imports given do not fit the module, as an instantiation error
+/// (`assert_unlinkable`).
 #[derive(Debug, thiserror::Error)]
-#[error("incompatible import type for `{module}::{name}`: {reason}")]
-pub struct LinkError {
-    module: String,
-    name: String,
-    reason: String,
+pub enum LinkError {
+    /// An import of the wrong kind or type.
+    #[error("incompatible import type for `{module}::{name}`: {reason}")]
+    Incompatible {
+        /// The import's module name.
+        module: String,
+        /// The import's name.
+        name: String,
+        /// What does not fit.
+        reason: String,
+    },
+    /// An import the linker has no definition for.
+    #[error("unknown import: `{module}::{name}` has not been defined (expected {expected})")]
+    Unknown {
+        /// The import's module name.
+        module: String,
+        /// The import's name.
+        name: String,
+        /// The type the module expects.
+        expected: String,
+    },
+    /// Not as many imports as the module declares.
+    #[error("expected {expected} imports, found {found}")]
+    Count {
+        /// What the module declares.
+        expected: usize,
+        /// What was given.
+        found: usize,
+    },
 }
 
 fn limits_match(actual: Limits, expected: Limits) -> bool {
@@ -67,27 +94,30 @@ impl Instance {
     pub fn get_export(&self, mut store: impl AsContextMut, name: &str) -> Option<Extern> {
         let s = &mut store.as_context_mut().0.opaque;
         let index = self.data(s).module.info().exports.iter().find(|e| e.name == name)?.index;
-        Some(self.export_entity(s, index))
+        self.export_entity(s, index)
     }
 
-    fn export_entity(&self, s: &mut StoreOpaque, index: EntityIndex) -> Extern {
+    /// The export of entity `index`. Validation proved every export in
+    /// range and every exported function to have a `VMFuncRef`, so `None`
+    /// only comes from a kiln bug.
+    fn export_entity(&self, s: &mut StoreOpaque, index: EntityIndex) -> Option<Extern> {
         let data = &s.instances[self.index];
-        match index {
+        Some(match index {
             EntityIndex::Function(f) => {
                 let raw = data.handle.func_ref(f) as usize;
-                Extern::Func(Func::from_raw(s, raw).expect("exported functions have a VMFuncRef"))
+                Extern::Func(Func::from_raw(s, raw)?)
             }
-            EntityIndex::Memory(m) => Extern::Memory(Memory { store: s.id, index: data.memories[m.index()] }),
-            EntityIndex::Table(t) => Extern::Table(Table { store: s.id, index: data.tables[t.index()] }),
-            EntityIndex::Global(g) => Extern::Global(Global { store: s.id, index: data.globals[g.index()] }),
-        }
+            EntityIndex::Memory(m) => Extern::Memory(Memory { store: s.id, index: *data.memories.get(m.index())? }),
+            EntityIndex::Table(t) => Extern::Table(Table { store: s.id, index: *data.tables.get(t.index())? }),
+            EntityIndex::Global(g) => Extern::Global(Global { store: s.id, index: *data.globals.get(g.index())? }),
+        })
     }
 
     /// All exports, in order.
     pub fn exports(&self, mut store: impl AsContextMut) -> Vec<Export> {
         let s = &mut store.as_context_mut().0.opaque;
         let exports = self.data(s).module.info().exports.clone();
-        exports.into_iter().map(|e| Export::new(e.name, self.export_entity(s, e.index))).collect()
+        exports.into_iter().filter_map(|e| Some(Export::new(e.name, self.export_entity(s, e.index)?))).collect()
     }
 
     /// The exported function `name`.
@@ -139,7 +169,7 @@ struct Resolved {
 fn resolve_imports(s: &mut StoreOpaque, module: &Module, imports: &[Extern]) -> Result<Resolved> {
     let info = module.info();
     if imports.len() != info.imports.len() {
-        bail!("expected {} imports, found {}", info.imports.len(), imports.len());
+        return Err(LinkError::Count { expected: info.imports.len(), found: imports.len() }.into());
     }
     let mut r = Resolved {
         funcs: Vec::new(),
@@ -152,7 +182,11 @@ fn resolve_imports(s: &mut StoreOpaque, module: &Module, imports: &[Extern]) -> 
     };
     for (import, ext) in info.imports.iter().zip(imports) {
         let expected = info.entity_type(import.index);
-        let fail = |reason: String| LinkError { module: import.module.clone(), name: import.name.clone(), reason };
+        let fail = |reason: String| LinkError::Incompatible {
+            module: import.module.clone(),
+            name: import.name.clone(),
+            reason,
+        };
         match (ext, &expected) {
             (Extern::Func(f), EntityType::Function(ty)) => {
                 s.check(f.store);
@@ -163,8 +197,18 @@ fn resolve_imports(s: &mut StoreOpaque, module: &Module, imports: &[Extern]) -> 
                 // SAFETY: the store keeps the VMFuncRef alive.
                 let mut func_ref = unsafe { *data.func_ref };
                 if let crate::store::FuncKind::Host(_) = data.kind {
-                    let EntityIndex::Function(fi) = import.index else { unreachable!() };
-                    func_ref.wasm_call = module.inner.wasm_to_array(info.functions[fi].signature);
+                    // Validation proved the import's function and its
+                    // signature in range.
+                    let trampoline = match import.index {
+                        EntityIndex::Function(fi) => {
+                            info.functions.get(fi).and_then(|f| module.inner.wasm_to_array(f.signature))
+                        }
+                        _ => None,
+                    };
+                    let Some(trampoline) = trampoline else {
+                        bail_bug!("function import `{}::{}` has no trampoline", import.module, import.name);
+                    };
+                    func_ref.wasm_call = trampoline;
                 }
                 r.funcs.push(func_ref);
             }
@@ -232,7 +276,8 @@ pub(crate) fn instantiate(
     let mut memory_ids = resolved.memory_ids;
     let mut defined_memories = Vec::new();
     for (_, ty) in info.memories.iter().skip(info.num_imported_memories as usize) {
-        let mem = LinearMemory::new(*ty, MEMORY_LIMIT_PAGES).map_err(|e| anyhow!("failed to create memory: {e}"))?;
+        let mem = LinearMemory::new(*ty, MEMORY_LIMIT_PAGES)
+            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}")))?;
         let m = Memory::from_vm(s, mem);
         defined_memories.push(&mut *s.memories[m.index] as *mut LinearMemory);
         memory_ids.push(m.index);
@@ -240,7 +285,8 @@ pub(crate) fn instantiate(
     let mut table_ids = resolved.table_ids;
     let mut defined_tables = Vec::new();
     for (_, ty) in info.tables.iter().skip(info.num_imported_tables as usize) {
-        let t = VmTable::new(*ty, 0).map_err(|e| anyhow!("failed to create table: {e}"))?;
+        let t = VmTable::new(*ty, 0)
+            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create table: {e}")))?;
         s.tables.push(t);
         let i = s.tables.len() - 1;
         defined_tables.push(&mut *s.tables[i] as *mut VmTable);
@@ -262,7 +308,8 @@ pub(crate) fn instantiate(
         type_ids: &module.inner.type_ids,
         store_context,
         store: store_ptr,
-    });
+    })
+    .map_err(instance_error)?;
     let index = s.instances.len();
     handle.host_index = index;
 
@@ -279,13 +326,26 @@ pub(crate) fn instantiate(
         tables: table_ids,
         globals: global_ids,
     });
-    if let Err(code) = init {
-        return Err(anyhow::Error::new(code).context(WasmBacktrace::default()));
+    if let Err(e) = init {
+        return Err(instance_error(e));
     }
     if let Some(start) = info.start {
         let func_ref = s.instances[index].handle.func_ref(start);
+        if func_ref.is_null() {
+            // Validation gave the start function a `VMFuncRef`.
+            bail_bug!("start function {} has no VMFuncRef", start.index());
+        }
         let mut raw = [0u128; 1];
         invoke_wasm(s, func_ref, &mut raw)?;
     }
     Ok(Instance { store: s.id, index })
+}
+
+/// An instantiation failure from the runtime, as the embedder sees it: a
+/// trap carries an (empty) backtrace, as traps from calls do.
+fn instance_error(e: InstanceError) -> anyhow::Error {
+    match e {
+        InstanceError::Trap(code) => anyhow::Error::new(code).context(WasmBacktrace::default()),
+        other => anyhow::Error::new(other),
+    }
 }

@@ -10,7 +10,6 @@
 //! wat; without it, only precompiled artifacts load
 //! (`Module::deserialize`), for deployments that never compile.
 
-mod code_memory;
 mod engine;
 mod externals;
 mod func;
@@ -20,6 +19,7 @@ mod linker;
 mod memory;
 mod module;
 mod store;
+mod stored_artifact;
 mod table;
 mod trap;
 mod typed;
@@ -31,6 +31,8 @@ pub use externals::{Export, Extern};
 pub use func::{Caller, Func, IntoFunc};
 pub use global::Global;
 pub use instance::{Instance, LinkError};
+pub use kiln_runtime_support::bug::KilnBug;
+pub use kiln_runtime_support::vm::error::InstanceError;
 pub use linker::Linker;
 pub use memory::{Memory, MemoryAccessError};
 pub use module::{Module, looks_like_artifact};

@@ -8,7 +8,7 @@ use crate::store::AsContextMut;
 use crate::types::{ExternType, FuncType};
 use crate::values::Val;
 use crate::{Engine, Extern};
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, bail};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -141,12 +141,11 @@ impl<T: 'static> Linker<T> {
         for import in module.imports() {
             let def =
                 self.map.get(&(import.module().to_string(), import.name().to_string())).cloned().ok_or_else(|| {
-                    anyhow!(
-                        "unknown import: `{}::{}` has not been defined (expected {})",
-                        import.module(),
-                        import.name(),
-                        import.ty()
-                    )
+                    anyhow::Error::new(crate::LinkError::Unknown {
+                        module: import.module().to_string(),
+                        name: import.name().to_string(),
+                        expected: import.ty().to_string(),
+                    })
                 })?;
             if let (Definition::HostFunc(ty, _), ExternType::Func(want)) = (&def, import.ty())
                 && *ty != want

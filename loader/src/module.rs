@@ -1,18 +1,22 @@
 //! `Module`: a compiled module, loaded from an artifact and ready to be
 //! instantiated any number of times, in any store, on any thread.
 //!
-//! Every way of making a module ends in [`Module::from_artifact`]:
-//! `Module::new` compiles to the same artifact bytes `kiln compile` writes
-//! and loads them through the same path.
+//! Every way of making a module ends in [`Module::load`]. From a file or
+//! bytes (`deserialize*`), the path is header -> compatibility -> checksum
+//! -> decode -> validate -> relocate. `Module::new` compiles in process and
+//! hands the metadata over decoded, so nothing is hashed or decoded again;
+//! validation and the relocation checks still run on that path too.
 
-use crate::code_memory::CodeMemory;
 use crate::engine::Engine;
+use crate::stored_artifact::StoredArtifact;
 use crate::types::{ExportType, ExternType, ImportType};
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use cranelift_entity::EntityRef;
-use kiln_runtime_support::artifact::{self, ArtifactError, ArtifactHeader, ArtifactMetadata};
+use kiln_runtime_support::artifact::{self, ArtifactError, ArtifactHeader, ArtifactMetadata, Sections};
+use kiln_runtime_support::code_memory::CodeMemory;
 use kiln_runtime_support::index::*;
 use kiln_runtime_support::module_info::ModuleInfo;
+use kiln_runtime_support::reloc;
 use kiln_runtime_support::vm::instance::ModuleRuntime;
 use kiln_runtime_support::vm::template::InstanceTemplate;
 use kiln_runtime_support::vmoffsets::VMOffsets;
@@ -22,7 +26,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The bytes of an artifact: owned, or mapped from a file.
+/// The bytes of an artifact being loaded: owned, or mapped from a file.
 enum ArtifactBytes {
     Owned(Vec<u8>),
     Mapped(memmap2::Mmap),
@@ -40,7 +44,7 @@ impl std::ops::Deref for ArtifactBytes {
 
 pub(crate) struct ModuleInner {
     pub(crate) engine: Engine,
-    bytes: ArtifactBytes,
+    bytes: StoredArtifact,
     data: Range<usize>,
     pub(crate) meta: ArtifactMetadata,
     pub(crate) offsets: VMOffsets,
@@ -57,7 +61,7 @@ impl ModuleRuntime for ModuleInner {
         &self.offsets
     }
     fn data_section(&self) -> &[u8] {
-        &self.bytes[self.data.clone()]
+        self.bytes.get(self.data.clone())
     }
     fn template(&self) -> &InstanceTemplate {
         &self.template
@@ -65,18 +69,24 @@ impl ModuleRuntime for ModuleInner {
 }
 
 impl ModuleInner {
-    pub(crate) fn wasm_to_array(&self, sig: SignatureIndex) -> *const u8 {
-        // SAFETY: as above.
-        unsafe { self.code.base().add(self.meta.code.wasm_to_array[sig] as usize) }
+    /// The wasm-to-host trampoline of a signature, or `None` for a
+    /// signature the module does not have.
+    pub(crate) fn wasm_to_array(&self, sig: SignatureIndex) -> Option<*const u8> {
+        let offset = *self.meta.code.wasm_to_array.get(sig)?;
+        // SAFETY: validation proved every trampoline offset lies inside
+        // `.text`, which the code memory starts with.
+        Some(unsafe { self.code.base().add(offset as usize) })
     }
 
-    /// The defined function whose code contains text offset `offset`.
-    pub(crate) fn func_at_offset(&self, offset: u32) -> Option<FuncIndex> {
-        let funcs = &self.meta.code.functions;
-        let i = funcs.values().as_slice().partition_point(|(start, _)| *start <= offset);
-        let def = DefinedFuncIndex::new(i.checked_sub(1)?);
-        let (start, len) = funcs[def];
-        (offset < start + len).then(|| self.meta.module.func_index(def))
+    /// The defined function whose code contains text offset `offset`, and
+    /// where its code starts.
+    pub(crate) fn func_at_offset(&self, offset: u32) -> Option<(FuncIndex, u32)> {
+        // Validation proved the functions sorted and disjoint.
+        let funcs = self.meta.code.functions.values().as_slice();
+        let i = funcs.partition_point(|(start, _)| *start <= offset).checked_sub(1)?;
+        let (start, len) = funcs[i];
+        (u64::from(offset) < u64::from(start) + u64::from(len))
+            .then(|| (self.meta.module.func_index(DefinedFuncIndex::new(i)), start))
     }
 }
 
@@ -101,8 +111,8 @@ impl Module {
     /// Compiles a module from binary or text WebAssembly.
     #[cfg(feature = "compiler")]
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
-        let artifact = engine.precompile_module(bytes.as_ref())?;
-        Self::from_artifact(engine, ArtifactBytes::Owned(artifact))
+        let compiled = engine.compile(bytes.as_ref())?;
+        Self::load(engine, ArtifactBytes::Owned(compiled.bytes), Some((compiled.metadata, compiled.offsets.for_host())))
     }
 
     /// Compiles a module from a `.wasm` or `.wat` file.
@@ -125,7 +135,7 @@ impl Module {
 
     /// The artifact bytes of this module: what `kiln compile` writes.
     pub fn serialize(&self) -> Result<Vec<u8>> {
-        Ok(self.inner.bytes.to_vec())
+        Ok(self.inner.bytes.to_vec(&self.inner.code))
     }
 
     /// Loads an artifact produced by `kiln compile` or [`Module::serialize`].
@@ -136,7 +146,7 @@ impl Module {
     /// a signature: a deliberately forged artifact runs arbitrary native
     /// code. Only load artifacts from a trusted source.
     pub unsafe fn deserialize(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
-        Self::from_artifact(engine, ArtifactBytes::Owned(bytes.as_ref().to_vec()))
+        Self::load(engine, ArtifactBytes::Owned(bytes.as_ref().to_vec()), None)
     }
 
     /// Like [`Module::deserialize`], mapping the file instead of reading it.
@@ -148,45 +158,63 @@ impl Module {
         let file = std::fs::File::open(path).with_context(|| format!("failed to open {}", path.display()))?;
         // SAFETY: the caller promises the file does not change while mapped.
         let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("failed to map {}", path.display()))?;
-        Self::from_artifact(engine, ArtifactBytes::Mapped(map))
+        Self::load(engine, ArtifactBytes::Mapped(map), None)
             .with_context(|| format!("failed to load {}", path.display()))
     }
 
-    fn from_artifact(engine: &Engine, bytes: ArtifactBytes) -> Result<Module> {
+    /// Loads artifact `bytes`. `compiled` is the metadata and VMContext
+    /// layout when the bytes were compiled in this process just now: then
+    /// the checksum, the decoding and the layout computation are skipped
+    /// (nothing else has seen the bytes), and everything else, validation
+    /// and the relocation checks included, runs as for an artifact from
+    /// outside.
+    fn load(
+        engine: &Engine,
+        bytes: ArtifactBytes,
+        compiled: Option<(ArtifactMetadata, Option<VMOffsets>)>,
+    ) -> Result<Module> {
         if !looks_like_artifact(&bytes) {
             bail!(ArtifactError::NotAnArtifact("not an ELF file"));
         }
         let file =
             ElfFile64::<LittleEndian>::parse(&*bytes).map_err(|e| ArtifactError::Malformed(format!("bad ELF: {e}")))?;
-        let meta_section = file
-            .section_by_name(artifact::META_SECTION)
-            .ok_or(ArtifactError::NotAnArtifact("no .kiln.meta section"))?;
-        let (meta_off, meta_len) =
-            meta_section.file_range().ok_or(ArtifactError::Truncated("metadata section has no contents"))?;
-        let meta_range = meta_off as usize..(meta_off + meta_len) as usize;
-        let meta_bytes = bytes.get(meta_range.clone()).ok_or(ArtifactError::Truncated("metadata section"))?;
-        let header = ArtifactHeader::decode(meta_bytes)?;
-        header.check_compatible(&kiln_runtime_support_target())?;
-        let at = meta_range.start + artifact::CHECKSUM_OFFSET;
-        let computed = artifact::checksum(&bytes, at);
-        if computed != header.checksum {
-            bail!(ArtifactError::Checksum { expected: header.checksum, computed });
-        }
-        let meta = ArtifactMetadata::decode(&meta_bytes[artifact::HEADER_SIZE..])?;
-
-        let text = file.section_by_name(artifact::TEXT_SECTION);
+        let (meta, offsets) = match compiled {
+            Some((meta, offsets)) => (meta, offsets),
+            None => (decode_checked(&file, &bytes)?, None),
+        };
         let data = match file.section_by_name(artifact::DATA_SECTION).and_then(|s| s.file_range()) {
-            Some((off, len)) => off as usize..(off + len) as usize,
+            Some((off, len)) => off as usize..(off as usize).saturating_add(len as usize),
             None => 0..0,
         };
         if bytes.get(data.clone()).is_none() {
             bail!(ArtifactError::Truncated("data section"));
         }
-        check_consistency(&meta, text.as_ref().map_or(0, |t| t.size()), data.len())?;
+        let text = reloc::read_text(&file, meta.code.relocations)?;
+        artifact::validate(
+            &meta,
+            &Sections { text_len: text.bytes.len() as u64, data_len: data.len() as u64, code_symbols: &text.symbols },
+        )?;
+        reloc::check_call_targets(&text.relocs, meta.code.functions.values().as_slice())?;
         let traps: Arc<[_]> = meta.code.traps.clone().into();
-        let code = CodeMemory::new(&file, text.as_ref(), traps)?;
+        let code = CodeMemory::new(text.bytes, &text.relocs, traps)?;
+        // Where `.text` lies in `bytes` (nowhere, for a module without
+        // code: its empty slice need not point into `bytes`).
+        let text_at = (text.bytes.as_ptr() as usize).checked_sub(bytes.as_ptr() as usize);
+        let text_range = match text_at {
+            Some(at) if !text.bytes.is_empty() && at + text.bytes.len() <= bytes.len() => at..at + text.bytes.len(),
+            _ => 0..0,
+        };
+        let fields: Vec<(usize, usize)> = text.relocs.iter().map(|r| (r.offset as usize, r.width)).collect();
+        drop(text);
         drop(file);
-        let offsets = VMOffsets::new(&meta.module);
+        // Keep the artifact for `serialize` and the data segments, but not
+        // a second copy of `.text`.
+        let (bytes, data) = match bytes {
+            ArtifactBytes::Mapped(map) => (StoredArtifact::Mapped(map), data),
+            ArtifactBytes::Owned(vec) => StoredArtifact::owned(vec, text_range, fields.into_iter(), data),
+        };
+        // Only after validation: the layout is computed from its counts.
+        let offsets = offsets.unwrap_or_else(|| VMOffsets::new(&meta.module));
         let type_ids: Vec<_> = meta.module.signatures.values().map(|ty| engine.register_signature(ty)).collect();
         let base = code.base();
         let template = InstanceTemplate::new(
@@ -194,15 +222,15 @@ impl Module {
             &offsets,
             &type_ids,
             |def| {
-                // SAFETY: `check_consistency` proved every code offset lies
-                // inside `.text`, which `base` starts.
+                // SAFETY: validation proved every code offset lies inside
+                // `.text`, which `base` starts.
                 unsafe { base.add(meta.code.functions[def].0 as usize) }
             },
             |slot| {
                 // SAFETY: as above.
                 unsafe { base.add(meta.code.array_to_wasm[slot] as usize) }
             },
-        );
+        )?;
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
@@ -259,46 +287,21 @@ fn kiln_runtime_support_target() -> String {
     target_lexicon::Triple::host().to_string()
 }
 
-/// Checks that the metadata's offsets fit the sections, so a consistent
-/// checksum over inconsistent contents (a kiln bug) fails cleanly.
-fn check_consistency(meta: &ArtifactMetadata, text_len: u64, data_len: usize) -> Result<()> {
-    let m = &meta.module;
-    let c = &meta.code;
-    let bad = |what: &str| anyhow!(ArtifactError::Malformed(format!("inconsistent metadata: {what}")));
-    if !m.import_counts_fit() {
-        return Err(bad("more imports than entities"));
+/// The header -> compatibility -> checksum -> decode path of an artifact
+/// from outside this process.
+fn decode_checked(file: &ElfFile64<'_, LittleEndian>, bytes: &[u8]) -> Result<ArtifactMetadata> {
+    let meta_section =
+        file.section_by_name(artifact::META_SECTION).ok_or(ArtifactError::NotAnArtifact("no .kiln.meta section"))?;
+    let (meta_off, meta_len) =
+        meta_section.file_range().ok_or(ArtifactError::Truncated("metadata section has no contents"))?;
+    let meta_range = meta_off as usize..(meta_off as usize).saturating_add(meta_len as usize);
+    let meta_bytes = bytes.get(meta_range.clone()).ok_or(ArtifactError::Truncated("metadata section"))?;
+    let header = ArtifactHeader::decode(meta_bytes)?;
+    header.check_compatible(&kiln_runtime_support_target())?;
+    let at = meta_range.start + artifact::CHECKSUM_OFFSET;
+    let computed = artifact::checksum(bytes, at);
+    if computed != header.checksum {
+        bail!(ArtifactError::Checksum { expected: header.checksum, computed });
     }
-    if c.functions.len() != m.num_defined_funcs()
-        || c.array_to_wasm.len() != m.num_func_refs as usize
-        || c.wasm_to_array.len() != m.signatures.len()
-    {
-        return Err(bad("code layout does not match the module"));
-    }
-    // Every VMFuncRef slot belongs to exactly one defined function.
-    let mut owned = vec![false; m.num_func_refs as usize];
-    for (index, f) in m.functions.iter() {
-        let Some(slot) = f.func_ref else { continue };
-        if m.is_imported_func(index) || owned.get(slot.index()).copied() != Some(false) {
-            return Err(bad("function reference slots are not one per escaping function"));
-        }
-        owned[slot.index()] = true;
-    }
-    if owned.contains(&false) {
-        return Err(bad("function reference slot without a function"));
-    }
-    let in_text = |off: u32| u64::from(off) < text_len.max(1);
-    if !c.functions.values().all(|(off, len)| u64::from(*off) + u64::from(*len) <= text_len)
-        || !c.array_to_wasm.values().all(|o| in_text(*o))
-        || !c.wasm_to_array.values().all(|o| in_text(*o))
-    {
-        return Err(bad("code offset outside .text"));
-    }
-    if !m.data.values().all(|d| d.offset as usize + d.len as usize <= data_len) {
-        return Err(bad("data segment outside .kiln.data"));
-    }
-    let sigs = m.signatures.len();
-    if !m.types.values().all(|s| s.index() < sigs) || !m.functions.values().all(|f| f.signature.index() < sigs) {
-        return Err(bad("signature index out of range"));
-    }
-    Ok(())
+    Ok(ArtifactMetadata::decode(&meta_bytes[artifact::HEADER_SIZE..])?)
 }

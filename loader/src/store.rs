@@ -115,8 +115,10 @@ impl StoreOpaque {
         }
         let inner = &module.inner;
         for (sig, id) in inner.type_ids.iter().enumerate() {
-            let tramp = inner.wasm_to_array(kiln_runtime_support::SignatureIndex::from_u32(sig as u32)) as usize;
-            self.host_trampolines.entry(id.0).or_insert(tramp);
+            // Validation gave every signature a trampoline.
+            if let Some(tramp) = inner.wasm_to_array(kiln_runtime_support::SignatureIndex::from_u32(sig as u32)) {
+                self.host_trampolines.entry(id.0).or_insert(tramp as usize);
+            }
         }
         self.modules.push(module.clone());
     }

@@ -60,14 +60,15 @@ impl WasmBacktrace {
                     continue;
                 }
                 let offset = (pc - inner.code.base() as usize) as u32;
-                if let Some(f) = inner.func_at_offset(offset) {
+                // `func_at_offset` only returns defined functions; a frame
+                // that somehow is not one is left out of the backtrace.
+                if let Some((f, start)) = inner.func_at_offset(offset) {
                     let info = &inner.meta.module;
-                    let def = info.defined_func_index(f).expect("defined");
                     frames.push(FrameInfo {
                         module_name: info.name.clone(),
                         func_index: f.index() as u32,
                         func_name: info.func_name(f).map(str::to_string),
-                        offset: (offset - inner.meta.code.functions[def].0) as usize,
+                        offset: (offset - start) as usize,
                     });
                 }
                 break;

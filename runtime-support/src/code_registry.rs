@@ -70,6 +70,17 @@ pub fn is_wasm_pc(pc: usize) -> bool {
     with_code_at(pc, |_| ()).is_some()
 }
 
+/// The trap at `pc` if `pc` is in wasm code: its trap site's code, or
+/// [`TrapCode::UnexpectedFault`] for an instruction that is no trap site.
+///
+/// Async-signal-safe, as [`with_code_at`].
+pub fn trap_or_fault_at(pc: usize) -> Option<TrapCode> {
+    with_code_at(pc, |c| {
+        let site = u32::try_from(pc - c.start).ok().and_then(|offset| lookup_trap(&c.traps, offset));
+        site.unwrap_or(TrapCode::UnexpectedFault)
+    })
+}
+
 /// The trap at `pc`, if `pc` is a trapping instruction of wasm code.
 pub fn trap_at(pc: usize) -> Option<TrapCode> {
     with_code_at(pc, |c| lookup_trap(&c.traps, u32::try_from(pc - c.start).ok()?)).flatten()

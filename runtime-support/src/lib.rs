@@ -9,11 +9,17 @@
 //! - [`traphandlers`], [`code_registry`]: traps, from the faulting
 //!   instruction to the `Err` the embedder sees.
 //! - [`vm`]: memories, tables, instances and the libcall implementations.
+//! - [`code_memory`], [`reloc`]: an artifact's code, relocated and mapped
+//!   executable.
 //! - [`sys`]: the operating-system specifics.
 
-pub use kiln_environ::{artifact, heap, index, libcalls, module_info, opt_level, trap_code, types, vmoffsets};
+pub use kiln_environ::{
+    artifact, bail_bug, bug, heap, index, kiln_bug, libcalls, module_info, opt_level, trap_code, types, vmoffsets,
+};
 
+pub mod code_memory;
 pub mod code_registry;
+pub mod reloc;
 pub mod sys;
 pub mod traphandlers;
 pub mod vm;

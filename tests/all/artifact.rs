@@ -122,3 +122,113 @@ fn loaded_artifact_runs_with_data() {
     let i = Instance::new(&mut store, &module, &[]).unwrap();
     assert_eq!(i.get_typed_func::<(), i32>(&mut store, "load").unwrap().call(&mut store, ()).unwrap(), b'e' as i32);
 }
+
+#[test]
+fn recompiling_over_a_mapped_artifact_leaves_the_mapping_alone() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (old_wat, new_wat) = (dir.path().join("old.wat"), dir.path().join("new.wat"));
+    std::fs::write(&old_wat, r#"(module (func (export "v") (result i32) i32.const 1))"#).unwrap();
+    std::fs::write(&new_wat, r#"(module (func (export "v") (result i32) i32.const 2) (func (export "w")))"#).unwrap();
+    let out = dir.path().join("m.o");
+    kiln_cli::compile::compile_file(&old_wat, &out, &[]).unwrap();
+    let inode = std::fs::metadata(&out).unwrap().ino();
+    let engine = Engine::default();
+    // SAFETY: the file is ours; recompiling replaces it instead of changing it.
+    let module = unsafe { Module::deserialize_file(&engine, &out) }.unwrap();
+    kiln_cli::compile::compile_file(&new_wat, &out, &[]).unwrap();
+    assert_ne!(std::fs::metadata(&out).unwrap().ino(), inode, "the artifact was rewritten in place");
+    let mut store = Store::new(&engine, ());
+    let i = Instance::new(&mut store, &module, &[]).unwrap();
+    assert_eq!(i.get_typed_func::<(), i32>(&mut store, "v").unwrap().call(&mut store, ()).unwrap(), 1);
+    assert_eq!(module.serialize().unwrap(), kiln_cli_compile_bytes(&old_wat));
+    // SAFETY: as above.
+    let new = unsafe { Module::deserialize_file(&engine, &out) }.unwrap();
+    assert!(new.get_export("w").is_some());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3, "a temporary file was left behind");
+}
+
+fn kiln_cli_compile_bytes(wat: &std::path::Path) -> Vec<u8> {
+    Engine::default().precompile_module(&std::fs::read(wat).unwrap()).unwrap()
+}
+
+/// The artifact with the header of its relocation section edited by
+/// `edit(section_header_bytes)`, checksum recomputed.
+fn with_edited_rela_header(bytes: &[u8], edit: impl Fn(&mut [u8])) -> Vec<u8> {
+    use object::read::elf::{ElfFile64, SectionHeader};
+    let file = ElfFile64::<object::LittleEndian>::parse(bytes).unwrap();
+    let endian = object::LittleEndian;
+    let index = file
+        .elf_section_table()
+        .iter()
+        .position(|s| s.sh_type(endian) == object::elf::SHT_RELA)
+        .expect("the artifact has relocations");
+    let shoff = u64::from_le_bytes(bytes[0x28..0x30].try_into().unwrap()) as usize;
+    let shentsize = u16::from_le_bytes(bytes[0x3a..0x3c].try_into().unwrap()) as usize;
+    let mut out = bytes.to_vec();
+    edit(&mut out[shoff + index * shentsize..][..shentsize]);
+    let at = meta_offset(&out) + CHECKSUM_OFFSET;
+    let sum = kiln::artifact::checksum(&out, at);
+    out[at..at + 8].copy_from_slice(&sum.to_le_bytes());
+    out
+}
+
+#[test]
+fn an_edited_relocation_section_header_is_refused_never_skipped() {
+    let (engine, module) = module(
+        r#"(module (func $f (result i32) i32.const 5) (func (export "g") (result i32) call $f call $f i32.add))"#,
+    );
+    let bytes = module.serialize().unwrap();
+    let put32 = |at: usize, v: u32| move |h: &mut [u8]| h[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    let put64 = |at: usize, v: u64| move |h: &mut [u8]| h[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    type Edit = Box<dyn Fn(&mut [u8])>;
+    let edits: Vec<(&str, Edit)> = vec![
+        ("type PROGBITS", Box::new(put32(0x04, object::elf::SHT_PROGBITS))),
+        ("type NOBITS", Box::new(put32(0x04, object::elf::SHT_NOBITS))),
+        ("type REL", Box::new(put32(0x04, object::elf::SHT_REL))),
+        ("info: another section", Box::new(put32(0x2c, 3))),
+        ("link: not the symbol table", Box::new(put32(0x28, 1))),
+        ("entry size 16", Box::new(put64(0x38, 16))),
+        ("size not a multiple of the entries", Box::new(put64(0x20, 25))),
+        ("size past the end of the file", Box::new(put64(0x20, 1 << 40))),
+        ("size zero", Box::new(put64(0x20, 0))),
+        ("offset past the end of the file", Box::new(put64(0x18, 1 << 40))),
+    ];
+    for (what, edit) in edits {
+        let forged = with_edited_rela_header(&bytes, edit);
+        let err = load(&engine, &forged).expect_err(what);
+        let msg = format!("{err:#}");
+        assert!(msg.contains("relocation") || msg.contains("ELF"), "{what}: {msg}");
+    }
+    // The unedited artifact still loads and runs.
+    let module = load(&engine, &with_edited_rela_header(&bytes, |_| {})).unwrap();
+    let mut store = Store::new(&engine, ());
+    let i = Instance::new(&mut store, &module, &[]).unwrap();
+    assert_eq!(i.get_typed_func::<(), i32>(&mut store, "g").unwrap().call(&mut store, ()).unwrap(), 10);
+}
+
+#[test]
+fn serialize_rebuilds_the_artifact_byte_for_byte() {
+    let wat = r#"(module (memory 1) (data (i32.const 0) "abc")
+      (func $f (param f64) (result f64) (f64.floor (local.get 0)))
+      (func (export "g") (result i32) (call $f (f64.const 1.5)) drop i32.const 3))"#;
+    let engine = Engine::default();
+    let bytes = engine.precompile_module(wat.as_bytes()).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    assert_eq!(module.serialize().unwrap(), bytes);
+    let again = load(&engine, &bytes).unwrap();
+    assert_eq!(again.serialize().unwrap(), bytes);
+    let mut store = Store::new(&engine, ());
+    let i = Instance::new(&mut store, &again, &[]).unwrap();
+    assert_eq!(i.get_typed_func::<(), i32>(&mut store, "g").unwrap().call(&mut store, ()).unwrap(), 3);
+}
+
+#[test]
+fn a_module_without_code_loads_and_serializes() {
+    let engine = Engine::default();
+    let bytes = engine.precompile_module(b"(module (memory 1) (data (i32.const 0) \"x\"))").unwrap();
+    let module = load(&engine, &bytes).unwrap();
+    assert_eq!(module.serialize().unwrap(), bytes);
+    let mut store = Store::new(&engine, ());
+    Instance::new(&mut store, &module, &[]).unwrap();
+}

@@ -2,6 +2,7 @@
 
 mod api;
 mod artifact;
+mod artifact_mutation;
 mod cli;
 mod differential;
 mod disas;

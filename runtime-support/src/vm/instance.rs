@@ -5,17 +5,26 @@
 //! Memories, tables and host globals are owned by the store; an instance
 //! holds raw pointers to them, valid as long as the store lives, which
 //! outlives every instance in it.
+//!
+//! The module's metadata was validated when it was loaded
+//! (`kiln_environ::artifact::validate`). Even so, every write into the
+//! VMContext, a table or a memory is bounds-checked here, and a count that
+//! does not match what the layout was computed for is a [`KilnBug`] error,
+//! never an out-of-bounds write.
 
 use crate::index::*;
 use crate::module_info::{ConstExpr, ConstOp, DataKind, ElementItems, ElementKind, ModuleInfo};
 use crate::trap_code::TrapCode;
 use crate::types::WasmRefType;
+use crate::vm::error::InstanceError;
 use crate::vm::libcalls::BUILTINS;
 use crate::vm::memory::LinearMemory;
 use crate::vm::table::{Table, range};
 use crate::vm::template::InstanceTemplate;
 use crate::vmoffsets::*;
 use cranelift_entity::{EntityRef, PrimaryMap};
+use kiln_environ::bail_bug;
+use kiln_environ::bug::KilnBug;
 use std::alloc::{Layout, alloc_zeroed, dealloc};
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -84,13 +93,42 @@ unsafe impl Sync for Instance {}
 impl Instance {
     /// Allocates and fills the VMContext. Globals, tables and memories are
     /// initialized by [`Instance::initialize`].
-    pub fn new(params: InstanceParams<'_>) -> Box<Instance> {
+    ///
+    /// Every array written into the VMContext must have exactly the length
+    /// the layout was computed for; anything else is a kiln bug, refused
+    /// before the first write.
+    pub fn new(params: InstanceParams<'_>) -> Result<Box<Instance>, InstanceError> {
         let runtime = params.runtime;
         let module = runtime.module();
-        let vmctx_layout =
-            Layout::from_size_align(runtime.offsets().size().max(16) as usize, 16).expect("vmctx layout");
+        let offsets = runtime.offsets();
+        let template = runtime.template();
+        // The layout was computed from this module's counts
+        // (`VMOffsets::new`), so these are the lengths it has room for.
+        let counts = [
+            ("imported functions", params.imports.funcs.len(), module.num_imported_funcs as usize),
+            ("imported globals", params.imports.globals.len(), module.num_imported_globals as usize),
+            ("imported memories", params.imports.memories.len(), module.num_imported_memories as usize),
+            ("defined memories", params.defined_memories.len(), module.num_defined_memories()),
+            ("imported tables", params.imports.tables.len(), module.num_imported_tables as usize),
+            ("defined tables", params.defined_tables.len(), module.num_defined_tables()),
+            ("signatures", params.type_ids.len(), offsets.num_signatures() as usize),
+            ("function references", template.func_refs().len(), module.num_func_refs as usize),
+        ];
+        for (what, have, layout) in counts {
+            if have != layout {
+                bail_bug!("{have} {what} for a VMContext laid out for {layout}");
+            }
+        }
+        let Ok(vmctx_layout) = Layout::from_size_align(offsets.size().max(16) as usize, 16) else {
+            bail_bug!("VMContext size {} has no layout", offsets.size());
+        };
         // SAFETY: the layout has a non-zero size.
-        let vmctx = NonNull::new(unsafe { alloc_zeroed(vmctx_layout) }).expect("out of memory allocating a VMContext");
+        let Some(vmctx) = NonNull::new(unsafe { alloc_zeroed(vmctx_layout) }) else {
+            return Err(InstanceError::ResourceExhausted(format!(
+                "cannot allocate a VMContext of {} bytes",
+                vmctx_layout.size()
+            )));
+        };
         let mut memories = PrimaryMap::new();
         memories.extend(params.imports.memories.iter().copied());
         memories.extend(params.defined_memories);
@@ -108,17 +146,15 @@ impl Instance {
             tables,
         });
         let me: *mut Instance = &mut *instance;
-        let offsets = runtime.offsets();
-        let template = runtime.template();
         // SAFETY: every write below stays inside the VMContext allocation,
-        // at offsets from the layout computed for this very module.
+        // at offsets from the layout computed for this very module: each
+        // array's length was checked against the layout's count above.
         unsafe {
             instance.write(HostPtr.vmctx_magic(), VMCONTEXT_MAGIC);
             instance.write(HostPtr.vmctx_store_context(), params.store_context);
             instance.write(HostPtr.vmctx_builtins(), BUILTINS.as_ptr());
             instance.write(HostPtr.vmctx_instance(), me);
             instance.write(HostPtr.vmctx_store(), params.store);
-            debug_assert_eq!(params.type_ids.len(), offsets.num_signatures() as usize);
             if !params.type_ids.is_empty() {
                 instance.write_slice(offsets.type_id(SignatureIndex::new(0)), params.type_ids);
             }
@@ -147,7 +183,7 @@ impl Instance {
                 }
             }
         }
-        instance
+        Ok(instance)
     }
 
     /// # Safety
@@ -208,20 +244,27 @@ impl Instance {
         unsafe { self.read(HostPtr.vmctx_store()) }
     }
 
-    /// The memory behind an index.
+    /// The memory behind an index, or null for one the module lacks.
     pub fn memory(&self, index: MemoryIndex) -> *mut LinearMemory {
-        self.memories[index]
+        self.memories.get(index).copied().unwrap_or(std::ptr::null_mut())
     }
 
-    /// The table behind an index.
+    /// The table behind an index, or null for one the module lacks.
     pub fn table(&self, index: TableIndex) -> *mut Table {
-        self.tables[index]
+        self.tables.get(index).copied().unwrap_or(std::ptr::null_mut())
     }
 
     /// The `VMFuncRef` of a function, or null if it has none (a defined
     /// function that never escapes).
     pub fn func_ref(&self, index: FuncIndex) -> *const VMFuncRef {
         self.func_ref_in(self.runtime.template(), index)
+    }
+
+    /// Whether `raw` is the address of one of this instance's `VMFuncRef`
+    /// slots (imported or its own).
+    pub fn holds_func_ref(&self, raw: usize) -> bool {
+        raw.checked_sub(self.vmctx.as_ptr() as usize)
+            .is_some_and(|offset| self.runtime.template().is_func_ref_offset(offset))
     }
 
     /// [`Instance::func_ref`] with the module's template at hand, for loops
@@ -234,11 +277,16 @@ impl Instance {
         }
     }
 
-    /// The storage of a global.
+    /// The storage of a global, or null for an index the module does not
+    /// have.
     pub fn global_ptr(&self, index: GlobalIndex) -> *mut VMGlobalDefinition {
+        if index.index() >= self.module().globals.len() {
+            return std::ptr::null_mut();
+        }
         let offsets = self.runtime.offsets();
         match self.module().defined_global_index(index) {
-            // SAFETY: the offset is inside the VMContext.
+            // SAFETY: a defined global below the global count: its slot is
+            // inside the VMContext.
             Some(def) => unsafe { self.vmctx.as_ptr().add(offsets.defined_global(def) as usize).cast() },
             // SAFETY: the slot holds the imported global's pointer.
             None => unsafe { self.read(offsets.imported_global(index)) },
@@ -246,7 +294,11 @@ impl Instance {
     }
 
     /// Evaluates a constant expression to raw bits.
-    pub fn eval_const(&self, expr: &ConstExpr) -> u128 {
+    ///
+    /// Validation proved the expression well typed (so the stack never
+    /// underflows) and its `global.get`s in range; an out-of-range global
+    /// is still refused here rather than read.
+    pub fn eval_const(&self, expr: &ConstExpr) -> Result<u128, KilnBug> {
         let mut stack: Vec<u128> = Vec::with_capacity(2);
         let pop = |stack: &mut Vec<u128>| stack.pop().unwrap_or(0);
         for op in &expr.0 {
@@ -258,8 +310,14 @@ impl Instance {
                 ConstOp::V128Const(v) => v,
                 ConstOp::RefNull(_) => 0,
                 ConstOp::RefFunc(f) => self.func_ref(f) as usize as u128,
-                // SAFETY: the pointer is the global's live storage.
-                ConstOp::GlobalGet(g) => u128::from_le_bytes(unsafe { (*self.global_ptr(g)).storage }),
+                ConstOp::GlobalGet(g) => {
+                    let ptr = self.global_ptr(g);
+                    if ptr.is_null() {
+                        bail_bug!("constant expression reads missing global {}", g.index());
+                    }
+                    // SAFETY: the pointer is the global's live storage.
+                    u128::from_le_bytes(unsafe { (*ptr).storage })
+                }
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let (b, a) = (pop(&mut stack) as u32, pop(&mut stack) as u32);
                     (match op {
@@ -279,78 +337,90 @@ impl Instance {
             };
             stack.push(v);
         }
-        stack.pop().unwrap_or(0)
+        Ok(stack.pop().unwrap_or(0))
     }
 
     /// Initializes globals, then applies element and data segments in
     /// order, as instantiation does. Stops at the first out-of-bounds
     /// segment with its trap; earlier segments stay applied.
-    pub fn initialize(&mut self) -> Result<(), TrapCode> {
+    pub fn initialize(&mut self) -> Result<(), InstanceError> {
         let runtime = self.runtime.clone();
         let module = runtime.module();
+        if module.global_inits.len() != module.num_defined_globals() {
+            bail_bug!(
+                "{} global initializers for {} defined globals",
+                module.global_inits.len(),
+                module.num_defined_globals()
+            );
+        }
         for (def, init) in module.global_inits.iter() {
-            let value = self.eval_const(init);
+            let value = self.eval_const(init)?;
             let offset = runtime.offsets().defined_global(def);
-            // SAFETY: a defined global's slot.
+            // SAFETY: a defined global's slot: `def` is below the module's
+            // defined-global count (checked above), which the layout has.
             unsafe { self.write(offset, VMGlobalDefinition { storage: value.to_le_bytes() }) };
         }
         for (index, seg) in module.elements.iter() {
             match &seg.kind {
                 ElementKind::Active { table, offset } => {
-                    let dst = self.eval_const(offset) as u32;
-                    let values = self.element_values(index);
-                    // SAFETY: store-owned table, alive as long as we are.
-                    let table_ptr = self.tables[*table];
+                    let dst = self.eval_const(offset)? as u32;
+                    let values = self.element_values(index)?;
+                    let Some(&table_ptr) = self.tables.get(*table) else {
+                        bail_bug!("element segment {} names missing table {}", index.index(), table.index());
+                    };
                     // SAFETY: as above.
                     let table = unsafe { &mut *table_ptr };
                     if !table.init(u64::from(dst), &values) {
-                        return Err(TrapCode::TableOutOfBounds);
+                        return Err(TrapCode::TableOutOfBounds.into());
                     }
-                    self.dropped_elems[index.index()] = true;
+                    self.drop_elem(index);
                 }
-                ElementKind::Declared => self.dropped_elems[index.index()] = true,
+                ElementKind::Declared => self.drop_elem(index),
                 ElementKind::Passive => {}
             }
         }
         for (index, seg) in module.data.iter() {
             if let DataKind::Active { memory, offset } = &seg.kind {
-                let dst = self.eval_const(offset) as u32;
+                let dst = self.eval_const(offset)? as u32;
                 let bytes = self.data_bytes(index);
-                // SAFETY: store-owned memory, alive as long as we are.
-                let mem_ptr = self.memories[*memory];
+                let Some(&mem_ptr) = self.memories.get(*memory) else {
+                    bail_bug!("data segment {} names missing memory {}", index.index(), memory.index());
+                };
                 // SAFETY: as above.
                 let mem = unsafe { &mut *mem_ptr };
                 let Some(r) = range(u64::from(dst), bytes.len() as u64, mem.byte_len() as u64) else {
-                    return Err(TrapCode::MemoryOutOfBounds);
+                    return Err(TrapCode::MemoryOutOfBounds.into());
                 };
                 mem.as_mut_slice()[r].copy_from_slice(bytes);
-                self.dropped_data[index.index()] = true;
+                self.drop_data(index);
             }
         }
         Ok(())
     }
 
-    /// The raw values of an element segment (empty once dropped).
-    pub fn element_values(&self, index: ElemIndex) -> Vec<usize> {
-        if self.dropped_elems[index.index()] {
-            return Vec::new();
+    /// The raw values of an element segment (empty once dropped, and for
+    /// a segment the module does not have).
+    pub fn element_values(&self, index: ElemIndex) -> Result<Vec<usize>, KilnBug> {
+        let Some(seg) = self.module().elements.get(index) else { return Ok(Vec::new()) };
+        if self.dropped_elems.get(index.index()).copied().unwrap_or(true) {
+            return Ok(Vec::new());
         }
-        let seg = &self.module().elements[index];
         match &seg.items {
             ElementItems::Functions(fs) => {
                 let template = self.runtime.template();
-                fs.iter().map(|f| self.func_ref_in(template, *f) as usize).collect()
+                Ok(fs.iter().map(|f| self.func_ref_in(template, *f) as usize).collect())
             }
-            ElementItems::Expressions(es) => es.iter().map(|e| self.eval_const(e) as usize).collect(),
+            ElementItems::Expressions(es) => es.iter().map(|e| Ok(self.eval_const(e)? as usize)).collect(),
         }
     }
 
-    /// The bytes of a data segment (empty once dropped).
+    /// The bytes of a data segment (empty once dropped, and for a segment
+    /// the module does not have).
     pub fn data_bytes(&self, index: DataIndex) -> &[u8] {
-        if self.dropped_data[index.index()] {
+        let Some(seg) = self.module().data.get(index) else { return &[] };
+        if self.dropped_data.get(index.index()).copied().unwrap_or(true) {
             return &[];
         }
-        let seg = &self.module().data[index];
         let section = self.runtime.data_section();
         section.get(seg.offset as usize..(seg.offset as usize).saturating_add(seg.len as usize)).unwrap_or(&[])
     }
@@ -369,9 +439,9 @@ impl Instance {
         }
     }
 
-    /// The element type of a table.
+    /// The element type of a table (funcref for one the module lacks).
     pub fn table_element(&self, index: TableIndex) -> WasmRefType {
-        self.module().tables[index].element
+        self.module().tables.get(index).map_or(WasmRefType::Func, |t| t.element)
     }
 }
 

@@ -52,8 +52,11 @@ fn status(ok: bool) -> u32 {
 unsafe extern "C" fn memory32_grow(vmctx: *mut u8, memory: u32, delta: u32) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
-    // SAFETY: store-owned memory.
-    let mem = unsafe { &mut *instance.memory(MemoryIndex::new(memory as usize)) };
+    // SAFETY: store-owned memory. A null pointer (an index the module does not
+    // have, which only a kiln bug or a forged artifact gives) traps.
+    let Some(mem) = (unsafe { instance.memory(MemoryIndex::new(memory as usize)).as_mut() }) else {
+        return u32::MAX;
+    };
     match mem.grow(u64::from(delta)) {
         Some(old) => old as u32,
         None => u32::MAX,
@@ -63,8 +66,11 @@ unsafe extern "C" fn memory32_grow(vmctx: *mut u8, memory: u32, delta: u32) -> u
 unsafe extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u32, val: u32, len: u32) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
-    // SAFETY: store-owned memory.
-    let mem = unsafe { &mut *instance.memory(MemoryIndex::new(memory as usize)) };
+    // SAFETY: store-owned memory. A null pointer (an index the module does not
+    // have, which only a kiln bug or a forged artifact gives) traps.
+    let Some(mem) = (unsafe { instance.memory(MemoryIndex::new(memory as usize)).as_mut() }) else {
+        return TRAP;
+    };
     let Some(r) = range(u64::from(dst), u64::from(len), mem.byte_len() as u64) else {
         return TRAP;
     };
@@ -77,6 +83,9 @@ unsafe extern "C" fn memory_copy(vmctx: *mut u8, dst_mem: u32, src_mem: u32, dst
     let instance = unsafe { Instance::from_vmctx(vmctx) };
     let dm = instance.memory(MemoryIndex::new(dst_mem as usize));
     let sm = instance.memory(MemoryIndex::new(src_mem as usize));
+    if dm.is_null() || sm.is_null() {
+        return TRAP;
+    }
     // SAFETY: store-owned memories; we only read lengths and bases here.
     let (dlen, slen) = unsafe { ((*dm).byte_len() as u64, (*sm).byte_len() as u64) };
     let (Some(d), Some(s)) = (range(u64::from(dst), u64::from(len), dlen), range(u64::from(src), u64::from(len), slen))
@@ -96,8 +105,11 @@ unsafe extern "C" fn memory_init(vmctx: *mut u8, memory: u32, data: u32, dst: u3
     let Some(s) = range(u64::from(src), u64::from(len), bytes.len() as u64) else {
         return TRAP;
     };
-    // SAFETY: store-owned memory, distinct from the artifact's data.
-    let mem = unsafe { &mut *instance.memory(MemoryIndex::new(memory as usize)) };
+    // SAFETY: store-owned memory, distinct from the artifact's data. A null pointer (an index the module does not
+    // have, which only a kiln bug or a forged artifact gives) traps.
+    let Some(mem) = (unsafe { instance.memory(MemoryIndex::new(memory as usize)).as_mut() }) else {
+        return TRAP;
+    };
     let Some(d) = range(u64::from(dst), u64::from(len), mem.byte_len() as u64) else {
         return TRAP;
     };
@@ -114,8 +126,11 @@ unsafe extern "C" fn data_drop(vmctx: *mut u8, data: u32) -> u32 {
 unsafe extern "C" fn table_grow(vmctx: *mut u8, table: u32, delta: u32, init: *mut u8) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
-    // SAFETY: store-owned table.
-    let t = unsafe { &mut *instance.table(TableIndex::new(table as usize)) };
+    // SAFETY: store-owned table. A null pointer (an index the module does not
+    // have, which only a kiln bug or a forged artifact gives) traps.
+    let Some(t) = (unsafe { instance.table(TableIndex::new(table as usize)).as_mut() }) else {
+        return u32::MAX;
+    };
     match t.grow(u64::from(delta), init as usize) {
         Some(old) => old as u32,
         None => u32::MAX,
@@ -125,8 +140,11 @@ unsafe extern "C" fn table_grow(vmctx: *mut u8, table: u32, delta: u32, init: *m
 unsafe extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u32, val: *mut u8, len: u32) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
-    // SAFETY: store-owned table.
-    let t = unsafe { &mut *instance.table(TableIndex::new(table as usize)) };
+    // SAFETY: store-owned table. A null pointer (an index the module does not
+    // have, which only a kiln bug or a forged artifact gives) traps.
+    let Some(t) = (unsafe { instance.table(TableIndex::new(table as usize)).as_mut() }) else {
+        return TRAP;
+    };
     status(t.fill(u64::from(dst), val as usize, u64::from(len)))
 }
 
@@ -135,6 +153,9 @@ unsafe extern "C" fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, 
     let instance = unsafe { Instance::from_vmctx(vmctx) };
     let dt = instance.table(TableIndex::new(dst_table as usize));
     let st = instance.table(TableIndex::new(src_table as usize));
+    if dt.is_null() || st.is_null() {
+        return TRAP;
+    }
     let ok = if dt == st {
         // SAFETY: store-owned table.
         unsafe { (*dt).copy_within(u64::from(dst), u64::from(src), u64::from(len)) }
@@ -148,12 +169,17 @@ unsafe extern "C" fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, 
 unsafe extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
-    let values = instance.element_values(ElemIndex::new(elem as usize));
+    let Ok(values) = instance.element_values(ElemIndex::new(elem as usize)) else {
+        return TRAP;
+    };
     let Some(s) = range(u64::from(src), u64::from(len), values.len() as u64) else {
         return TRAP;
     };
-    // SAFETY: store-owned table.
-    let t = unsafe { &mut *instance.table(TableIndex::new(table as usize)) };
+    // SAFETY: store-owned table. A null pointer (an index the module does not
+    // have, which only a kiln bug or a forged artifact gives) traps.
+    let Some(t) = (unsafe { instance.table(TableIndex::new(table as usize)).as_mut() }) else {
+        return TRAP;
+    };
     status(t.init(u64::from(dst), &values[s]))
 }
 

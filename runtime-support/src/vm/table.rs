@@ -34,9 +34,15 @@ impl Table {
                 ty.limits.min
             ));
         }
+        let min = ty.limits.min as usize;
+        let mut elements = Vec::new();
+        elements
+            .try_reserve_exact(min)
+            .map_err(|_| format!("cannot allocate a table of {min} elements: out of memory"))?;
+        elements.resize(min, init);
         let mut t = Box::new(Self {
             definition: VMTableDefinition { base: std::ptr::null_mut(), current_elements: 0 },
-            elements: vec![init; ty.limits.min as usize],
+            elements,
             ty,
         });
         t.sync();

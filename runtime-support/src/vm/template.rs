@@ -11,6 +11,8 @@ use crate::index::*;
 use crate::module_info::ModuleInfo;
 use crate::vmoffsets::{VMFuncRef, VMOffsets};
 use cranelift_entity::{EntityRef, PrimaryMap};
+use kiln_environ::bail_bug;
+use kiln_environ::bug::KilnBug;
 
 /// The precomputed parts of a module's VMContexts.
 #[derive(Debug)]
@@ -22,6 +24,8 @@ pub struct InstanceTemplate {
     /// its `VMFuncRef`, or `None` for a defined function that never escapes
     /// (and so has no `VMFuncRef`).
     func_ref_offsets: PrimaryMap<FuncIndex, Option<u32>>,
+    /// Every VMContext offset that holds a `VMFuncRef`, sorted.
+    sorted_offsets: Vec<u32>,
 }
 
 // SAFETY: the raw pointers are code addresses inside the module's loaded
@@ -36,26 +40,43 @@ impl InstanceTemplate {
     /// defined function and `array_to_wasm` the array-to-wasm trampoline
     /// of an escaping one; `type_ids` are the engine's ids of the module's
     /// signatures.
+    ///
+    /// Validated metadata gives every slot exactly one defined function and
+    /// every function a signature; anything else is refused as a kiln bug
+    /// rather than indexed.
     pub fn new(
         module: &ModuleInfo,
         offsets: &VMOffsets,
         type_ids: &[VMSharedTypeId],
         function_code: impl Fn(DefinedFuncIndex) -> *const u8,
         array_to_wasm: impl Fn(FuncRefIndex) -> *const u8,
-    ) -> Self {
+    ) -> Result<Self, KilnBug> {
         let mut slots: Vec<Option<VMFuncRef>> = vec![None; module.num_func_refs as usize];
         let mut func_ref_offsets = PrimaryMap::with_capacity(module.functions.len());
         for (index, info) in module.functions.iter() {
             let offset = match (module.defined_func_index(index), info.func_ref) {
                 (None, _) => Some(offsets.imported_func(index)),
                 (Some(def), Some(slot)) => {
-                    slots[slot.index()] = Some(VMFuncRef {
-                        wasm_call: function_code(def),
-                        array_call: array_to_wasm(slot),
-                        vmctx: std::ptr::null_mut(),
-                        type_id: type_ids[info.signature.index()],
-                        _pad: 0,
-                    });
+                    let Some(&type_id) = type_ids.get(info.signature.index()) else {
+                        bail_bug!(
+                            "function {} has signature {} of {}",
+                            index.index(),
+                            info.signature.index(),
+                            type_ids.len()
+                        );
+                    };
+                    match slots.get_mut(slot.index()) {
+                        Some(s @ None) => {
+                            *s = Some(VMFuncRef {
+                                wasm_call: function_code(def),
+                                array_call: array_to_wasm(slot),
+                                vmctx: std::ptr::null_mut(),
+                                type_id,
+                                _pad: 0,
+                            })
+                        }
+                        _ => bail_bug!("function reference slot {} is missing or shared", slot.index()),
+                    }
                     Some(offsets.func_ref(slot))
                 }
                 (Some(_), None) => None,
@@ -63,18 +84,14 @@ impl InstanceTemplate {
             func_ref_offsets.push(offset);
         }
         let mut func_refs = PrimaryMap::with_capacity(slots.len());
-        for slot in slots {
-            // Every slot belongs to exactly one defined function; the loader
-            // checks the metadata for that before building a template.
-            func_refs.push(slot.unwrap_or(VMFuncRef {
-                wasm_call: std::ptr::null(),
-                array_call: std::ptr::null(),
-                vmctx: std::ptr::null_mut(),
-                type_id: VMSharedTypeId(u32::MAX),
-                _pad: 0,
-            }));
+        for (i, slot) in slots.into_iter().enumerate() {
+            let Some(slot) = slot else { bail_bug!("function reference slot {i} belongs to no function") };
+            func_refs.push(slot);
         }
-        Self { func_refs, func_ref_offsets }
+        let mut sorted_offsets: Vec<u32> = func_ref_offsets.values().flatten().copied().collect();
+        sorted_offsets.sort_unstable();
+        sorted_offsets.dedup();
+        Ok(Self { func_refs, func_ref_offsets, sorted_offsets })
     }
 
     /// The escaping functions' `VMFuncRef`s, in slot order, `vmctx` null.
@@ -82,10 +99,15 @@ impl InstanceTemplate {
         self.func_refs.values().as_slice()
     }
 
+    /// Whether `offset` is the VMContext offset of a `VMFuncRef`.
+    pub fn is_func_ref_offset(&self, offset: usize) -> bool {
+        u32::try_from(offset).is_ok_and(|o| self.sorted_offsets.binary_search(&o).is_ok())
+    }
+
     /// The VMContext offset of a function's `VMFuncRef`, or `None` when a
-    /// defined function never escapes.
+    /// defined function never escapes (or the module has no such function).
     pub fn func_ref_offset(&self, index: FuncIndex) -> Option<u32> {
-        self.func_ref_offsets[index]
+        self.func_ref_offsets.get(index).copied().flatten()
     }
 }
 
@@ -112,7 +134,8 @@ mod tests {
             &type_ids,
             |def| (0x1000 + def.index()) as *const u8,
             |slot| (0x2000 + slot.index()) as *const u8,
-        );
+        )
+        .unwrap();
 
         assert_eq!(t.func_ref_offset(FuncIndex::new(0)), Some(offsets.imported_func(FuncIndex::new(0))));
         assert_eq!(t.func_ref_offset(FuncIndex::new(1)), Some(offsets.func_ref(FuncRefIndex::new(1))));

@@ -18,7 +18,10 @@
 //! A fault that is not in wasm code, or happens while no wasm runs on this
 //! thread, goes to the handler that was installed before ours; if that was
 //! the default action, we restore it and return, so the fault repeats and
-//! the process dies as it would have without kiln.
+//! the process dies as it would have without kiln. A fault in wasm code at
+//! an instruction the trap table does not list (a kiln bug, or a forged
+//! artifact) unwinds like a trap, as `TrapCode::UnexpectedFault`, so the
+//! embedder gets an error rather than a dead process.
 
 use crate::code_registry;
 use crate::traphandlers::{current_activation, longjmp_address};
@@ -70,7 +73,9 @@ unsafe fn handle_wasm_trap(ctx: *mut libc::c_void) -> bool {
     }
     // SAFETY: `ctx` is the interrupted thread's context.
     let (pc, fp) = unsafe { regs::pc_fp(ctx) };
-    let Some(code) = code_registry::trap_at(pc) else {
+    // A fault in wasm code that is no trap site would be a crash; it
+    // unwinds like a trap instead, as `UnexpectedFault`.
+    let Some(code) = code_registry::trap_or_fault_at(pc) else {
         return false;
     };
     // SAFETY: the activation belongs to this thread and the fault is in wasm.

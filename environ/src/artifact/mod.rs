@@ -9,7 +9,12 @@
 //! The loader checks the header (magic, format version, kiln version,
 //! target, CPU features) and the checksum before it decodes anything else.
 //! The checksum is an XXH3-64 of the whole file with the checksum field
-//! itself read as zeros.
+//! itself read as zeros. It detects corruption, not forgery: after it,
+//! [`validate`] checks everything the decoded metadata says.
+
+pub mod validate;
+
+pub use validate::{CodeSymbol, Sections, validate};
 
 use crate::index::*;
 use crate::module_info::ModuleInfo;
@@ -28,7 +33,7 @@ pub const TEXT_SECTION: &str = ".text";
 /// The header's magic bytes.
 pub const MAGIC: [u8; 8] = *b"\0KILNAOT";
 /// Bumped whenever the artifact layout or the metadata schema changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The version of kiln that wrote the artifact must equal the loader's.
 pub const KILN_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -103,6 +108,14 @@ pub enum ArtifactError {
     /// The structure is inconsistent.
     #[error("malformed kiln artifact: {0}")]
     Malformed(String),
+    /// The metadata decodes, but names something that does not exist or
+    /// does not fit (see [`validate`]).
+    #[error("invalid kiln artifact metadata: {0}")]
+    InvalidMetadata(String),
+    /// A relocation the loader does not understand, or that points outside
+    /// what it may patch.
+    #[error("invalid relocation in kiln artifact: {0}")]
+    Relocation(String),
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str, len: usize) {
@@ -308,6 +321,9 @@ pub struct CodeLayout {
     pub wasm_to_array: PrimaryMap<SignatureIndex, u32>,
     /// Every trapping instruction, sorted by offset.
     pub traps: Vec<TrapSite>,
+    /// How many relocations `.text` has, so that a relocation section the
+    /// loader cannot find or read is refused instead of skipped.
+    pub relocations: u32,
 }
 
 /// The postcard-encoded part of `.kiln.meta`.

@@ -1,0 +1,108 @@
+//! What a loaded module keeps of its artifact: enough to serialize it again
+//! and to read its data segments, without holding `.text` twice.
+//!
+//! The loaded code is a relocated copy of `.text`. For an artifact in
+//! memory, the module keeps everything but `.text`, plus the original
+//! bytes of each relocated field; `serialize` puts `.text` back together
+//! from the code memory. A mapped file is kept as it is (its pages belong
+//! to the page cache, not to this process).
+
+use kiln_runtime_support::code_memory::CodeMemory;
+use std::ops::Range;
+
+/// An artifact as a module keeps it.
+pub(crate) enum StoredArtifact {
+    /// Mapped from a file, whole.
+    Mapped(memmap2::Mmap),
+    /// In memory, whole (when `.text` could not be split off).
+    Owned(Vec<u8>),
+    /// In memory, with `.text` cut out at `text_at`.
+    WithoutText {
+        /// The artifact without `.text`.
+        rest: Vec<u8>,
+        /// Where `.text` was.
+        text_at: usize,
+        /// Each relocated field: its offset in `.text` and original bytes.
+        fields: Vec<(usize, Vec<u8>)>,
+    },
+}
+
+impl StoredArtifact {
+    /// Keeps `bytes`, whose `.text` is at `text` and was copied into
+    /// `code` with its fields at `fields` (offset, width) relocated; `data`
+    /// (the data section, disjoint from `.text` in a file kiln wrote) is
+    /// returned as it lies in what is kept.
+    pub(crate) fn owned(
+        bytes: Vec<u8>,
+        text: Range<usize>,
+        fields: impl Iterator<Item = (usize, usize)>,
+        data: Range<usize>,
+    ) -> (Self, Range<usize>) {
+        let disjoint = data.end <= text.start || data.start >= text.end || data.is_empty();
+        if text.is_empty() || !disjoint || bytes.get(text.clone()).is_none() {
+            return (Self::Owned(bytes), data);
+        }
+        let fields = fields.filter_map(|(at, width)| Some((at, bytes.get(text.start + at..)?.get(..width)?.to_vec())));
+        let fields = fields.collect();
+        let mut rest = Vec::with_capacity(bytes.len() - text.len());
+        rest.extend_from_slice(&bytes[..text.start]);
+        rest.extend_from_slice(&bytes[text.end..]);
+        let data = if data.start >= text.end { data.start - text.len()..data.end - text.len() } else { data };
+        (Self::WithoutText { rest, text_at: text.start, fields }, data)
+    }
+
+    /// The kept bytes in `range` (ranges as returned by [`Self::owned`]).
+    pub(crate) fn get(&self, range: Range<usize>) -> &[u8] {
+        let all: &[u8] = match self {
+            Self::Mapped(m) => m,
+            Self::Owned(v) => v,
+            Self::WithoutText { rest, .. } => rest,
+        };
+        all.get(range).unwrap_or(&[])
+    }
+
+    /// The artifact, byte for byte as it was loaded.
+    pub(crate) fn to_vec(&self, code: &CodeMemory) -> Vec<u8> {
+        match self {
+            Self::Mapped(m) => m.to_vec(),
+            Self::Owned(v) => v.clone(),
+            Self::WithoutText { rest, text_at, fields } => {
+                // SAFETY: the code memory holds `text_len` readable bytes
+                // (read+execute pages) for as long as it lives.
+                let text = unsafe { std::slice::from_raw_parts(code.base(), code.text_len()) };
+                let mut out = Vec::with_capacity(rest.len() + text.len());
+                out.extend_from_slice(&rest[..*text_at]);
+                out.extend_from_slice(text);
+                for (at, original) in fields {
+                    out[text_at + at..][..original.len()].copy_from_slice(original);
+                }
+                out.extend_from_slice(&rest[*text_at..]);
+                out
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn text_is_cut_out_and_put_back_with_its_original_fields() {
+        // "artifact": 4 header bytes, 8 bytes of text, 4 data bytes.
+        let bytes: Vec<u8> = (0..16).collect();
+        let text = &bytes[4..12];
+        let mut relocated = text.to_vec();
+        relocated[2..6].fill(0xee); // a relocated field
+        let code = CodeMemory::new(&relocated, &[], Arc::from(Vec::new())).unwrap();
+        let (stored, data) = StoredArtifact::owned(bytes.clone(), 4..12, [(2, 4)].into_iter(), 12..16);
+        assert!(matches!(stored, StoredArtifact::WithoutText { .. }));
+        assert_eq!(stored.get(data), &[12, 13, 14, 15]);
+        assert_eq!(stored.to_vec(&code), bytes);
+        // Overlapping data is kept whole.
+        let (stored, data) = StoredArtifact::owned(bytes.clone(), 4..12, std::iter::empty(), 8..16);
+        assert!(matches!(stored, StoredArtifact::Owned(_)));
+        assert_eq!(stored.get(data), &bytes[8..16]);
+    }
+}
