@@ -3,7 +3,7 @@
 mod api;
 mod artifact;
 mod cli;
-mod differential;
+mod fuzz;
 mod spec;
 mod threads;
 mod traps;
