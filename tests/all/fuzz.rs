@@ -222,17 +222,23 @@ fn regressions_stay_fixed() {
     regressions("artifact_load", kiln_fuzzing::artifact_load);
 }
 
-/// Runs an open bug's reproducer through its target; the mutated artifact,
-/// for artifact_load, is written next to the temporary directory's copy.
+/// Runs an open bug's reproducer through its target. For artifact_load,
+/// the mutated artifact the input makes is written to the temporary
+/// directory, and the committed copy (`<name>.o`, the form that does not
+/// depend on what the compiler makes of the seeds) is loaded first.
 fn open_bug(file: &str, run: fn(&[u8]) -> Stats) {
-    let data = std::fs::read(regression_dir().join("open").join(file)).unwrap();
+    let dir = regression_dir().join("open");
     if file.starts_with("artifact_load") {
+        let data = std::fs::read(dir.join(file)).unwrap();
         let (_, artifact) = kiln_fuzzing::artifact_load::mutated_artifact(&data);
         let path = std::env::temp_dir().join(file.replace(".bin", ".o"));
         let _ = std::fs::write(&path, artifact);
         println!("mutated artifact written to {}", path.display());
+        if let Ok(object) = std::fs::read(dir.join(file.replace(".bin", ".o"))) {
+            kiln_fuzzing::artifact_load::load_and_run(&object, None);
+        }
     }
-    run(&data);
+    run(&std::fs::read(dir.join(file)).unwrap());
 }
 
 macro_rules! open_bugs {
