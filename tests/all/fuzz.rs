@@ -10,6 +10,8 @@
 //! - `KILN_FUZZ_SEED=S` starts at seed S instead of 0: with
 //!   `KILN_FUZZ_ITERS=1` it replays the one input a failure names.
 //!
+//! - `KILN_FUZZ_TRACE=1` prints each seed before running it: the last one
+//!   printed names an input that aborts the process (a stack overflow).
 //! - `KILN_FUZZ_KEEP_GOING=1` goes on past failures and fails at the end
 //!   with one line per distinct panic location (for long runs).
 //!
@@ -119,11 +121,15 @@ fn bounded(name: &str, iters: u64, len: fn(u64) -> usize, target: fn(&[u8]) -> S
     let start = env_u64("KILN_FUZZ_SEED").unwrap_or(0);
     let strict = std::env::var_os("KILN_FUZZ_STRICT").is_some();
     let keep_going = std::env::var_os("KILN_FUZZ_KEEP_GOING").is_some();
+    let trace = std::env::var_os("KILN_FUZZ_TRACE").is_some();
     // By panic location: (first message, first seed, count).
     let mut failures: BTreeMap<String, (String, u64, u64)> = BTreeMap::new();
     let mut totals = Totals::default();
     for seed in start..start.saturating_add(iters) {
         let data = input_for_seed(seed, len(seed));
+        if trace {
+            eprintln!("fuzz {name}: seed {seed}");
+        }
         totals.inputs += 1;
         let stats = match catch_unwind(AssertUnwindSafe(|| target(&data))) {
             Ok(stats) => stats,
