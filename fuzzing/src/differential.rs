@@ -1,15 +1,19 @@
-//! Differential testing: random valid modules (wasm-smith, WebAssembly 2.0
-//! without SIMD, with fuel so every call terminates) run on kiln and on
-//! wasmi, the oracle. Every exported function is called with zero
-//! arguments; results, whether it trapped, and the exported memories and
-//! globals afterwards must agree.
+//! Differential execution against wasmi, the oracle.
 //!
-//! `KILN_DIFF_ITERS` sets how many modules to try (default 400); a failing
-//! seed is reported so it can be replayed.
+//! The fuzzer's bytes drive wasm-smith to a valid WebAssembly 2.0 module
+//! without SIMD, threads or later proposals, with fuel counters woven in so
+//! every call terminates. kiln and wasmi each instantiate it and call every
+//! exported function in name order (calls share memory, globals and fuel),
+//! with arguments picked by position from a table of interesting values.
+//! Whether instantiation worked, each call's results or trap, and the
+//! exported memories (by length and hash) and globals afterwards must agree.
 
+use crate::{Stats, fnv};
 use arbitrary::Unstructured;
 
-fn config() -> wasm_smith::Config {
+/// The wasm-smith configuration: what both engines support, bounded so a
+/// module compiles and runs in milliseconds.
+pub fn smith_config() -> wasm_smith::Config {
     wasm_smith::Config {
         simd_enabled: false,
         relaxed_simd_enabled: false,
@@ -35,18 +39,8 @@ fn config() -> wasm_smith::Config {
     }
 }
 
-/// Deterministic bytes for a seed (xorshift64*).
-fn bytes_for(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
-        })
-        .collect()
-}
+/// Fuel per loop and call that wasm-smith weaves into the module.
+const FUEL: u32 = 1_000;
 
 /// Interesting argument values, picked by position so both engines get the
 /// same arguments: (i32, i64, f32 bits, f64 bits).
@@ -65,10 +59,38 @@ fn arg(i: usize) -> (i32, i64, u32, u64) {
     ARGS[i % ARGS.len()]
 }
 
-#[derive(Debug, PartialEq)]
-enum Outcome {
+/// The result of one exported call.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Returned these values, rendered engine-neutrally.
     Values(Vec<String>),
+    /// Trapped (the trap kind is not compared: engines word them apart).
     Trapped,
+}
+
+/// What one engine did with a module: whether it instantiated, every
+/// export call's outcome by name, and the exported state afterwards.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Run {
+    /// Instantiation (data and element segments, start function) succeeded.
+    pub instantiated: bool,
+    /// (export name, outcome), sorted by name.
+    pub calls: Vec<(String, Outcome)>,
+    /// One line per exported memory and global, sorted.
+    pub state: Vec<String>,
+}
+
+impl Run {
+    fn failed() -> Self {
+        Run { instantiated: false, calls: Vec::new(), state: Vec::new() }
+    }
+
+    fn normalized(mut self) -> Self {
+        // Engines may list exports in different orders; names are unique.
+        self.calls.sort_by(|a, b| a.0.cmp(&b.0));
+        self.state.sort();
+        self
+    }
 }
 
 fn kiln_val(v: &kiln::Val) -> String {
@@ -95,19 +117,23 @@ fn wasmi_val(v: &wasmi::Val) -> String {
     }
 }
 
-/// Runs a module on kiln: (instantiated?, per-export call outcomes, final state).
-fn run_kiln(wasm: &[u8]) -> (bool, Vec<(String, Outcome)>, Vec<String>) {
+/// Runs a module on kiln. Panics if kiln refuses it: every module the
+/// configuration generates is one kiln must accept.
+pub fn run_kiln(wasm: &[u8]) -> Run {
     let engine = kiln::Engine::default();
-    let module = kiln::Module::new(&engine, wasm).expect("kiln accepts every valid 2.0 module");
+    let module = match kiln::Module::new(&engine, wasm) {
+        Ok(m) => m,
+        Err(e) => panic!("kiln refused a valid WebAssembly 2.0 module: {e:#}"),
+    };
     let mut store = kiln::Store::new(&engine, ());
     let Ok(instance) = kiln::Instance::new(&mut store, &module, &[]) else {
-        return (false, Vec::new(), Vec::new());
+        return Run::failed();
     };
     let mut exports: Vec<(String, kiln::Extern)> =
         instance.exports(&mut store).into_iter().map(|e| (e.name().to_string(), e.into_extern())).collect();
     // Calls share state (memory, globals, fuel): both engines call in name order.
     exports.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut outcomes = Vec::new();
+    let mut calls = Vec::new();
     for (name, ext) in &exports {
         if let kiln::Extern::Func(f) = ext {
             let ty = f.ty(&store);
@@ -127,36 +153,39 @@ fn run_kiln(wasm: &[u8]) -> (bool, Vec<(String, Outcome)>, Vec<String>) {
                 Ok(()) => Outcome::Values(results.iter().map(kiln_val).collect()),
                 Err(_) => Outcome::Trapped,
             };
-            outcomes.push((name.clone(), outcome));
+            calls.push((name.clone(), outcome));
         }
     }
-    let mut snapshot = Vec::new();
+    let mut state = Vec::new();
     for (name, ext) in &exports {
-        if let kiln::Extern::Memory(m) = ext {
-            let data = m.data(&store);
-            snapshot.push(format!("memory {name}: {} bytes, hash {:#x}", data.len(), fnv(data)));
+        match ext {
+            kiln::Extern::Memory(m) => {
+                let data = m.data(&store);
+                state.push(format!("memory {name}: {} bytes, hash {:#x}", data.len(), fnv(data)));
+            }
+            kiln::Extern::Global(g) => state.push(format!("global {name}: {}", kiln_val(&g.get(&mut store)))),
+            _ => {}
         }
     }
-    for (name, ext) in &exports {
-        if let kiln::Extern::Global(g) = ext {
-            snapshot.push(format!("global {name}: {}", kiln_val(&g.get(&mut store))));
-        }
-    }
-    (true, outcomes, snapshot)
+    Run { instantiated: true, calls, state }.normalized()
 }
 
-fn run_wasmi(wasm: &[u8]) -> (bool, Vec<(String, Outcome)>, Vec<String>) {
+/// Runs a module on wasmi.
+pub fn run_wasmi(wasm: &[u8]) -> Run {
     let engine = wasmi::Engine::default();
-    let module = wasmi::Module::new(&engine, wasm).expect("wasmi accepts the module");
+    let module = match wasmi::Module::new(&engine, wasm) {
+        Ok(m) => m,
+        Err(e) => panic!("wasmi refused the generated module: {e}"),
+    };
     let mut store = wasmi::Store::new(&engine, ());
     let linker = wasmi::Linker::<()>::new(&engine);
     let Ok(instance) = linker.instantiate_and_start(&mut store, &module) else {
-        return (false, Vec::new(), Vec::new());
+        return Run::failed();
     };
     let mut exports: Vec<(String, wasmi::Extern)> =
         instance.exports(&store).map(|e| (e.name().to_string(), e.into_extern())).collect();
     exports.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut outcomes = Vec::new();
+    let mut calls = Vec::new();
     for (name, ext) in &exports {
         if let wasmi::Extern::Func(f) = ext {
             let ty = f.ty(&store);
@@ -177,59 +206,51 @@ fn run_wasmi(wasm: &[u8]) -> (bool, Vec<(String, Outcome)>, Vec<String>) {
                 Ok(()) => Outcome::Values(results.iter().map(wasmi_val).collect()),
                 Err(_) => Outcome::Trapped,
             };
-            outcomes.push((name.clone(), outcome));
+            calls.push((name.clone(), outcome));
         }
     }
-    let mut snapshot = Vec::new();
+    let mut state = Vec::new();
     for (name, ext) in &exports {
-        if let wasmi::Extern::Memory(m) = ext {
-            let data = m.data(&store);
-            snapshot.push(format!("memory {name}: {} bytes, hash {:#x}", data.len(), fnv(data)));
+        match ext {
+            wasmi::Extern::Memory(m) => {
+                let data = m.data(&store);
+                state.push(format!("memory {name}: {} bytes, hash {:#x}", data.len(), fnv(data)));
+            }
+            wasmi::Extern::Global(g) => state.push(format!("global {name}: {}", wasmi_val(&g.get(&store)))),
+            _ => {}
         }
     }
-    for (name, ext) in &exports {
-        if let wasmi::Extern::Global(g) = ext {
-            snapshot.push(format!("global {name}: {}", wasmi_val(&g.get(&store))));
-        }
-    }
-    (true, outcomes, snapshot)
+    Run { instantiated: true, calls, state }.normalized()
 }
 
-fn fnv(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
+/// The module `data` generates, or `None` when the bytes are not enough
+/// for wasm-smith (or the fuel pass gives up).
+pub fn generate(data: &[u8]) -> Option<Vec<u8>> {
+    let mut u = Unstructured::new(data);
+    let mut module = wasm_smith::Module::new(smith_config(), &mut u).ok()?;
+    module.ensure_termination(FUEL).ok()?;
+    Some(module.to_bytes())
 }
 
-#[test]
-fn kiln_agrees_with_wasmi_on_random_modules() {
-    let iters: u64 = std::env::var("KILN_DIFF_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
-    let mut compared = 0;
-    for seed in 0..iters {
-        let data = bytes_for(seed, 8192);
-        let mut u = Unstructured::new(&data);
-        let Ok(mut module) = wasm_smith::Module::new(config(), &mut u) else { continue };
-        if module.ensure_termination(1_000).is_err() {
-            continue;
-        }
-        let wasm = module.to_bytes();
-        // Engines may list exports in different orders; names are unique.
-        let normalize = |(ok, mut calls, mut state): (bool, Vec<(String, Outcome)>, Vec<String>)| {
-            calls.sort_by(|a, b| a.0.cmp(&b.0));
-            state.sort();
-            (ok, calls, state)
-        };
-        let ours = normalize(run_kiln(&wasm));
-        let oracle = normalize(run_wasmi(&wasm));
-        if ours != oracle {
-            let dump = std::env::temp_dir().join(format!("kiln-diff-seed-{seed}.wasm"));
-            let _ = std::fs::write(&dump, &wasm);
-            panic!(
-                "seed {seed} disagrees (module written to {})\nkiln:  {ours:?}\nwasmi: {oracle:?}\n{}",
-                dump.display(),
-                wasmprinter::print_bytes(&wasm).unwrap_or_default()
-            );
-        }
-        compared += ours.1.len();
+/// Compares kiln with wasmi on `wasm`; panics, with both runs and the
+/// module as text, when they disagree.
+pub fn compare(wasm: &[u8]) -> Stats {
+    let ours = run_kiln(wasm);
+    let oracle = run_wasmi(wasm);
+    if ours != oracle {
+        panic!(
+            "kiln and wasmi disagree\nkiln:  {ours:?}\nwasmi: {oracle:?}\n{}",
+            wasmprinter::print_bytes(wasm).unwrap_or_default()
+        );
     }
-    println!("differential: {iters} modules, {compared} export calls compared");
-    assert!(compared as u64 > iters / 2, "too few calls compared: {compared}");
+    Stats { executed: true, accepted: true, calls: ours.calls.len() }
+}
+
+/// The differential target: generate a module from `data`, run it on both
+/// engines, compare.
+pub fn differential(data: &[u8]) -> Stats {
+    match generate(data) {
+        Some(wasm) => compare(&wasm),
+        None => Stats::default(),
+    }
 }
