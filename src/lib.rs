@@ -4,9 +4,11 @@
 //! - [`run`]: `kiln run`: its options, module loading, WASI, `--invoke`.
 //! - [`compile`]: `kiln compile` and `kiln wasm2obj`.
 //! - [`wast`]: `kiln wast`, on the `kiln-wast` runner.
+//! - [`serve`]: `kiln serve`, a WAGI HTTP server (hyper on tokio).
 //! - [`options`]: wasmtime's grouped options (`-O`, `-W`, `-S`, `-D`).
 
 pub mod compile;
 pub mod options;
 pub mod run;
+pub mod serve;
 pub mod wast;

@@ -5,6 +5,7 @@ mod artifact;
 mod cli;
 mod differential;
 mod disas;
+mod serve;
 mod spec;
 mod threads;
 mod traps;
