@@ -84,8 +84,12 @@ pub fn serve_command(args: ServeArgs) -> Result<ExitCode> {
     let listener =
         std::net::TcpListener::bind(args.addr).with_context(|| format!("failed to listen on `{}`", args.addr))?;
     let bound = listener.local_addr()?;
-    println!("Serving on http://{bound}");
-    std::io::stdout().flush()?;
+    // A closed stdout must not stop the server: the line is for whoever
+    // started it, and the server works without anyone reading it.
+    let mut stdout = std::io::stdout();
+    if let Err(e) = writeln!(stdout, "Serving on http://{bound}").and_then(|()| stdout.flush()) {
+        eprintln!("kiln serve: serving on http://{bound} (could not write this to stdout: {e})");
+    }
     server::serve(listener, app)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -25,7 +25,8 @@ pub enum Malformed {
     NoHeaderEnd,
     /// A header line with no `:`, or a name or value HTTP does not allow.
     BadHeader(String),
-    /// A `status:` whose value does not start with a code from 100 to 999.
+    /// A `status:` whose value does not start with a code from 200 to 999
+    /// (an informational 1xx cannot be a final response).
     BadStatus(String),
     /// None of `content-type`, `location` and `status` was given.
     NoCgiHeader,
@@ -86,11 +87,15 @@ pub fn parse(output: &[u8]) -> Result<GuestResponse, Malformed> {
 /// standard one).
 fn parse_status(value: &[u8]) -> Result<StatusCode, Malformed> {
     let bad = || Malformed::BadStatus(String::from_utf8_lossy(value).into_owned());
-    let code = value.split(|&b| b == b' ').next().unwrap_or_default();
+    let code = value.split(u8::is_ascii_whitespace).next().unwrap_or_default();
     if code.len() != 3 {
         return Err(bad());
     }
-    StatusCode::from_bytes(code).map_err(|_| bad())
+    let status = StatusCode::from_bytes(code).map_err(|_| bad())?;
+    if status.is_informational() {
+        return Err(bad());
+    }
+    Ok(status)
 }
 
 #[cfg(test)]
@@ -99,7 +104,7 @@ mod tests {
 
     #[test]
     fn headers_status_and_body() {
-        let r = parse(b"Content-Type: text/plain\r\nstatus: 404 Not Found\r\nx-a: 1\r\n\r\nbody\n\nmore").unwrap();
+        let r = parse(b"Content-Type: text/plain\r\nstatus: 404\tNot Found\r\nx-a: 1\r\n\r\nbody\n\nmore").unwrap();
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert_eq!(r.headers["content-type"], "text/plain");
         assert_eq!(r.headers["x-a"], "1");
@@ -126,6 +131,8 @@ mod tests {
         assert!(matches!(parse(b"status: 42\n\n").unwrap_err(), Malformed::BadStatus(_)));
         assert!(matches!(parse(b"status: 1000\n\n").unwrap_err(), Malformed::BadStatus(_)));
         assert!(matches!(parse(b"status: abc\n\n").unwrap_err(), Malformed::BadStatus(_)));
+        assert!(matches!(parse(b"status: 101\n\n").unwrap_err(), Malformed::BadStatus(_)));
+        assert!(matches!(parse(b"status: +20\n\n").unwrap_err(), Malformed::BadStatus(_)));
         assert_eq!(parse(b"x-a: 1\n\n").unwrap_err(), Malformed::NoCgiHeader);
         assert_eq!(parse(b"\n").unwrap_err(), Malformed::NoCgiHeader);
     }

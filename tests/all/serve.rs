@@ -213,3 +213,46 @@ fn the_address_in_use_is_a_clear_error() {
     assert_eq!(code, Some(1));
     assert!(stderr.contains("failed to listen on"), "{stderr}");
 }
+
+#[test]
+fn dir_is_preopened_for_every_request() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hello.txt"), b"from the host\n").unwrap();
+    let mapping = format!("{}::/data", dir.path().display());
+    let server = Server::start(&wagi_hello(), &["--dir", &mapping]);
+    for _ in 0..2 {
+        let r = get(server.addr, "/cat?/data/hello.txt");
+        assert_eq!(r.status, 200, "{}", server.stderr());
+        assert_eq!(r.text(), "from the host\n");
+    }
+    // Only the preopen is visible.
+    assert_eq!(get(server.addr, "/cat?/etc/passwd").status, 404);
+    assert_eq!(get(server.addr, "/cat?/data/../../etc/passwd").status, 404);
+}
+
+/// A WAT guest that counts its `_start` calls in a global and prints the
+/// count: with a fresh instance per request, every request sees 1.
+const COUNTER: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $count (mut i32) (i32.const 0))
+  (data (i32.const 16) "content-type: text/plain\n\ncount=0\n")
+  (func (export "_start")
+    (global.set $count (i32.add (global.get $count) (i32.const 1)))
+    (i32.store8 (i32.const 48) (i32.add (i32.const 48) (global.get $count)))
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 34))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#;
+
+#[test]
+fn no_state_survives_from_one_request_to_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("counter.wat");
+    std::fs::write(&wat, COUNTER).unwrap();
+    let server = Server::start(&wat, &[]);
+    for _ in 0..3 {
+        let r = get(server.addr, "/");
+        assert_eq!(r.status, 200, "{}", server.stderr());
+        assert_eq!(r.text(), "count=1\n");
+    }
+}

@@ -9,6 +9,8 @@
 //! - `/exit`: exits with status 3 (500).
 //! - `/malformed`: writes a body with no header block (500).
 //! - `/env`: lists every environment variable, sorted, one per line.
+//! - `/cat`: the contents of the file the query names (from a preopened
+//!   directory), or 404 if it cannot be read.
 //!
 //! Any other path echoes the method, path, query, the `X-Kiln-Test` header,
 //! the content type and length, and then the request body.
@@ -57,6 +59,13 @@ fn main() {
                 writeln!(out, "{k}={v}").unwrap();
             }
         }
+        "/cat" => match std::fs::read(var("QUERY_STRING")) {
+            Ok(bytes) => {
+                write!(out, "content-type: application/octet-stream\n\n").unwrap();
+                out.write_all(&bytes).unwrap();
+            }
+            Err(e) => write!(out, "content-type: text/plain\nstatus: 404\n\n{e}\n").unwrap(),
+        },
         _ => {
             let mut body = Vec::new();
             std::io::stdin().read_to_end(&mut body).unwrap();
