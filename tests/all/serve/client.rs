@@ -40,8 +40,13 @@ pub fn raw(addr: SocketAddr, head: &str, body: &[u8]) -> std::io::Result<Vec<u8>
     stream.write_all(body)?;
     stream.flush()?;
     let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    Ok(response)
+    match stream.read_to_end(&mut response) {
+        // A server that answers before reading the whole request (a 413)
+        // may reset the connection after its answer: keep what came.
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset && !response.is_empty() => Ok(response),
+        Err(e) => Err(e),
+        Ok(_) => Ok(response),
+    }
 }
 
 /// Sends one request with a `Content-Length` body and parses the answer.
