@@ -4,6 +4,7 @@
 //! - [`run`]: `kiln run`: its options, module loading, WASI, `--invoke`.
 //! - [`compile`]: `kiln compile` and `kiln wasm2obj`.
 //! - [`wast`]: `kiln wast`, on the `kiln-wast` runner.
+//! - [`serve`]: `kiln serve`, a WAGI HTTP server (hyper on tokio).
 //! - [`options`]: wasmtime's grouped options (`-O`, `-W`, `-S`, `-D`).
 //! - [`atomic_write`]: how every artifact is written: a temporary file
 //!   renamed into place.
@@ -12,4 +13,5 @@ pub mod atomic_write;
 pub mod compile;
 pub mod options;
 pub mod run;
+pub mod serve;
 pub mod wast;

@@ -2,7 +2,7 @@
 //! mirrors wasmtime's: `kiln FILE [ARGS]` is `kiln run FILE [ARGS]`.
 
 use clap::{Parser, Subcommand};
-use kiln_cli::{compile, run, wast};
+use kiln_cli::{compile, run, serve, wast};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -38,6 +38,8 @@ enum Command {
         #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
         optimize: Vec<String>,
     },
+    /// Serve HTTP: every request runs a fresh instance of a WAGI module.
+    Serve(Box<serve::ServeArgs>),
     /// Run WebAssembly spec test scripts.
     Wast {
         /// The .wast files.
@@ -46,7 +48,7 @@ enum Command {
     },
 }
 
-const SUBCOMMANDS: &[&str] = &["run", "compile", "wasm2obj", "wast", "help"];
+const SUBCOMMANDS: &[&str] = &["run", "compile", "wasm2obj", "serve", "wast", "help"];
 
 /// `kiln FILE ...` means `kiln run FILE ...`.
 fn normalized_args() -> Vec<String> {
@@ -80,6 +82,7 @@ fn main() -> ExitCode {
             compile::compile_file(&input, &output, &optimize)
         }
         Command::Wasm2obj { input, output, optimize } => compile::compile_file(&input, &output, &optimize),
+        Command::Serve(args) => serve::serve_command(*args),
         Command::Wast { files } => wast::run_files(&files),
     };
     match result {

@@ -6,6 +6,7 @@ mod artifact_mutation;
 mod cli;
 mod disas;
 mod fuzz;
+mod serve;
 mod spec;
 mod threads;
 mod traps;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds every committed fixture under tests/wasi-guests/ from source:
-#   rust/  -> bin/sizer.wasm, bin/wasi_suite.wasm, bin/transform.wasm (wasm32-wasip1)
+#   rust/  -> bin/sizer.wasm, bin/wasi_suite.wasm, bin/transform.wasm,
+#             bin/wagi_hello.wasm (wasm32-wasip1)
 #   wat/   -> wat/*.wasm (next to each .wat, with the `wat` crate via tools/wat2wasm)
 #   data/transform-input -> expected/transform/ (the native transform's output)
 #
@@ -19,7 +20,7 @@ fi
 # --- Rust guests --------------------------------------------------------------
 (cd "$here/rust" && cargo build --release --target wasm32-wasip1)
 mkdir -p "$here/bin"
-for b in sizer wasi_suite transform; do
+for b in sizer wasi_suite transform wagi_hello; do
     cp "$target_dir/wasm32-wasip1/release/$b.wasm" "$here/bin/$b.wasm"
 done
 
