@@ -6,7 +6,7 @@
 use crate::artifact::ArtifactError;
 use crate::code_registry::{self, RegisteredCode};
 use crate::reloc::{self, Apply, Reloc, Target, VENEER_SIZE};
-use crate::sys::unix::mmap::Mmap;
+use crate::sys::Mmap;
 use crate::trap_code::TrapSite;
 use std::sync::Arc;
 

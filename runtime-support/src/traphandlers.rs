@@ -6,7 +6,7 @@
 //!
 //! - **A fault in wasm code** (out-of-bounds access hitting a guard page,
 //!   `ud2` for explicit traps and stack overflow, a division fault). The
-//!   signal handler (`sys::unix::signals`) records the trap and a backtrace
+//!   signal handler (`sys::linux::signals`) records the trap and a backtrace
 //!   in the activation, using only async-signal-safe operations, then edits
 //!   the interrupted context so that, after the handler returns, the thread
 //!   continues in `kiln_longjmp` and lands back in `catch_traps`.
@@ -185,7 +185,7 @@ fn thread_stack_low() -> usize {
     if cached != 0 {
         return cached;
     }
-    let low = crate::sys::unix::stack::current_thread_stack_low().unwrap_or(0);
+    let low = crate::sys::current_thread_stack_low().unwrap_or(0);
     STACK_LOW.with(|s| s.set(low.max(1)));
     low.max(1)
 }
@@ -226,8 +226,8 @@ pub unsafe fn catch_traps(
     max_wasm_stack: usize,
     body: &mut dyn FnMut(),
 ) -> Result<(), UnwindReason> {
-    crate::sys::unix::signals::ensure_installed();
-    crate::sys::unix::signals::ensure_sigaltstack();
+    crate::sys::ensure_signal_handlers();
+    crate::sys::ensure_sigaltstack();
     let marker = 0u8;
     let sp = &marker as *const u8 as usize;
     // Raw accesses only: compiled code reads and writes the context while

@@ -1,4 +1,24 @@
-//! Operating-system code, kept in one place.
+//! Operating-system code, kept in one place: the rest of the runtime calls
+//! only what this facade exports, never `libc` directly.
+//!
+//! - [`Mmap`], [`page_size`]: address-space
+//!   reservations and page protections.
+//! - [`ensure_signal_handlers`], [`ensure_sigaltstack`]: the trap signal
+//!   handlers and each thread's alternate signal stack.
+//! - [`current_thread_stack_low`]: the bottom of the current thread's stack.
+//!
+//! Linux is the one implementation (`linux/`); a port adds a sibling
+//! module that exports the same names.
 
-#[cfg(unix)]
-pub mod unix;
+#[cfg(target_os = "linux")]
+mod linux;
+
+#[cfg(not(target_os = "linux"))]
+compile_error!("kiln's runtime supports Linux only (runtime-support/src/sys/linux)");
+
+#[cfg(target_os = "linux")]
+pub use linux::mmap::{Mmap, page_size};
+#[cfg(target_os = "linux")]
+pub use linux::signals::{ensure_installed as ensure_signal_handlers, ensure_sigaltstack};
+#[cfg(target_os = "linux")]
+pub use linux::stack::current_thread_stack_low;

@@ -11,7 +11,7 @@
 //! pages are decommitted ([`Mmap::decommit`]): the whole reservation is then
 //! inaccessible and reads as zero once opened, exactly like a new one.
 
-use crate::sys::unix::mmap::{Mmap, page_size};
+use crate::sys::{Mmap, page_size};
 use crate::types::{MemoryType, WASM_PAGE_SIZE, WASM32_MAX_PAGES};
 use crate::vmoffsets::VMMemoryDefinition;
 use std::io;
