@@ -18,6 +18,7 @@ use crate::{Extern, Instance};
 use anyhow::{Result, bail};
 use kiln_runtime_support::traphandlers::{self, UnwindReason};
 use kiln_runtime_support::vm::instance::Instance as VmInstance;
+use kiln_runtime_support::vm::owned::OwnedPtr;
 use kiln_runtime_support::vmoffsets::{
     HostPtr, PtrSize, VM_HOST_FUNC_MAGIC, VMArrayCallFn, VMCONTEXT_MAGIC, VMFuncRef, VMHostFuncContext,
 };
@@ -168,7 +169,7 @@ impl Func {
         let type_id = store.engine.register_signature(&ty.wasm);
         let array_call: VMArrayCallFn = host_array_call::<T>;
         let arity = ty.params().len().max(ty.results().len());
-        let mut ctx = Box::new(HostFuncContext {
+        let mut ctx = OwnedPtr::new(HostFuncContext {
             arity,
             vm: VMHostFuncContext { magic: VM_HOST_FUNC_MAGIC, _pad: 0, array_call },
             func_ref: VMFuncRef {
@@ -181,8 +182,9 @@ impl Func {
             store: store_ptr,
             func: Box::new(host),
         });
-        ctx.func_ref.vmctx = (&mut *ctx as *mut HostFuncContext).cast();
-        let func_ref: *const VMFuncRef = &ctx.func_ref;
+        ctx.func_ref.vmctx = ctx.as_ptr().cast();
+        // SAFETY: `ctx` is live; the field pointer stays valid while it is.
+        let func_ref: *const VMFuncRef = unsafe { &raw const (*ctx.as_ptr()).func_ref };
         store.funcs.push(FuncData { func_ref, ty, kind: FuncKind::Host(ctx) });
         let index = store.funcs.len() - 1;
         store.func_by_ref.insert(func_ref as usize, index);

@@ -4,6 +4,7 @@ use crate::store::{AsContext, AsContextMut, GlobalData, StoreOpaque};
 use crate::types::{GlobalType, Mutability};
 use crate::values::Val;
 use anyhow::{Result, bail};
+use kiln_runtime_support::vm::owned::OwnedPtr;
 use kiln_runtime_support::vmoffsets::VMGlobalDefinition;
 
 /// A global.
@@ -19,8 +20,8 @@ impl Global {
         let s = &mut store.as_context_mut().0.opaque;
         val.check(s, *ty.content())?;
         let raw = val.to_raw(s)?;
-        let mut owned = Box::new(VMGlobalDefinition { storage: raw.to_le_bytes() });
-        let def: *mut VMGlobalDefinition = &mut *owned;
+        let owned = OwnedPtr::new(VMGlobalDefinition { storage: raw.to_le_bytes() });
+        let def: *mut VMGlobalDefinition = owned.as_ptr();
         s.globals.push(GlobalData { ty, def, _owned: Some(owned) });
         let index = s.globals.len() - 1;
         s.global_by_def.insert(def as usize, index);

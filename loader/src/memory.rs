@@ -4,6 +4,7 @@ use crate::store::{AsContext, AsContextMut, StoreContext, StoreContextMut, Store
 use crate::types::MemoryType;
 use anyhow::{Result, anyhow};
 use kiln_runtime_support::vm::memory::LinearMemory;
+use kiln_runtime_support::vm::owned::OwnedPtr;
 use std::fmt;
 
 /// A linear memory.
@@ -35,7 +36,7 @@ impl Memory {
         Ok(Self::from_vm(s, LinearMemory::new(ty.wasm, MEMORY_LIMIT_PAGES).map_err(|e| anyhow!(e))?))
     }
 
-    pub(crate) fn from_vm(store: &mut StoreOpaque, mem: Box<LinearMemory>) -> Memory {
+    pub(crate) fn from_vm(store: &mut StoreOpaque, mem: OwnedPtr<LinearMemory>) -> Memory {
         store.memories.push(mem);
         Memory { store: store.id, index: store.memories.len() - 1 }
     }

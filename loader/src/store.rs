@@ -11,6 +11,7 @@ use crate::module::Module;
 use crate::types::{FuncType, GlobalType};
 use kiln_runtime_support::vm::instance::Instance as VmInstance;
 use kiln_runtime_support::vm::memory::LinearMemory;
+use kiln_runtime_support::vm::owned::OwnedPtr;
 use kiln_runtime_support::vm::table::Table as VmTable;
 use kiln_runtime_support::vmoffsets::{VMFuncRef, VMGlobalDefinition, VMStoreContext};
 use std::any::Any;
@@ -20,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
 pub(crate) struct InstanceData {
-    pub(crate) handle: Box<VmInstance>,
+    pub(crate) handle: OwnedPtr<VmInstance>,
     pub(crate) module: Module,
     /// Store index of each memory, by the module's `MemoryIndex`.
     pub(crate) memories: Vec<usize>,
@@ -32,7 +33,7 @@ pub(crate) struct InstanceData {
 
 pub(crate) enum FuncKind {
     Wasm,
-    Host(Box<HostFuncContext>),
+    Host(OwnedPtr<HostFuncContext>),
 }
 
 pub(crate) struct FuncData {
@@ -44,7 +45,7 @@ pub(crate) struct FuncData {
 pub(crate) struct GlobalData {
     pub(crate) ty: GlobalType,
     pub(crate) def: *mut VMGlobalDefinition,
-    pub(crate) _owned: Option<Box<VMGlobalDefinition>>,
+    pub(crate) _owned: Option<OwnedPtr<VMGlobalDefinition>>,
 }
 
 /// The part of a store that does not depend on `T`.
@@ -54,12 +55,11 @@ pub struct StoreOpaque {
     // Field order is drop order: instances before what they point to.
     pub(crate) instances: Vec<InstanceData>,
     pub(crate) funcs: Vec<FuncData>,
-    // Boxed on purpose: VMContexts point at these, so they must not move
-    // when the vectors grow.
-    #[allow(clippy::vec_box)]
-    pub(crate) memories: Vec<Box<LinearMemory>>,
-    #[allow(clippy::vec_box)]
-    pub(crate) tables: Vec<Box<VmTable>>,
+    // On the heap through raw pointers (`OwnedPtr`): VMContexts point at
+    // these, so they must neither move when the vectors grow nor be
+    // retagged as uniquely borrowed when the handles move.
+    pub(crate) memories: Vec<OwnedPtr<LinearMemory>>,
+    pub(crate) tables: Vec<OwnedPtr<VmTable>>,
     pub(crate) globals: Vec<GlobalData>,
     pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
     pub(crate) func_by_ref: HashMap<usize, usize>,
@@ -67,7 +67,7 @@ pub struct StoreOpaque {
     /// Wasm-to-host trampolines by engine type id, from the modules seen.
     pub(crate) host_trampolines: HashMap<u32, usize>,
     pub(crate) modules: Vec<Module>,
-    pub(crate) vm_store_context: Box<VMStoreContext>,
+    pub(crate) vm_store_context: OwnedPtr<VMStoreContext>,
 }
 
 // SAFETY: the raw pointers all point into objects the store owns; the store
@@ -91,7 +91,7 @@ impl StoreOpaque {
             global_by_def: HashMap::new(),
             host_trampolines: HashMap::new(),
             modules: Vec::new(),
-            vm_store_context: Box::new(VMStoreContext { stack_limit: usize::MAX, last_wasm_exit_fp: 0 }),
+            vm_store_context: OwnedPtr::new(VMStoreContext { stack_limit: usize::MAX, last_wasm_exit_fp: 0 }),
         }
     }
 
@@ -145,13 +145,13 @@ impl<T> std::ops::DerefMut for StoreInner<T> {
 
 /// A collection of WebAssembly instances and host state.
 pub struct Store<T> {
-    pub(crate) inner: Box<StoreInner<T>>,
+    pub(crate) inner: OwnedPtr<StoreInner<T>>,
 }
 
 impl<T> Store<T> {
     /// A new store for `engine` holding `data`.
     pub fn new(engine: &Engine, data: T) -> Self {
-        Self { inner: Box::new(StoreInner { opaque: StoreOpaque::new(engine), data }) }
+        Self { inner: OwnedPtr::new(StoreInner { opaque: StoreOpaque::new(engine), data }) }
     }
 
     /// The embedder's data.
@@ -166,8 +166,7 @@ impl<T> Store<T> {
 
     /// Consumes the store, returning its data.
     pub fn into_data(self) -> T {
-        let inner = *self.inner;
-        inner.data
+        self.inner.into_inner().data
     }
 
     /// The engine.

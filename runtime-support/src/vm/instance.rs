@@ -19,6 +19,7 @@ use crate::types::WasmRefType;
 use crate::vm::error::InstanceError;
 use crate::vm::libcalls::BUILTINS;
 use crate::vm::memory::LinearMemory;
+use crate::vm::owned::OwnedPtr;
 use crate::vm::table::{Table, range};
 use crate::vm::template::InstanceTemplate;
 use crate::vmoffsets::*;
@@ -97,7 +98,7 @@ impl Instance {
     /// Every array written into the VMContext must have exactly the length
     /// the layout was computed for; anything else is a kiln bug, refused
     /// before the first write.
-    pub fn new(params: InstanceParams<'_>) -> Result<Box<Instance>, InstanceError> {
+    pub fn new(params: InstanceParams<'_>) -> Result<OwnedPtr<Instance>, InstanceError> {
         let runtime = params.runtime;
         let module = runtime.module();
         let offsets = runtime.offsets();
@@ -135,7 +136,7 @@ impl Instance {
         let mut tables = PrimaryMap::new();
         tables.extend(params.imports.tables.iter().copied());
         tables.extend(params.defined_tables);
-        let mut instance = Box::new(Instance {
+        let instance = OwnedPtr::new(Instance {
             host_index: usize::MAX,
             dropped_elems: vec![false; module.elements.len()],
             dropped_data: vec![false; module.data.len()],
@@ -145,7 +146,7 @@ impl Instance {
             memories,
             tables,
         });
-        let me: *mut Instance = &mut *instance;
+        let me: *mut Instance = instance.as_ptr();
         // SAFETY: every write below stays inside the VMContext allocation,
         // at offsets from the layout computed for this very module: each
         // array's length was checked against the layout's count above.

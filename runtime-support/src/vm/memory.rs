@@ -13,7 +13,9 @@
 
 use crate::sys::{Mmap, page_size};
 use crate::types::{MemoryType, WASM_PAGE_SIZE, WASM32_MAX_PAGES};
+use crate::vm::owned::OwnedPtr;
 use crate::vmoffsets::VMMemoryDefinition;
+
 use std::io;
 use std::mem::ManuallyDrop;
 use std::sync::Mutex;
@@ -68,7 +70,7 @@ unsafe impl Sync for LinearMemory {}
 impl LinearMemory {
     /// Reserves and opens a memory of type `ty`, with at most `limit_pages`
     /// pages whatever its type says.
-    pub fn new(ty: MemoryType, limit_pages: u64) -> io::Result<Box<Self>> {
+    pub fn new(ty: MemoryType, limit_pages: u64) -> io::Result<OwnedPtr<Self>> {
         let max_pages = ty.limits.max.unwrap_or(WASM32_MAX_PAGES).min(WASM32_MAX_PAGES).min(limit_pages);
         if ty.limits.min > max_pages {
             return Err(io::Error::other(format!(
@@ -82,7 +84,7 @@ impl LinearMemory {
             release_reservation(mmap, 0);
             return Err(e);
         }
-        Ok(Box::new(Self {
+        Ok(OwnedPtr::new(Self {
             definition: VMMemoryDefinition { base: mmap.as_ptr(), current_length: len },
             mmap: ManuallyDrop::new(mmap),
             ty,

@@ -4,5 +4,6 @@ pub mod error;
 pub mod instance;
 pub mod libcalls;
 pub mod memory;
+pub mod owned;
 pub mod table;
 pub mod template;

@@ -5,6 +5,7 @@
 //! (0 for `ref.null extern`).
 
 use crate::types::{TableType, WasmRefType};
+use crate::vm::owned::OwnedPtr;
 use crate::vmoffsets::VMTableDefinition;
 
 /// Tables never grow past this many elements, whatever their type allows,
@@ -27,7 +28,7 @@ unsafe impl Sync for Table {}
 
 impl Table {
     /// A table of type `ty` with every element `init`.
-    pub fn new(ty: TableType, init: usize) -> Result<Box<Self>, String> {
+    pub fn new(ty: TableType, init: usize) -> Result<OwnedPtr<Self>, String> {
         if ty.limits.min > MAX_TABLE_ELEMENTS {
             return Err(format!(
                 "table minimum of {} elements exceeds the limit of {MAX_TABLE_ELEMENTS}",
@@ -40,7 +41,7 @@ impl Table {
             .try_reserve_exact(min)
             .map_err(|_| format!("cannot allocate a table of {min} elements: out of memory"))?;
         elements.resize(min, init);
-        let mut t = Box::new(Self {
+        let mut t = OwnedPtr::new(Self {
             definition: VMTableDefinition { base: std::ptr::null_mut(), current_elements: 0 },
             elements,
             ty,
@@ -167,7 +168,7 @@ mod tests {
     use super::*;
     use crate::types::Limits;
 
-    fn table(min: u64, max: Option<u64>) -> Box<Table> {
+    fn table(min: u64, max: Option<u64>) -> OwnedPtr<Table> {
         Table::new(TableType { element: WasmRefType::Func, limits: Limits { min, max } }, 0).unwrap()
     }
 
