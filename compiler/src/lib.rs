@@ -31,7 +31,7 @@ use obj::{CompiledFunction, ObjectEmitter, compile_ir};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
-pub use kiln_environ::OptLevel;
+pub use kiln_environ::{OptLevel, Tunables};
 
 /// Compiler settings.
 #[derive(Clone, Debug, Default)]
@@ -40,6 +40,9 @@ pub struct CompilerConfig {
     pub opt_level: OptLevel,
     /// Run Cranelift's IR verifier (slow; for debugging kiln).
     pub verify: bool,
+    /// Deadline instrumentation (epoch checks, fuel), recorded in the
+    /// artifact.
+    pub tunables: Tunables,
 }
 
 /// The target triple of this host, as artifacts record it.
@@ -121,7 +124,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
     let info = translation.info;
     let isa = build_isa(config)?;
     let offsets = VMOffsets::with_ptr(translate::env::target_ptr(&*isa)?, &info);
-    let env = translate::FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: translation.wasm };
+    let env = translate::FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: translation.wasm, tunables: config.tunables };
     let call_conv = isa.default_call_conv();
     let ptr = isa.pointer_type();
 
@@ -216,7 +219,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
             for (_, id) in host_ids.iter() {
                 code.wasm_to_array.push(offset_of(*id));
             }
-            ArtifactMetadata { module: info.clone(), code }
+            ArtifactMetadata { module: info.clone(), code, tunables: config.tunables }
         },
         &translation.data,
     )

@@ -28,7 +28,7 @@ pub const TEXT_SECTION: &str = ".text";
 /// The header's magic bytes.
 pub const MAGIC: [u8; 8] = *b"\0KILNAOT";
 /// Bumped whenever the artifact layout or the metadata schema changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The version of kiln that wrote the artifact must equal the loader's.
 pub const KILN_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -317,6 +317,8 @@ pub struct ArtifactMetadata {
     pub module: ModuleInfo,
     /// The code layout.
     pub code: CodeLayout,
+    /// The deadline instrumentation the code was compiled with.
+    pub tunables: crate::tunables::Tunables,
 }
 
 impl ArtifactMetadata {

@@ -14,6 +14,7 @@
 //! - [`artifact`]: the artifact header and metadata schema, and their
 //!   validation.
 //! - [`trap_code`]: trap codes and the code-offset-to-trap table.
+//! - [`tunables`]: the compile settings an artifact records (deadlines).
 
 pub mod artifact;
 pub mod heap;
@@ -22,6 +23,7 @@ pub mod libcalls;
 pub mod module_info;
 pub mod opt_level;
 pub mod trap_code;
+pub mod tunables;
 pub mod types;
 pub mod vmoffsets;
 
@@ -29,4 +31,5 @@ pub use index::*;
 pub use module_info::*;
 pub use opt_level::OptLevel;
 pub use trap_code::{TrapCode, TrapSite};
+pub use tunables::Tunables;
 pub use types::*;

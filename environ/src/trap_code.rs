@@ -28,11 +28,15 @@ pub enum TrapCode {
     UnreachableCodeReached = 9,
     /// A null reference was dereferenced.
     NullReference = 10,
+    /// An epoch deadline passed (`Store::set_epoch_deadline`).
+    Interrupt = 11,
+    /// The store's fuel ran out.
+    OutOfFuel = 12,
 }
 
 impl TrapCode {
     /// Every code, for round-trip tests and tables.
-    pub const ALL: [TrapCode; 10] = [
+    pub const ALL: [TrapCode; 12] = [
         Self::StackOverflow,
         Self::MemoryOutOfBounds,
         Self::TableOutOfBounds,
@@ -43,6 +47,8 @@ impl TrapCode {
         Self::BadConversionToInteger,
         Self::UnreachableCodeReached,
         Self::NullReference,
+        Self::Interrupt,
+        Self::OutOfFuel,
     ];
 
     /// Decodes a code byte.
@@ -63,6 +69,8 @@ impl TrapCode {
             Self::BadConversionToInteger => "invalid conversion to integer",
             Self::UnreachableCodeReached => "unreachable",
             Self::NullReference => "null reference",
+            Self::Interrupt => "interrupt",
+            Self::OutOfFuel => "all fuel consumed by WebAssembly",
         }
     }
 }

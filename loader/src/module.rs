@@ -173,6 +173,7 @@ impl Module {
             bail!(ArtifactError::Checksum { expected: header.checksum, computed });
         }
         let meta = ArtifactMetadata::decode(&meta_bytes[artifact::HEADER_SIZE..])?;
+        crate::deadline::check_tunables(engine, &meta.tunables)?;
 
         let text = file.section_by_name(artifact::TEXT_SECTION);
         let data = match file.section_by_name(artifact::DATA_SECTION).and_then(|s| s.file_range()) {

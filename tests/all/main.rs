@@ -3,6 +3,7 @@
 mod api;
 mod artifact;
 mod cli;
+mod deadlines;
 mod differential;
 mod disas;
 mod spec;
