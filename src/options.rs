@@ -7,8 +7,8 @@
 //! `yes`, `true`, `n`, `no` or `false`, and a bare key means yes.
 
 use anyhow::{Context, Result, bail};
-use std::time::Duration;
 use kiln::{Config, OptLevel};
+use std::time::Duration;
 
 /// The grouped options of one command line, after parsing.
 #[derive(Debug, Default, PartialEq)]
@@ -169,7 +169,9 @@ mod tests {
     fn deadlines_use_wasmtime_spellings() {
         let o = GroupedOptions::parse(&[], &strings(&["timeout=500ms,fuel=1_000"]), &[], &[]).unwrap();
         assert_eq!((o.timeout, o.fuel), (Some(Duration::from_millis(500)), Some(1000)));
-        for (text, d) in [("2s", Duration::from_secs(2)), ("1m", Duration::from_secs(60)), ("10us", Duration::from_micros(10))] {
+        for (text, d) in
+            [("2s", Duration::from_secs(2)), ("1m", Duration::from_secs(60)), ("10us", Duration::from_micros(10))]
+        {
             assert_eq!(duration(text).unwrap(), d);
         }
         assert!(duration("ms").is_err());

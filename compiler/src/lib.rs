@@ -124,7 +124,13 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
     let info = translation.info;
     let isa = build_isa(config)?;
     let offsets = VMOffsets::with_ptr(translate::env::target_ptr(&*isa)?, &info);
-    let env = translate::FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: translation.wasm, tunables: config.tunables };
+    let env = translate::FuncEnv {
+        info: &info,
+        offsets: &offsets,
+        isa: &*isa,
+        wasm: translation.wasm,
+        tunables: config.tunables,
+    };
     let call_conv = isa.default_call_conv();
     let ptr = isa.pointer_type();
 

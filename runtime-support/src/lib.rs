@@ -11,7 +11,9 @@
 //! - [`vm`]: memories, tables, instances and the libcall implementations.
 //! - [`sys`]: the operating-system specifics.
 
-pub use kiln_environ::{artifact, heap, index, libcalls, module_info, opt_level, trap_code, tunables, types, vmoffsets};
+pub use kiln_environ::{
+    artifact, heap, index, libcalls, module_info, opt_level, trap_code, tunables, types, vmoffsets,
+};
 
 pub mod code_registry;
 pub mod sys;

@@ -175,7 +175,8 @@ fn readme_run_command_works_as_written() {
 #[test]
 fn timeout_and_fuel_stop_infinite_loops() {
     let dir = setup();
-    std::fs::write(dir.path().join("spin.wat"), r#"(module (func $spin (export "_start") (loop $l (br $l))))"#).unwrap();
+    std::fs::write(dir.path().join("spin.wat"), r#"(module (func $spin (export "_start") (loop $l (br $l))))"#)
+        .unwrap();
     let start = std::time::Instant::now();
     let o = kiln(&["run", "-W", "timeout=1s", "spin.wat"], dir.path());
     let took = start.elapsed();

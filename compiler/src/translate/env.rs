@@ -124,7 +124,8 @@ impl FuncEnv<'_> {
     /// The engine's current epoch and the store's deadline, both i64.
     pub fn epoch_and_deadline(&self, b: &mut FunctionBuilder<'_>, vmctx: Value) -> CompileResult<(Value, Value)> {
         let ctx = self.store_context(b, vmctx)?;
-        let epoch_ptr = b.ins().load(self.pointer_type(), readonly(), ctx, imm(self.ptr().vmstore_context_epoch_ptr())?);
+        let epoch_ptr =
+            b.ins().load(self.pointer_type(), readonly(), ctx, imm(self.ptr().vmstore_context_epoch_ptr())?);
         // Another thread increments the epoch: a plain aligned load, never
         // merged with another (the flags are not readonly).
         let epoch = b.ins().load(types::I64, trusted(), epoch_ptr, 0);

@@ -33,6 +33,8 @@ fn with_translator(f: impl FnOnce(&mut FuncTranslator<'_, '_>)) {
         func_refs: HashMap::new(),
         sig_refs: HashMap::new(),
         libcall_sigs: HashMap::new(),
+        fuel: None,
+        fuel_pending: 0,
     };
     t.control.push(ControlFrame::function(ret, 0));
     f(&mut t);
