@@ -21,6 +21,8 @@ pub struct GroupedOptions {
     pub timeout: Option<Duration>,
     /// `-W fuel=N`: the fuel the store starts with.
     pub fuel: Option<u64>,
+    /// `-W epoch-interruption`: compile epoch checks (implied by `timeout`).
+    pub epoch_interruption: bool,
     /// `-S inherit-env`: pass the host's whole environment to the guest.
     pub inherit_env: bool,
     /// `-S tcplisten=ADDR`, in order.
@@ -47,11 +49,12 @@ impl GroupedOptions {
                     me.max_wasm_stack = Some(bytes);
                 }
                 "timeout" => me.timeout = Some(duration(value.context("`-W timeout` needs a duration")?)?),
+                "epoch-interruption" => me.epoch_interruption = boolean("-W", key, value)?,
                 "fuel" => {
                     let v = value.context("`-W fuel` needs an amount")?;
                     me.fuel = Some(v.replace('_', "").parse().with_context(|| format!("`-W fuel={v}`"))?);
                 }
-                _ => bail!(unknown("-W", key, "max-wasm-stack, timeout, fuel")),
+                _ => bail!(unknown("-W", key, "max-wasm-stack, timeout, fuel, epoch-interruption")),
             }
         }
         for (key, value) in items(wasi) {
@@ -80,7 +83,7 @@ impl GroupedOptions {
         if let Some(bytes) = self.max_wasm_stack {
             config.max_wasm_stack(bytes);
         }
-        config.epoch_interruption(self.timeout.is_some());
+        config.epoch_interruption(self.timeout.is_some() || self.epoch_interruption);
         config.consume_fuel(self.fuel.is_some());
     }
 }
@@ -155,6 +158,7 @@ mod tests {
                 max_wasm_stack: Some(65536),
                 timeout: None,
                 fuel: None,
+                epoch_interruption: false,
                 inherit_env: true,
                 tcplisten: strings(&["127.0.0.1:0", "[::1]:0"]),
                 debug_info: true,
@@ -174,6 +178,8 @@ mod tests {
         {
             assert_eq!(duration(text).unwrap(), d);
         }
+        let o = GroupedOptions::parse(&[], &strings(&["epoch-interruption"]), &[], &[]).unwrap();
+        assert!(o.epoch_interruption && o.timeout.is_none());
         assert!(duration("ms").is_err());
         assert!(duration("3 days").is_err());
     }

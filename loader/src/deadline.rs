@@ -10,6 +10,7 @@
 //! the call into wasm returns.
 
 use crate::engine::Engine;
+use crate::func::Caller;
 use crate::store::{Store, StoreContextMut, StoreInner, StoreOpaque};
 use crate::trap::{WasmBacktrace, from_unwind};
 use anyhow::{Result, bail};
@@ -167,5 +168,23 @@ impl<T> StoreContextMut<'_, T> {
     /// [`Store::get_fuel`].
     pub fn get_fuel(&self) -> Result<u64> {
         self.0.opaque.get_fuel()
+    }
+}
+
+impl<T> Caller<'_, T> {
+    /// [`Store::set_epoch_deadline`], from a host function.
+    pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
+        self.store.opaque.set_epoch_deadline(ticks_beyond_current);
+    }
+
+    /// [`Store::set_fuel`], from a host function.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.store.opaque.set_fuel(fuel)
+    }
+
+    /// [`Store::get_fuel`], from a host function: the fuel left when it was
+    /// called (wasm writes its count back before every call).
+    pub fn get_fuel(&self) -> Result<u64> {
+        self.store.opaque.get_fuel()
     }
 }

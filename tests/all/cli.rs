@@ -190,6 +190,15 @@ fn timeout_and_fuel_stop_infinite_loops() {
     // Enough fuel, and a function that returns: it runs.
     let o = kiln(&["-W", "fuel=100", "example.wat", "--invoke", "add", "1", "2"], dir.path());
     assert_eq!(stdout(&o), "3\n", "{}", stderr(&o));
+    // An artifact keeps the checks it was compiled with, and runs only
+    // with the same options.
+    let o = kiln(&["compile", "-W", "epoch-interruption", "spin.wat", "-o", "spin.o"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kiln(&["run", "-W", "timeout=100ms", "spin.o"], dir.path());
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
+    let o = kiln(&["run", "-W", "fuel=100", "spin.o"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("compiled with epoch interruption, but the engine has it disabled"), "{}", stderr(&o));
     // Checks are at entries and loop headers: no fuel at all stops `add`
     // at its entry (2 of its 3 would let it finish, as in wasmtime).
     let o = kiln(&["-W", "fuel=0", "example.wat", "--invoke", "add", "1", "2"], dir.path());

@@ -170,3 +170,29 @@ fn artifacts_compiled_with_other_deadline_settings_are_refused() {
     // SAFETY: as above.
     assert!(unsafe { Module::deserialize(&fuel, &bytes) }.is_ok());
 }
+
+#[test]
+fn host_functions_see_the_fuel_wasm_left_and_can_refuel() {
+    let engine = engine(false, true);
+    let mut linker: Linker<Vec<u64>> = Linker::new(&engine);
+    linker
+        .func_wrap("host", "fuel", |mut caller: Caller<'_, Vec<u64>>| -> anyhow::Result<()> {
+            let left = caller.get_fuel()?;
+            caller.data_mut().push(left);
+            caller.set_fuel(left + 100)
+        })
+        .unwrap();
+    let module = Module::new(
+        &engine,
+        r#"(module (import "host" "fuel" (func $fuel))
+             (func (export "f") (i32.const 1) drop (call $fuel) (call $fuel)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, Vec::new());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    store.set_fuel(10).unwrap();
+    instance.get_typed_func::<(), ()>(&mut store, "f").unwrap().call(&mut store, ()).unwrap();
+    // i32.const and the first call: 2; the second call: 1 more after +100.
+    assert_eq!(store.data(), &[8, 107]);
+    assert_eq!(store.get_fuel().unwrap(), 207);
+}
