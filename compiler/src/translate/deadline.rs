@@ -181,7 +181,7 @@ impl FuncTranslator<'_, '_> {
         if self.fuel.is_some() {
             self.fuel_save()?;
         }
-        self.call_libcall(Libcall::new_epoch, &[])?;
+        self.call_libcall_cold(Libcall::new_epoch, &[])?;
         if let Some(var) = self.fuel {
             let fuel = self.env.load_fuel(&mut self.builder, self.vmctx)?;
             self.builder.def_var(var, fuel);

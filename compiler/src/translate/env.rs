@@ -101,6 +101,16 @@ impl FuncEnv<'_> {
         Ok(b.ins().load(self.pointer_type(), readonly(), builtins, imm(libcall.table_offset(self.ptr()))?))
     }
 
+    /// Like [`Self::builtin`], for a call on a cold path inside a loop: the
+    /// loads may not move, so the entry point is not hoisted into a
+    /// register the whole loop keeps (a callee-saved one, as the call is in
+    /// the loop).
+    pub fn builtin_cold(&self, b: &mut FunctionBuilder<'_>, vmctx: Value, libcall: Libcall) -> CompileResult<Value> {
+        let fixed = MemFlagsData::trusted().with_readonly();
+        let builtins = b.ins().load(self.pointer_type(), fixed, vmctx, imm(self.ptr().vmctx_builtins())?);
+        Ok(b.ins().load(self.pointer_type(), fixed, builtins, imm(libcall.table_offset(self.ptr()))?))
+    }
+
     // ---- deadlines (the store context's fuel and epoch fields) ----
 
     /// The store context pointer, which never changes.
@@ -123,9 +133,13 @@ impl FuncEnv<'_> {
 
     /// The engine's current epoch and the store's deadline, both i64.
     pub fn epoch_and_deadline(&self, b: &mut FunctionBuilder<'_>, vmctx: Value) -> CompileResult<(Value, Value)> {
-        let ctx = self.store_context(b, vmctx)?;
-        let epoch_ptr =
-            b.ins().load(self.pointer_type(), readonly(), ctx, imm(self.ptr().vmstore_context_epoch_ptr())?);
+        // Both pointers are loaded at every check rather than hoisted: a
+        // loop with a check contains a (cold) call, so every value the
+        // loop keeps needs a callee-saved register, and these two would
+        // take two of the five. Reloading them costs two L1 hits.
+        let fixed = MemFlagsData::trusted().with_readonly();
+        let ctx = b.ins().load(self.pointer_type(), fixed, vmctx, imm(self.ptr().vmctx_store_context())?);
+        let epoch_ptr = b.ins().load(self.pointer_type(), fixed, ctx, imm(self.ptr().vmstore_context_epoch_ptr())?);
         // Another thread increments the epoch: a plain aligned load, never
         // merged with another (the flags are not readonly).
         let epoch = b.ins().load(types::I64, trusted(), epoch_ptr, 0);

@@ -293,6 +293,16 @@ impl FuncTranslator<'_, '_> {
     /// Emits a call of a libcall and returns its result; raises the
     /// libcall's trap if it reports failure.
     fn call_libcall(&mut self, libcall: Libcall, args: &[Value]) -> CompileResult<Value> {
+        self.emit_libcall(libcall, args, false)
+    }
+
+    /// [`Self::call_libcall`], on a cold path: the entry point is loaded
+    /// there, never hoisted (`FuncEnv::builtin_cold`).
+    fn call_libcall_cold(&mut self, libcall: Libcall, args: &[Value]) -> CompileResult<Value> {
+        self.emit_libcall(libcall, args, true)
+    }
+
+    fn emit_libcall(&mut self, libcall: Libcall, args: &[Value], cold: bool) -> CompileResult<Value> {
         let ptr = self.pointer_type();
         let sig = match self.libcall_sigs.get(&libcall) {
             Some(s) => *s,
@@ -302,7 +312,11 @@ impl FuncTranslator<'_, '_> {
                 s
             }
         };
-        let callee = self.env.builtin(&mut self.builder, self.vmctx, libcall)?;
+        let callee = if cold {
+            self.env.builtin_cold(&mut self.builder, self.vmctx, libcall)?
+        } else {
+            self.env.builtin(&mut self.builder, self.vmctx, libcall)?
+        };
         let mut full_args = Vec::with_capacity(args.len() + 1);
         full_args.push(self.vmctx);
         full_args.extend_from_slice(args);
