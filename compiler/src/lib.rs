@@ -143,6 +143,15 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
         let id = emitter.declare(&names[def], &sig)?;
         debug_assert_eq!(id.as_u32() as usize, def.index());
     }
+    // Then the new-epoch trampoline, so that its FuncId is the number of
+    // defined functions (`translate::deadline` calls it by that index).
+    let new_epoch = if config.tunables.epoch_interruption {
+        let id = emitter.declare("new_epoch_trampoline", &trampolines::new_epoch_signature(&*isa))?;
+        debug_assert_eq!(id.as_u32() as usize, info.num_defined_funcs());
+        Some((id, trampolines::new_epoch(&*isa, offsets.ptr(), UserFuncName::user(0, id.as_u32()))))
+    } else {
+        None
+    };
 
     let inputs: Vec<_> = translation.functions.into_iter().collect();
     let compiled: Vec<CompiledFunction> = inputs
@@ -160,7 +169,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<u8>
         .collect::<CompileResult<_>>()?;
 
     // Trampolines.
-    let mut trampolines: Vec<(FuncId, ir::Function)> = Vec::new();
+    let mut trampolines: Vec<(FuncId, ir::Function)> = new_epoch.into_iter().collect();
     let mut array_ids: PrimaryMap<kiln_environ::FuncRefIndex, FuncId> = PrimaryMap::new();
     for (f, fi) in info.functions.iter() {
         let (Some(slot), Some(def)) = (fi.func_ref, info.defined_func_index(f)) else {

@@ -3,8 +3,10 @@
 //!
 //! **Epochs.** Function entries and loop headers load the engine's epoch
 //! and the store's deadline; once the epoch reaches the deadline, a cold
-//! path calls the `new_epoch` libcall, which runs the store's callback
-//! (extending the deadline) or reports `Interrupt`, trapping right there.
+//! path calls the module's new-epoch trampoline (`preserve_all`, so the
+//! loop keeps its registers), which calls the `new_epoch` libcall: it runs
+//! the store's callback (extending the deadline) or reports `Interrupt`,
+//! and the trampoline traps.
 //!
 //! **Fuel.** Every reachable operator costs what [`operator_cost`] says
 //! (wasmtime's default table). Costs are summed at compile time and added
@@ -19,10 +21,9 @@
 use super::FuncTranslator;
 use crate::error::{CompileResult, bail_bug};
 use crate::trap_codes::ir_trap;
-use cranelift_codegen::ir::InstBuilder;
 use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, InstBuilder};
 use kiln_environ::TrapCode;
-use kiln_environ::libcalls::Libcall;
 use wasmparser::Operator;
 
 /// The fuel an operator costs: nothing for those that emit no code or only
@@ -168,6 +169,24 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
+    /// The new-epoch trampoline, imported once per function.
+    fn new_epoch_trampoline(&mut self) -> ir::FuncRef {
+        if let Some(f) = self.new_epoch {
+            return f;
+        }
+        let sig = self.builder.import_signature(crate::trampolines::new_epoch_signature(self.env.isa));
+        let index = self.env.info.num_defined_funcs() as u32;
+        let name = self.builder.func.declare_imported_user_function(ir::UserExternalName::new(0, index));
+        let f = self.builder.import_function(ir::ExtFuncData {
+            name: ir::ExternalName::user(name),
+            signature: sig,
+            colocated: true,
+            patchable: false,
+        });
+        self.new_epoch = Some(f);
+        f
+    }
+
     fn epoch_check(&mut self) -> CompileResult<()> {
         let (epoch, deadline) = self.env.epoch_and_deadline(&mut self.builder, self.vmctx)?;
         let new_epoch = self.builder.create_block();
@@ -181,7 +200,11 @@ impl FuncTranslator<'_, '_> {
         if self.fuel.is_some() {
             self.fuel_save()?;
         }
-        self.call_libcall_cold(Libcall::new_epoch, &[])?;
+        // The new-epoch trampoline preserves every register; it is the
+        // function after the defined ones, and traps itself on failure.
+        let trampoline = self.new_epoch_trampoline();
+        let vmctx = self.vmctx;
+        self.builder.ins().call(trampoline, &[vmctx]);
         if let Some(var) = self.fuel {
             let fuel = self.env.load_fuel(&mut self.builder, self.vmctx)?;
             self.builder.def_var(var, fuel);

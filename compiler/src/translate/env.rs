@@ -101,16 +101,6 @@ impl FuncEnv<'_> {
         Ok(b.ins().load(self.pointer_type(), readonly(), builtins, imm(libcall.table_offset(self.ptr()))?))
     }
 
-    /// Like [`Self::builtin`], for a call on a cold path inside a loop: the
-    /// loads may not move, so the entry point is not hoisted into a
-    /// register the whole loop keeps (a callee-saved one, as the call is in
-    /// the loop).
-    pub fn builtin_cold(&self, b: &mut FunctionBuilder<'_>, vmctx: Value, libcall: Libcall) -> CompileResult<Value> {
-        let fixed = MemFlagsData::trusted().with_readonly();
-        let builtins = b.ins().load(self.pointer_type(), fixed, vmctx, imm(self.ptr().vmctx_builtins())?);
-        Ok(b.ins().load(self.pointer_type(), fixed, builtins, imm(libcall.table_offset(self.ptr()))?))
-    }
-
     // ---- deadlines (the store context's fuel and epoch fields) ----
 
     /// The store context pointer, which never changes.
@@ -133,10 +123,9 @@ impl FuncEnv<'_> {
 
     /// The engine's current epoch and the store's deadline, both i64.
     pub fn epoch_and_deadline(&self, b: &mut FunctionBuilder<'_>, vmctx: Value) -> CompileResult<(Value, Value)> {
-        // Both pointers are loaded at every check rather than hoisted: a
-        // loop with a check contains a (cold) call, so every value the
-        // loop keeps needs a callee-saved register, and these two would
-        // take two of the five. Reloading them costs two L1 hits.
+        // Both pointers are loaded at every check rather than hoisted, so
+        // that a check takes no register from the loop around it; they
+        // are two L1 hits.
         let fixed = MemFlagsData::trusted().with_readonly();
         let ctx = b.ins().load(self.pointer_type(), fixed, vmctx, imm(self.ptr().vmctx_store_context())?);
         let epoch_ptr = b.ins().load(self.pointer_type(), fixed, ctx, imm(self.ptr().vmstore_context_epoch_ptr())?);

@@ -124,6 +124,8 @@ pub struct FuncTranslator<'a, 'f> {
     fuel: Option<Variable>,
     /// Fuel of the operators since the last flush into `fuel`.
     fuel_pending: i64,
+    /// The new-epoch trampoline, once a check has imported it.
+    new_epoch: Option<ir::FuncRef>,
 }
 
 /// Translates one function body into `func`.
@@ -161,6 +163,7 @@ pub fn translate_function(
         libcall_sigs: HashMap::new(),
         fuel: None,
         fuel_pending: 0,
+        new_epoch: None,
     };
     for (p, wasm_ty) in params.iter().zip(ty.params.iter()) {
         t.locals.declare_param(&mut t.builder, ir_type(*wasm_ty), *p);
@@ -293,16 +296,6 @@ impl FuncTranslator<'_, '_> {
     /// Emits a call of a libcall and returns its result; raises the
     /// libcall's trap if it reports failure.
     fn call_libcall(&mut self, libcall: Libcall, args: &[Value]) -> CompileResult<Value> {
-        self.emit_libcall(libcall, args, false)
-    }
-
-    /// [`Self::call_libcall`], on a cold path: the entry point is loaded
-    /// there, never hoisted (`FuncEnv::builtin_cold`).
-    fn call_libcall_cold(&mut self, libcall: Libcall, args: &[Value]) -> CompileResult<Value> {
-        self.emit_libcall(libcall, args, true)
-    }
-
-    fn emit_libcall(&mut self, libcall: Libcall, args: &[Value], cold: bool) -> CompileResult<Value> {
         let ptr = self.pointer_type();
         let sig = match self.libcall_sigs.get(&libcall) {
             Some(s) => *s,
@@ -312,11 +305,7 @@ impl FuncTranslator<'_, '_> {
                 s
             }
         };
-        let callee = if cold {
-            self.env.builtin_cold(&mut self.builder, self.vmctx, libcall)?
-        } else {
-            self.env.builtin(&mut self.builder, self.vmctx, libcall)?
-        };
+        let callee = self.env.builtin(&mut self.builder, self.vmctx, libcall)?;
         let mut full_args = Vec::with_capacity(args.len() + 1);
         full_args.push(self.vmctx);
         full_args.extend_from_slice(args);

@@ -35,6 +35,7 @@ fn with_translator(f: impl FnOnce(&mut FuncTranslator<'_, '_>)) {
         libcall_sigs: HashMap::new(),
         fuel: None,
         fuel_pending: 0,
+        new_epoch: None,
     };
     t.control.push(ControlFrame::function(ret, 0));
     f(&mut t);
