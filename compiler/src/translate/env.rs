@@ -123,12 +123,12 @@ impl FuncEnv<'_> {
 
     /// The engine's current epoch and the store's deadline, both i64.
     pub fn epoch_and_deadline(&self, b: &mut FunctionBuilder<'_>, vmctx: Value) -> CompileResult<(Value, Value)> {
-        // Both pointers are loaded at every check rather than hoisted, so
-        // that a check takes no register from the loop around it; they
-        // are two L1 hits.
-        let fixed = MemFlagsData::trusted().with_readonly();
-        let ctx = b.ins().load(self.pointer_type(), fixed, vmctx, imm(self.ptr().vmctx_store_context())?);
-        let epoch_ptr = b.ins().load(self.pointer_type(), fixed, ctx, imm(self.ptr().vmstore_context_epoch_ptr())?);
+        // Both pointers never change, so they are hoisted out of loops; the
+        // check's cold call clobbers no register (`preserve_all`), so they
+        // cost the loop two registers, not spills.
+        let ctx = self.store_context(b, vmctx)?;
+        let epoch_ptr =
+            b.ins().load(self.pointer_type(), readonly(), ctx, imm(self.ptr().vmstore_context_epoch_ptr())?);
         // Another thread increments the epoch: a plain aligned load, never
         // merged with another (the flags are not readonly).
         let epoch = b.ins().load(types::I64, trusted(), epoch_ptr, 0);
