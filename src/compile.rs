@@ -8,10 +8,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// Compiles `input` (.wasm or .wat) and writes the artifact to `output`.
-/// `optimize` holds the values of `-O` (`opt-level=0|1|2|s`), as for `run`.
-pub fn compile_file(input: &Path, output: &Path, optimize: &[String]) -> Result<ExitCode> {
+/// `optimize` holds the values of `-O` (`opt-level=0|1|2|s`) and `wasm`
+/// those of `-W` (`epoch-interruption`, `timeout`, `fuel`: the deadline
+/// checks to compile in, which `run` must then ask for too), as for `run`.
+pub fn compile_file(input: &Path, output: &Path, optimize: &[String], wasm: &[String]) -> Result<ExitCode> {
     let mut config = Config::new();
-    GroupedOptions::parse(optimize, &[], &[], &[])?.configure(&mut config);
+    GroupedOptions::parse(optimize, wasm, &[], &[])?.configure(&mut config);
     let engine = Engine::new(&config)?;
     let bytes = std::fs::read(input).with_context(|| format!("failed to read `{}`", input.display()))?;
     let artifact =

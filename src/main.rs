@@ -27,6 +27,9 @@ enum Command {
         /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
         #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
         optimize: Vec<String>,
+        /// Wasm options: `epoch-interruption`, `fuel=N` compile deadline checks in.
+        #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
+        wasm: Vec<String>,
     },
     /// Compile a module to a native ELF object: `kiln wasm2obj IN OUT`.
     Wasm2obj {
@@ -37,6 +40,9 @@ enum Command {
         /// Optimization options: `opt-level=0|1|2|s`.
         #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
         optimize: Vec<String>,
+        /// Wasm options: `epoch-interruption`, `fuel=N`.
+        #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
+        wasm: Vec<String>,
     },
     /// Serve HTTP: every request runs a fresh instance of a WAGI module.
     Serve(Box<serve::ServeArgs>),
@@ -77,11 +83,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(normalized_args());
     let result = match cli.command {
         Command::Run(args) => run::run_command(*args),
-        Command::Compile { input, output, optimize } => {
+        Command::Compile { input, output, optimize, wasm } => {
             let output = output.unwrap_or_else(|| input.with_extension("o"));
-            compile::compile_file(&input, &output, &optimize)
+            compile::compile_file(&input, &output, &optimize, &wasm)
         }
-        Command::Wasm2obj { input, output, optimize } => compile::compile_file(&input, &output, &optimize),
+        Command::Wasm2obj { input, output, optimize, wasm } => compile::compile_file(&input, &output, &optimize, &wasm),
         Command::Serve(args) => serve::serve_command(*args),
         Command::Wast { files } => wast::run_files(&files),
     };

@@ -8,6 +8,7 @@
 
 use anyhow::{Context, Result, bail};
 use kiln::{Config, OptLevel};
+use std::time::Duration;
 
 /// The grouped options of one command line, after parsing.
 #[derive(Debug, Default, PartialEq)]
@@ -16,6 +17,12 @@ pub struct GroupedOptions {
     pub opt_level: Option<OptLevel>,
     /// `-W max-wasm-stack=BYTES`.
     pub max_wasm_stack: Option<usize>,
+    /// `-W timeout=DURATION`: interrupt wasm after this long (epochs).
+    pub timeout: Option<Duration>,
+    /// `-W fuel=N`: the fuel the store starts with.
+    pub fuel: Option<u64>,
+    /// `-W epoch-interruption`: compile epoch checks (implied by `timeout`).
+    pub epoch_interruption: bool,
     /// `-S inherit-env`: pass the host's whole environment to the guest.
     pub inherit_env: bool,
     /// `-S tcplisten=ADDR`, in order.
@@ -41,7 +48,13 @@ impl GroupedOptions {
                     let bytes = v.replace('_', "").parse().with_context(|| format!("`-W max-wasm-stack={v}`"))?;
                     me.max_wasm_stack = Some(bytes);
                 }
-                _ => bail!(unknown("-W", key, "max-wasm-stack")),
+                "timeout" => me.timeout = Some(duration(value.context("`-W timeout` needs a duration")?)?),
+                "epoch-interruption" => me.epoch_interruption = boolean("-W", key, value)?,
+                "fuel" => {
+                    let v = value.context("`-W fuel` needs an amount")?;
+                    me.fuel = Some(v.replace('_', "").parse().with_context(|| format!("`-W fuel={v}`"))?);
+                }
+                _ => bail!(unknown("-W", key, "max-wasm-stack, timeout, fuel, epoch-interruption")),
             }
         }
         for (key, value) in items(wasi) {
@@ -70,6 +83,8 @@ impl GroupedOptions {
         if let Some(bytes) = self.max_wasm_stack {
             config.max_wasm_stack(bytes);
         }
+        config.epoch_interruption(self.timeout.is_some() || self.epoch_interruption);
+        config.consume_fuel(self.fuel.is_some());
     }
 }
 
@@ -91,6 +106,23 @@ fn boolean(flag: &str, key: &str, value: Option<&str>) -> Result<bool> {
         Some("n" | "no" | "false") => Ok(false),
         Some(other) => bail!("`{flag} {key}={other}`: expected y or n"),
     }
+}
+
+/// A duration as wasmtime writes them: a number and a unit, `ns`, `us`,
+/// `ms`, `s`, `m` or `h` (`500ms`, `2s`, `1m`).
+fn duration(value: &str) -> Result<Duration> {
+    let split = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let n: u64 = number.parse().with_context(|| format!("`-W timeout={value}`: expected a number and a unit"))?;
+    Ok(match unit {
+        "ns" => Duration::from_nanos(n),
+        "us" => Duration::from_micros(n),
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        "h" => Duration::from_secs(n.saturating_mul(3600)),
+        _ => bail!("`-W timeout={value}`: expected a unit: ns, us, ms, s, m or h"),
+    })
 }
 
 fn opt_level(value: Option<&str>) -> Result<OptLevel> {
@@ -124,6 +156,9 @@ mod tests {
             GroupedOptions {
                 opt_level: Some(OptLevel::None),
                 max_wasm_stack: Some(65536),
+                timeout: None,
+                fuel: None,
+                epoch_interruption: false,
                 inherit_env: true,
                 tcplisten: strings(&["127.0.0.1:0", "[::1]:0"]),
                 debug_info: true,
@@ -135,13 +170,30 @@ mod tests {
     }
 
     #[test]
+    fn deadlines_use_wasmtime_spellings() {
+        let o = GroupedOptions::parse(&[], &strings(&["timeout=500ms,fuel=1_000"]), &[], &[]).unwrap();
+        assert_eq!((o.timeout, o.fuel), (Some(Duration::from_millis(500)), Some(1000)));
+        for (text, d) in
+            [("2s", Duration::from_secs(2)), ("1m", Duration::from_secs(60)), ("10us", Duration::from_micros(10))]
+        {
+            assert_eq!(duration(text).unwrap(), d);
+        }
+        let o = GroupedOptions::parse(&[], &strings(&["epoch-interruption"]), &[], &[]).unwrap();
+        assert!(o.epoch_interruption && o.timeout.is_none());
+        assert!(duration("ms").is_err());
+        assert!(duration("3 days").is_err());
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_errors() {
         let err = |o: &[&str], w: &[&str], s: &[&str], d: &[&str]| {
             GroupedOptions::parse(&strings(o), &strings(w), &strings(s), &strings(d)).unwrap_err().to_string()
         };
         assert!(err(&["opt-level=3"], &[], &[], &[]).contains("expected 0, 1, 2 or s"));
         assert!(err(&["regalloc=fast"], &[], &[], &[]).contains("`-O regalloc` is not an option kiln supports"));
-        assert!(err(&[], &["fuel=10"], &[], &[]).contains("`-W fuel`"));
+        assert!(err(&[], &["nan-canonicalization"], &[], &[]).contains("`-W nan-canonicalization`"));
+        assert!(err(&[], &["timeout=5"], &[], &[]).contains("expected a unit"));
+        assert!(err(&[], &["fuel=lots"], &[], &[]).contains("fuel=lots"));
         assert!(err(&[], &["max-wasm-stack=lots"], &[], &[]).contains("max-wasm-stack=lots"));
         assert!(err(&[], &[], &["inherit-network"], &[]).contains("`-S inherit-network`"));
         assert!(err(&[], &[], &["preview2"], &[]).contains("`-S preview2`"));

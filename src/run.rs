@@ -111,6 +111,18 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
         wasi.preopened_tcp_listener(listener);
     }
     let mut store = Store::new(&engine, RunState { wasi: wasi.build() });
+    if let Some(fuel) = options.fuel {
+        store.set_fuel(fuel)?;
+    }
+    if let Some(timeout) = options.timeout {
+        // One tick ends the run: the ticker sleeps, ticks and exits.
+        store.set_epoch_deadline(1);
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(timeout);
+            engine.increment_epoch();
+        });
+    }
     let mut linker: Linker<RunState> = Linker::new(&engine);
     kiln_wasi::add_to_linker(&mut linker, |s: &mut RunState| &mut s.wasi)?;
 

@@ -21,7 +21,8 @@ pub fn clif_of(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<(Strin
     let info = &translation.info;
     let isa = build_isa(config)?;
     let offsets = VMOffsets::with_ptr(translate::env::target_ptr(&*isa)?, info);
-    let env = translate::FuncEnv { info, offsets: &offsets, isa: &*isa, wasm: translation.wasm };
+    let env =
+        translate::FuncEnv { info, offsets: &offsets, isa: &*isa, wasm: translation.wasm, tunables: config.tunables };
     let names = symbol_names(info);
     let mut out = Vec::with_capacity(translation.functions.len());
     let mut ctx = FunctionBuilderContext::new();

@@ -31,7 +31,7 @@ use obj::{CompiledFunction, ObjectEmitter, compile_ir};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
-pub use kiln_environ::OptLevel;
+pub use kiln_environ::{OptLevel, Tunables};
 
 /// Compiler settings.
 #[derive(Clone, Debug, Default)]
@@ -40,6 +40,9 @@ pub struct CompilerConfig {
     pub opt_level: OptLevel,
     /// Run Cranelift's IR verifier (slow; for debugging kiln).
     pub verify: bool,
+    /// Deadline instrumentation (epoch checks, fuel), recorded in the
+    /// artifact.
+    pub tunables: Tunables,
 }
 
 /// The target triple of this host, as artifacts record it.
@@ -139,7 +142,13 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Compile
     let info = translation.info;
     let isa = build_isa(config)?;
     let offsets = VMOffsets::with_ptr(translate::env::target_ptr(&*isa)?, &info);
-    let env = translate::FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: translation.wasm };
+    let env = translate::FuncEnv {
+        info: &info,
+        offsets: &offsets,
+        isa: &*isa,
+        wasm: translation.wasm,
+        tunables: config.tunables,
+    };
     let call_conv = isa.default_call_conv();
     let ptr = isa.pointer_type();
 
@@ -152,6 +161,15 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Compile
         let id = emitter.declare(&names[def], &sig)?;
         debug_assert_eq!(id.as_u32() as usize, def.index());
     }
+    // Then the new-epoch trampoline, so that its FuncId is the number of
+    // defined functions (`translate::deadline` calls it by that index).
+    let new_epoch = if config.tunables.epoch_interruption {
+        let id = emitter.declare("new_epoch_trampoline", &trampolines::new_epoch_signature(&*isa))?;
+        debug_assert_eq!(id.as_u32() as usize, info.num_defined_funcs());
+        Some((id, trampolines::new_epoch(&*isa, offsets.ptr(), UserFuncName::user(0, id.as_u32()))))
+    } else {
+        None
+    };
 
     let inputs: Vec<_> = translation.functions.into_iter().collect();
     let compiled: Vec<CompiledFunction> = inputs
@@ -169,7 +187,8 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Compile
         .collect::<CompileResult<_>>()?;
 
     // Trampolines.
-    let mut trampolines: Vec<(FuncId, ir::Function)> = Vec::new();
+    let new_epoch_id = new_epoch.as_ref().map(|(id, _)| *id);
+    let mut trampolines: Vec<(FuncId, ir::Function)> = new_epoch.into_iter().collect();
     let mut array_ids: PrimaryMap<kiln_environ::FuncRefIndex, FuncId> = PrimaryMap::new();
     for (f, fi) in info.functions.iter() {
         let (Some(slot), Some(def)) = (fi.func_ref, info.defined_func_index(f)) else {
@@ -229,13 +248,14 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Compile
                     let pushed = code.functions.push((offset_of(id), sizes[&id]));
                     debug_assert_eq!(pushed, DefinedFuncIndex::new(i));
                 }
+                code.new_epoch = new_epoch_id.map(&offset_of);
                 for (_, id) in array_ids.iter() {
                     code.array_to_wasm.push(offset_of(*id));
                 }
                 for (_, id) in host_ids.iter() {
                     code.wasm_to_array.push(offset_of(*id));
                 }
-                ArtifactMetadata { module: info.clone(), code }
+                ArtifactMetadata { module: info.clone(), code, tunables: config.tunables }
             },
             &translation.data,
         )

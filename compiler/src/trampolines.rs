@@ -1,4 +1,5 @@
-//! The two kinds of trampolines compiled into every artifact.
+//! The trampolines compiled into artifacts: two kinds in every one, and a
+//! third in those compiled with epoch interruption.
 //!
 //! - **array-to-wasm**, one per escaping function: the host calls it with
 //!   the array convention `(callee_vmctx, caller_vmctx, values, len)`; it
@@ -10,16 +11,25 @@
 //!   parameters into a stack buffer, calls the host's array entry point
 //!   found in the `VMHostFuncContext`, and returns the results from the
 //!   buffer.
+//! - **new-epoch**, one per module with epoch checks: the cold path of a
+//!   check calls it with Cranelift's `preserve_all` convention, so that the
+//!   call clobbers no register and the loop around the check keeps its
+//!   values in registers; it calls the `new_epoch` libcall and traps with
+//!   `Interrupt` on a non-zero status.
 //!
 //! Values in the array are slots of `PtrSize::array_call_value_slot` bytes
 //! holding the value in their low bytes, little-endian; the layout rules
 //! come from the target's [`PtrSize`].
 
-use crate::translate::{ir_type, trusted, wasm_signature};
+use crate::translate::{ir_type, libcall_signature, readonly, trusted, wasm_signature};
+use crate::trap_codes::ir_trap;
 use cranelift_codegen::ir::{self, AbiParam, InstBuilder, Signature, StackSlotData, StackSlotKind, UserFuncName};
+use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use kiln_environ::TrapCode;
 use kiln_environ::WasmFuncType;
+use kiln_environ::libcalls::Libcall;
 use kiln_environ::vmoffsets::{PtrSize, TargetPtr};
 
 /// The native signature of the array convention.
@@ -109,6 +119,34 @@ pub fn wasm_to_array(isa: &dyn TargetIsa, layout: &TargetPtr, ty: &WasmFuncType,
         results.push(b.ins().load(ir_type(*t), trusted(), values, slot(i)));
     }
     b.ins().return_(&results);
+    b.finalize(isa.frontend_config());
+    func
+}
+
+/// The signature of the new-epoch trampoline: `(vmctx)`, no results,
+/// every register preserved.
+pub fn new_epoch_signature(isa: &dyn TargetIsa) -> Signature {
+    let mut sig = Signature::new(CallConv::PreserveAll);
+    sig.params.push(AbiParam::new(isa.pointer_type()));
+    sig
+}
+
+/// The new-epoch trampoline.
+pub fn new_epoch(isa: &dyn TargetIsa, layout: &TargetPtr, name: UserFuncName) -> ir::Function {
+    let ptr = isa.pointer_type();
+    let mut func = ir::Function::with_name_signature(name, new_epoch_signature(isa));
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let params = enter(&mut b);
+    let vmctx = params[0];
+    let libcall = Libcall::new_epoch;
+    let builtins = b.ins().load(ptr, readonly(), vmctx, layout.vmctx_builtins() as i32);
+    let entry = b.ins().load(ptr, readonly(), builtins, libcall.table_offset(layout) as i32);
+    let sig = b.import_signature(libcall_signature(isa.default_call_conv(), ptr, libcall));
+    let call = b.ins().call_indirect(sig, entry, &[vmctx]);
+    let status = b.inst_results(call)[0];
+    b.ins().trapnz(status, ir_trap(TrapCode::Interrupt));
+    b.ins().return_(&[]);
     b.finalize(isa.frontend_config());
     func
 }

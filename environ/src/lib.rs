@@ -16,6 +16,7 @@
 //! - [`trap_code`]: trap codes and the code-offset-to-trap table.
 //! - [`bug`]: [`bug::KilnBug`] and `bail_bug!`, for states only a kiln bug
 //!   can reach.
+//! - [`tunables`]: the compile settings an artifact records (deadlines).
 
 pub mod artifact;
 pub mod bug;
@@ -25,6 +26,7 @@ pub mod libcalls;
 pub mod module_info;
 pub mod opt_level;
 pub mod trap_code;
+pub mod tunables;
 pub mod types;
 pub mod vmoffsets;
 
@@ -33,4 +35,5 @@ pub use index::*;
 pub use module_info::*;
 pub use opt_level::OptLevel;
 pub use trap_code::{TrapCode, TrapSite};
+pub use tunables::Tunables;
 pub use types::*;

@@ -46,6 +46,7 @@ macro_rules! foreach_libcall {
             table_copy(vmctx: Ptr, dst_table: I32, src_table: I32, dst: I32, src: I32, len: I32) -> I32, TableOutOfBounds;
             table_init(vmctx: Ptr, table: I32, elem: I32, dst: I32, src: I32, len: I32) -> I32, TableOutOfBounds;
             elem_drop(vmctx: Ptr, elem: I32) -> I32, none;
+            new_epoch(vmctx: Ptr) -> I32, Interrupt;
         }
     };
 }

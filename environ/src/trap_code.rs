@@ -32,11 +32,15 @@ pub enum TrapCode {
     /// kiln bug, or an artifact whose trap table does not match its code.
     /// The host gets an error instead of a crash.
     UnexpectedFault = 11,
+    /// An epoch deadline passed (`Store::set_epoch_deadline`).
+    Interrupt = 12,
+    /// The store's fuel ran out.
+    OutOfFuel = 13,
 }
 
 impl TrapCode {
     /// Every code, for round-trip tests and tables.
-    pub const ALL: [TrapCode; 11] = [
+    pub const ALL: [TrapCode; 13] = [
         Self::StackOverflow,
         Self::MemoryOutOfBounds,
         Self::TableOutOfBounds,
@@ -48,6 +52,8 @@ impl TrapCode {
         Self::UnreachableCodeReached,
         Self::NullReference,
         Self::UnexpectedFault,
+        Self::Interrupt,
+        Self::OutOfFuel,
     ];
 
     /// Decodes a code byte.
@@ -69,6 +75,8 @@ impl TrapCode {
             Self::UnreachableCodeReached => "unreachable",
             Self::NullReference => "null reference",
             Self::UnexpectedFault => "fault at an instruction that is no trap site (kiln bug or forged artifact)",
+            Self::Interrupt => "interrupt",
+            Self::OutOfFuel => "all fuel consumed by WebAssembly",
         }
     }
 }

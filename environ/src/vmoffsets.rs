@@ -43,7 +43,7 @@ pub const VM_HOST_FUNC_MAGIC: u32 = u32::from_le_bytes(*b"host");
 
 /// Per-store state that compiled code reads and writes.
 #[repr(C)]
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct VMStoreContext {
     /// The lowest stack address wasm may use; function prologues trap with
     /// a stack overflow below it.
@@ -51,6 +51,31 @@ pub struct VMStoreContext {
     /// The frame pointer of the last wasm-to-host trampoline, for
     /// backtraces of errors raised by host functions.
     pub last_wasm_exit_fp: usize,
+    /// Fuel consumed, as a negative count of what is left: compiled code
+    /// adds operator costs and traps at a check once it is `>= 0`.
+    pub fuel_consumed: i64,
+    /// The epoch at which compiled code calls the `new_epoch` libcall.
+    pub epoch_deadline: u64,
+    /// The engine's epoch counter (an `AtomicU64`), which compiled code
+    /// loads at every epoch check.
+    pub epoch_ptr: *const u64,
+    /// Host only: the store's handler for a passed epoch deadline, given
+    /// the store (`vmctx_store`). Returns 0 to continue, else the caller
+    /// traps with `Interrupt`. Compiled code never reads it.
+    pub epoch_hook: Option<unsafe extern "C" fn(store: *mut u8) -> u32>,
+}
+
+impl Default for VMStoreContext {
+    fn default() -> Self {
+        Self {
+            stack_limit: usize::MAX,
+            last_wasm_exit_fp: 0,
+            fuel_consumed: 0,
+            epoch_deadline: 0,
+            epoch_ptr: std::ptr::null(),
+            epoch_hook: None,
+        }
+    }
 }
 
 /// A function reference: what `funcref` values point to, and what an
@@ -319,6 +344,9 @@ mod tests {
         let p = HostPtr;
         assert_eq!(offset_of!(VMStoreContext, stack_limit) as u32, p.vmstore_context_stack_limit());
         assert_eq!(offset_of!(VMStoreContext, last_wasm_exit_fp) as u32, p.vmstore_context_last_wasm_exit_fp());
+        assert_eq!(offset_of!(VMStoreContext, fuel_consumed) as u32, p.vmstore_context_fuel_consumed());
+        assert_eq!(offset_of!(VMStoreContext, epoch_deadline) as u32, p.vmstore_context_epoch_deadline());
+        assert_eq!(offset_of!(VMStoreContext, epoch_ptr) as u32, p.vmstore_context_epoch_ptr());
         assert_eq!(offset_of!(VMFuncRef, wasm_call) as u32, p.vmfunc_ref_wasm_call());
         assert_eq!(offset_of!(VMFuncRef, array_call) as u32, p.vmfunc_ref_array_call());
         assert_eq!(offset_of!(VMFuncRef, vmctx) as u32, p.vmfunc_ref_vmctx());

@@ -17,7 +17,7 @@
 
 use crate::Stats;
 use arbitrary::{Arbitrary, Unstructured};
-use kiln_compiler::{CompilerConfig, OptLevel};
+use kiln_compiler::{CompilerConfig, OptLevel, Tunables};
 
 /// Bounds the random configuration so one input compiles in milliseconds.
 fn bounded(mut config: wasm_smith::Config) -> wasm_smith::Config {
@@ -53,7 +53,11 @@ fn compiler_config(u: &mut Unstructured<'_>) -> CompilerConfig {
         _ => OptLevel::SpeedAndSize,
     };
     // The verifier is slow; a few inputs in sixteen use it.
-    CompilerConfig { opt_level, verify: u.ratio(1, 16).unwrap_or(false) }
+    let verify = u.ratio(1, 16).unwrap_or(false);
+    // Deadline checks change every function's code: try them too.
+    let tunables =
+        Tunables { epoch_interruption: u.arbitrary().unwrap_or(false), consume_fuel: u.arbitrary().unwrap_or(false) };
+    CompilerConfig { opt_level, verify, tunables }
 }
 
 /// Compiles `wasm` both ways. Any error is fine; a panic is a bug, and so is
@@ -61,7 +65,11 @@ fn compiler_config(u: &mut Unstructured<'_>) -> CompilerConfig {
 pub fn compile_both(wasm: &[u8], config: &CompilerConfig) -> Stats {
     let compiled = kiln_compiler::compile(wasm, config);
     let mut engine_config = kiln::Config::new();
-    engine_config.cranelift_opt_level(config.opt_level).cranelift_debug_verifier(config.verify);
+    engine_config
+        .cranelift_opt_level(config.opt_level)
+        .cranelift_debug_verifier(config.verify)
+        .epoch_interruption(config.tunables.epoch_interruption)
+        .consume_fuel(config.tunables.consume_fuel);
     let engine = kiln::Engine::new(&engine_config).expect("a valid configuration");
     let loaded = kiln::Module::new(&engine, wasm);
     match (&compiled, &loaded) {

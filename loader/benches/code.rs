@@ -3,13 +3,17 @@
 //! in Rust and compiled by rustc. Each pair is checked to compute the same
 //! result before it is timed.
 //!
-//! Run with `cargo bench -p kiln --bench code`.
+//! Run with `cargo bench -p kiln --bench code`. To measure what deadlines
+//! cost, set `KILN_BENCH_DEADLINES` to `epoch`, `fuel` or `epoch,fuel`:
+//! the kernels are then compiled with those checks (with a deadline and
+//! fuel that never run out), under the same benchmark names, so
+//! criterion reports the change against a run without.
 
 // `criterion_group!` defines an undocumented public function.
 #![allow(missing_docs)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kiln::{Engine, Instance, Module, Store, TypedFunc};
+use kiln::{Config, Engine, Instance, Module, Store, TypedFunc};
 use std::hint::black_box;
 
 const FIB_N: i32 = 25;
@@ -68,10 +72,32 @@ fn fnv(bytes: &mut [u8]) -> i64 {
     h as i64
 }
 
+/// The engine `KILN_BENCH_DEADLINES` asks for, and whether it uses fuel.
+fn engine() -> (Engine, bool) {
+    let wanted = std::env::var("KILN_BENCH_DEADLINES").unwrap_or_default();
+    let mut config = Config::new();
+    let mut fuel = false;
+    for item in wanted.split(',').filter(|s| !s.is_empty()) {
+        match item {
+            "epoch" => config.epoch_interruption(true),
+            "fuel" => {
+                fuel = true;
+                config.consume_fuel(true)
+            }
+            other => panic!("KILN_BENCH_DEADLINES: unknown `{other}` (expected epoch, fuel)"),
+        };
+    }
+    (Engine::new(&config).expect("bench configuration is valid"), fuel)
+}
+
 fn benches(c: &mut Criterion) {
-    let engine = Engine::default();
+    let (engine, fuel) = engine();
     let module = Module::new(&engine, include_str!("kernels.wat")).expect("kernels compile");
     let mut store = Store::new(&engine, ());
+    store.set_epoch_deadline(u64::MAX);
+    if fuel {
+        store.set_fuel(u64::MAX).unwrap();
+    }
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
     let wasm_fib: TypedFunc<i32, i32> = instance.get_typed_func(&mut store, "fib").unwrap();
     let wasm_sieve: TypedFunc<i32, i32> = instance.get_typed_func(&mut store, "sieve").unwrap();

@@ -5,6 +5,7 @@
 use kiln_runtime_support::index::VMSharedTypeId;
 use kiln_runtime_support::types::WasmFuncType;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use kiln_runtime_support::OptLevel;
@@ -18,11 +19,12 @@ pub struct Config {
     pub(crate) opt_level: OptLevel,
     pub(crate) max_wasm_stack: usize,
     pub(crate) verify: bool,
+    pub(crate) tunables: kiln_runtime_support::tunables::Tunables,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { opt_level: OptLevel::Speed, max_wasm_stack: 1 << 20, verify: false }
+        Self { opt_level: OptLevel::Speed, max_wasm_stack: 1 << 20, verify: false, tunables: Default::default() }
     }
 }
 
@@ -43,6 +45,26 @@ impl Config {
     /// [`Engine::new`]). The thread's real stack bounds it too.
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
         self.max_wasm_stack = bytes;
+        self
+    }
+
+    /// Compiles checks of the engine's epoch into function entries and loop
+    /// headers, so that [`Engine::increment_epoch`] and
+    /// [`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline) can
+    /// interrupt wasm. A store's deadline starts at 0: wasm traps with
+    /// [`Trap::Interrupt`](crate::Trap::Interrupt) at once unless a
+    /// deadline is set.
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
+        self.tunables.epoch_interruption = enable;
+        self
+    }
+
+    /// Makes wasm consume fuel, one unit for most operators; a store starts
+    /// with none (see [`Store::set_fuel`](crate::Store::set_fuel)) and wasm
+    /// traps with [`Trap::OutOfFuel`](crate::Trap::OutOfFuel) once it is
+    /// spent.
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
+        self.tunables.consume_fuel = enable;
         self
     }
 
@@ -79,6 +101,8 @@ impl SignatureRegistry {
 pub(crate) struct EngineInner {
     pub(crate) config: Config,
     pub(crate) signatures: Mutex<SignatureRegistry>,
+    /// The epoch, which compiled code reads through each store's context.
+    pub(crate) epoch: AtomicU64,
 }
 
 /// A compilation and runtime environment; cheap to clone, `Send + Sync`.
@@ -117,6 +141,7 @@ impl Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
                 signatures: Mutex::new(SignatureRegistry::default()),
+                epoch: AtomicU64::new(0),
             }),
         })
     }
@@ -129,6 +154,21 @@ impl Engine {
     /// Whether two handles are the same engine.
     pub fn same(a: &Engine, b: &Engine) -> bool {
         Arc::ptr_eq(&a.inner, &b.inner)
+    }
+
+    /// Advances the epoch by one: every store of this engine whose deadline
+    /// the new epoch reaches stops at its next check. One atomic add, safe
+    /// from any thread (a signal handler included).
+    pub fn increment_epoch(&self) {
+        self.inner.epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn current_epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn epoch_ptr(&self) -> *const u64 {
+        self.inner.epoch.as_ptr().cast_const()
     }
 
     pub(crate) fn register_signature(&self, ty: &WasmFuncType) -> VMSharedTypeId {
@@ -149,8 +189,8 @@ impl Engine {
     /// Compiles a module, keeping its metadata decoded for `Module::new`.
     #[cfg(feature = "compiler")]
     pub(crate) fn compile(&self, bytes: &[u8]) -> anyhow::Result<kiln_compiler::CompiledArtifact> {
-        let config =
-            kiln_compiler::CompilerConfig { opt_level: self.inner.config.opt_level, verify: self.inner.config.verify };
+        let c = &self.inner.config;
+        let config = kiln_compiler::CompilerConfig { opt_level: c.opt_level, verify: c.verify, tunables: c.tunables };
         Ok(kiln_compiler::compile_module(bytes, &config)?)
     }
 }

@@ -10,7 +10,6 @@
 use crate::store::{
     AsContext, AsContextMut, FuncData, FuncKind, StoreContext, StoreContextMut, StoreInner, StoreOpaque,
 };
-use crate::trap::from_unwind;
 use crate::typed::{TypedFunc, WasmRet, WasmTy, WasmTyList};
 use crate::types::FuncType;
 use crate::values::Val;
@@ -324,7 +323,7 @@ pub(crate) fn invoke_wasm(store: &mut StoreOpaque, func_ref: *const VMFuncRef, r
     // with a destructor.
     let result =
         unsafe { traphandlers::catch_traps(store_ctx, max_stack, &mut || array_call(vmctx, vmctx, values, len)) };
-    result.map_err(|reason| from_unwind(store, reason))
+    result.map_err(|reason| crate::deadline::unwind_error(store, reason))
 }
 
 fn dynamic_host_fn<T: 'static>(

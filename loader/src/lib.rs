@@ -10,6 +10,7 @@
 //! wat; without it, only precompiled artifacts load
 //! (`Module::deserialize`), for deployments that never compile.
 
+mod deadline;
 mod engine;
 mod externals;
 mod func;
@@ -26,6 +27,7 @@ mod typed;
 mod types;
 mod values;
 
+pub use deadline::UpdateDeadline;
 pub use engine::{Config, Engine, MAX_WASM_STACK_LIMIT, OptLevel};
 pub use externals::{Export, Extern};
 pub use func::{Caller, Func, IntoFunc};

@@ -182,6 +182,7 @@ impl Module {
             Some((meta, offsets)) => (meta, offsets),
             None => (decode_checked(&file, &bytes)?, None),
         };
+        crate::deadline::check_tunables(engine, &meta.tunables)?;
         let data = match file.section_by_name(artifact::DATA_SECTION).and_then(|s| s.file_range()) {
             Some((off, len)) => off as usize..(off as usize).saturating_add(len as usize),
             None => 0..0,
@@ -194,7 +195,7 @@ impl Module {
             &meta,
             &Sections { text_len: text.bytes.len() as u64, data_len: data.len() as u64, code_symbols: &text.symbols },
         )?;
-        reloc::check_call_targets(&text.relocs, meta.code.functions.values().as_slice())?;
+        reloc::check_call_targets(&text.relocs, meta.code.functions.values().as_slice(), meta.code.new_epoch)?;
         let traps: Arc<[_]> = meta.code.traps.clone().into();
         let code = CodeMemory::new(text.bytes, &text.relocs, traps)?;
         // Where `.text` lies in `bytes` (nowhere, for a module without

@@ -68,6 +68,9 @@ pub struct StoreOpaque {
     pub(crate) host_trampolines: HashMap<u32, usize>,
     pub(crate) modules: Vec<Module>,
     pub(crate) vm_store_context: OwnedPtr<VMStoreContext>,
+    /// What an epoch callback raised, for the `Interrupt` trap it caused to
+    /// report instead.
+    pub(crate) pending_deadline_error: Option<crate::deadline::PendingError>,
 }
 
 // SAFETY: the raw pointers all point into objects the store owns; the store
@@ -91,7 +94,8 @@ impl StoreOpaque {
             global_by_def: HashMap::new(),
             host_trampolines: HashMap::new(),
             modules: Vec::new(),
-            vm_store_context: OwnedPtr::new(VMStoreContext { stack_limit: usize::MAX, last_wasm_exit_fp: 0 }),
+            vm_store_context: OwnedPtr::new(VMStoreContext { epoch_ptr: engine.epoch_ptr(), ..Default::default() }),
+            pending_deadline_error: None,
         }
     }
 
@@ -128,6 +132,7 @@ impl StoreOpaque {
 pub struct StoreInner<T> {
     pub(crate) opaque: StoreOpaque,
     pub(crate) data: T,
+    pub(crate) epoch_callback: Option<Box<crate::deadline::EpochCallback<T>>>,
 }
 
 impl<T> std::ops::Deref for StoreInner<T> {
@@ -151,7 +156,9 @@ pub struct Store<T> {
 impl<T> Store<T> {
     /// A new store for `engine` holding `data`.
     pub fn new(engine: &Engine, data: T) -> Self {
-        Self { inner: OwnedPtr::new(StoreInner { opaque: StoreOpaque::new(engine), data }) }
+        let mut inner = OwnedPtr::new(StoreInner { opaque: StoreOpaque::new(engine), data, epoch_callback: None });
+        inner.opaque.vm_store_context.epoch_hook = Some(crate::deadline::epoch_hook::<T>);
+        Self { inner }
     }
 
     /// The embedder's data.

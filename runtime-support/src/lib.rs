@@ -14,7 +14,8 @@
 //! - [`sys`]: the operating-system specifics.
 
 pub use kiln_environ::{
-    artifact, bail_bug, bug, heap, index, kiln_bug, libcalls, module_info, opt_level, trap_code, types, vmoffsets,
+    artifact, bail_bug, bug, heap, index, kiln_bug, libcalls, module_info, opt_level, trap_code, tunables, types,
+    vmoffsets,
 };
 
 pub mod code_memory;

@@ -143,7 +143,7 @@ fn wasmtime_grouped_options() {
 
     for (flag, value, named) in [
         ("-O", "opt-level=9", "opt-level=9"),
-        ("-W", "fuel=100", "-W fuel"),
+        ("-W", "nan-canonicalization", "-W nan-canonicalization"),
         ("-S", "inherit-network", "-S inherit-network"),
         ("-D", "address-map", "-D address-map"),
     ] {
@@ -168,4 +168,39 @@ fn readme_run_command_works_as_written() {
     let o = kiln(&args, repo);
     assert!(o.status.success(), "kiln {command}: {}", stderr(&o));
     assert!(stdout(&o).contains("filename: \"README.md\""), "{}", stdout(&o));
+}
+
+/// `-W timeout` stops an infinite loop about when asked, and `-W fuel`
+/// stops it when the fuel is spent; both are traps (134, with a backtrace).
+#[test]
+fn timeout_and_fuel_stop_infinite_loops() {
+    let dir = setup();
+    std::fs::write(dir.path().join("spin.wat"), r#"(module (func $spin (export "_start") (loop $l (br $l))))"#)
+        .unwrap();
+    let start = std::time::Instant::now();
+    let o = kiln(&["run", "-W", "timeout=1s", "spin.wat"], dir.path());
+    let took = start.elapsed();
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
+    assert!(stderr(&o).contains("interrupt") && stderr(&o).contains("spin"), "{}", stderr(&o));
+    assert!(took >= std::time::Duration::from_secs(1) && took < std::time::Duration::from_secs(20), "{took:?}");
+
+    let o = kiln(&["run", "-W", "fuel=10000", "spin.wat"], dir.path());
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
+    assert!(stderr(&o).contains("all fuel consumed by WebAssembly") && stderr(&o).contains("spin"), "{}", stderr(&o));
+    // Enough fuel, and a function that returns: it runs.
+    let o = kiln(&["-W", "fuel=100", "example.wat", "--invoke", "add", "1", "2"], dir.path());
+    assert_eq!(stdout(&o), "3\n", "{}", stderr(&o));
+    // An artifact keeps the checks it was compiled with, and runs only
+    // with the same options.
+    let o = kiln(&["compile", "-W", "epoch-interruption", "spin.wat", "-o", "spin.o"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kiln(&["run", "-W", "timeout=100ms", "spin.o"], dir.path());
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
+    let o = kiln(&["run", "-W", "fuel=100", "spin.o"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("compiled with epoch interruption, but the engine has it disabled"), "{}", stderr(&o));
+    // Checks are at entries and loop headers: no fuel at all stops `add`
+    // at its entry (2 of its 3 would let it finish, as in wasmtime).
+    let o = kiln(&["-W", "fuel=0", "example.wat", "--invoke", "add", "1", "2"], dir.path());
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
 }

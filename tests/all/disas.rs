@@ -3,8 +3,11 @@
 //!
 //! `BLESS=1 cargo test --test all disas` rewrites the expectations instead;
 //! review the diff before committing it. See `tests/disas/README.md`.
+//!
+//! A `.wat` whose first line is `;; flags: epoch fuel` (either or both) is
+//! compiled with that deadline instrumentation; all others without.
 
-use kiln_compiler::{CompilerConfig, clif_of};
+use kiln_compiler::{CompilerConfig, Tunables, clif_of};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -16,7 +19,8 @@ fn disas_dir() -> PathBuf {
 /// header line with its symbol name.
 fn render(wat: &Path) -> String {
     let source = std::fs::read(wat).unwrap_or_else(|e| panic!("{}: {e}", wat.display()));
-    let functions = clif_of(&source, &CompilerConfig::default()).unwrap_or_else(|e| panic!("{}: {e}", wat.display()));
+    let config = CompilerConfig { tunables: flags(&source), ..Default::default() };
+    let functions = clif_of(&source, &config).unwrap_or_else(|e| panic!("{}: {e}", wat.display()));
     let mut out = String::new();
     for (name, clif) in functions {
         writeln!(out, ";; function {name}").unwrap();
@@ -24,6 +28,23 @@ fn render(wat: &Path) -> String {
         out.push_str("\n\n");
     }
     out
+}
+
+/// The deadline settings a `;; flags: ...` first line asks for.
+fn flags(source: &[u8]) -> Tunables {
+    let first = source.split(|b| *b == b'\n').next().unwrap_or_default();
+    let first = String::from_utf8_lossy(first);
+    let mut tunables = Tunables::default();
+    if let Some(list) = first.strip_prefix(";; flags:") {
+        for flag in list.split_whitespace() {
+            match flag {
+                "epoch" => tunables.epoch_interruption = true,
+                "fuel" => tunables.consume_fuel = true,
+                other => panic!("unknown disas flag `{other}` (known: epoch, fuel)"),
+            }
+        }
+    }
+    tunables
 }
 
 /// A line diff (longest common subsequence), `-` expected, `+` actual.
@@ -83,6 +104,13 @@ fn disas_matches_expectations() {
         failures.len(),
         failures.join(", ")
     );
+}
+
+#[test]
+fn flags_lines_select_deadlines() {
+    assert_eq!(flags(b";; flags: epoch fuel\n(module)"), Tunables { epoch_interruption: true, consume_fuel: true });
+    assert_eq!(flags(b";; flags: fuel\n"), Tunables { epoch_interruption: false, consume_fuel: true });
+    assert_eq!(flags(b";; A comment.\n(module)"), Tunables::default());
 }
 
 #[test]

@@ -82,7 +82,7 @@ impl FuncTranslator<'_, '_> {
         let (target, n) = frame.branch_target();
         if frame.is_function() {
             let vals = self.stack.peekn(n)?.to_vec();
-            self.builder.ins().return_(&vals);
+            self.return_values(&vals)?;
             return Ok(());
         }
         frame.note_branch();
@@ -107,6 +107,7 @@ impl FuncTranslator<'_, '_> {
         self.builder.ins().jump(header, &args(&entry));
         self.builder.switch_to_block(header);
         self.stack.extend(self.builder.block_params(header).to_vec());
+        self.deadline_loop_header()?;
         self.push_frame(FrameKind::Loop { header }, next, params.len(), results.len(), Vec::new())
     }
 
@@ -179,7 +180,7 @@ impl FuncTranslator<'_, '_> {
             self.reachable = true;
             if frame.is_function() {
                 let vals = self.stack.as_slice().to_vec();
-                self.builder.ins().return_(&vals);
+                self.return_values(&vals)?;
                 self.reachable = false;
             }
         } else {
@@ -208,7 +209,7 @@ impl FuncTranslator<'_, '_> {
             self.builder.seal_block(ret);
             self.builder.switch_to_block(ret);
             let vals = self.stack.peekn(n)?.to_vec();
-            self.builder.ins().return_(&vals);
+            self.return_values(&vals)?;
         } else {
             frame.note_branch();
             let a = args(self.stack.peekn(n)?);
@@ -249,7 +250,7 @@ impl FuncTranslator<'_, '_> {
             self.builder.seal_block(ret);
             self.builder.switch_to_block(ret);
             let vals = self.stack.peekn(n)?.to_vec();
-            self.builder.ins().return_(&vals);
+            self.return_values(&vals)?;
         }
         self.reachable = false;
         Ok(())

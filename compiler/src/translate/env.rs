@@ -29,6 +29,8 @@ pub struct FuncEnv<'a> {
     pub isa: &'a dyn TargetIsa,
     /// The module's bytes, for encoding checks.
     pub wasm: &'a [u8],
+    /// The deadline instrumentation to emit.
+    pub tunables: Tunables,
 }
 
 /// The layout-rule set of a target ISA.
@@ -97,6 +99,41 @@ impl FuncEnv<'_> {
     pub fn builtin(&self, b: &mut FunctionBuilder<'_>, vmctx: Value, libcall: Libcall) -> CompileResult<Value> {
         let builtins = self.load_vmctx_readonly(b, vmctx, self.ptr().vmctx_builtins())?;
         Ok(b.ins().load(self.pointer_type(), readonly(), builtins, imm(libcall.table_offset(self.ptr()))?))
+    }
+
+    // ---- deadlines (the store context's fuel and epoch fields) ----
+
+    /// The store context pointer, which never changes.
+    fn store_context(&self, b: &mut FunctionBuilder<'_>, vmctx: Value) -> CompileResult<Value> {
+        self.load_vmctx_readonly(b, vmctx, self.ptr().vmctx_store_context())
+    }
+
+    /// Loads the store's `fuel_consumed` (an i64).
+    pub fn load_fuel(&self, b: &mut FunctionBuilder<'_>, vmctx: Value) -> CompileResult<Value> {
+        let ctx = self.store_context(b, vmctx)?;
+        Ok(b.ins().load(types::I64, trusted(), ctx, imm(self.ptr().vmstore_context_fuel_consumed())?))
+    }
+
+    /// Stores the store's `fuel_consumed`.
+    pub fn store_fuel(&self, b: &mut FunctionBuilder<'_>, vmctx: Value, fuel: Value) -> CompileResult<()> {
+        let ctx = self.store_context(b, vmctx)?;
+        b.ins().store(trusted(), fuel, ctx, imm(self.ptr().vmstore_context_fuel_consumed())?);
+        Ok(())
+    }
+
+    /// The engine's current epoch and the store's deadline, both i64.
+    pub fn epoch_and_deadline(&self, b: &mut FunctionBuilder<'_>, vmctx: Value) -> CompileResult<(Value, Value)> {
+        // Both pointers never change, so they are hoisted out of loops; the
+        // check's cold call clobbers no register (`preserve_all`), so they
+        // cost the loop two registers, not spills.
+        let ctx = self.store_context(b, vmctx)?;
+        let epoch_ptr =
+            b.ins().load(self.pointer_type(), readonly(), ctx, imm(self.ptr().vmstore_context_epoch_ptr())?);
+        // Another thread increments the epoch: a plain aligned load, never
+        // merged with another (the flags are not readonly).
+        let epoch = b.ins().load(types::I64, trusted(), epoch_ptr, 0);
+        let deadline = b.ins().load(types::I64, trusted(), ctx, imm(self.ptr().vmstore_context_epoch_deadline())?);
+        Ok((epoch, deadline))
     }
 
     // ---- memories ----

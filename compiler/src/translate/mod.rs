@@ -25,6 +25,7 @@
 mod call;
 mod control;
 mod conversions;
+pub mod deadline;
 pub mod env;
 pub mod heap;
 mod locals_globals;
@@ -49,7 +50,7 @@ use cranelift_codegen::ir::{
     self, AbiParam, ArgumentPurpose, InstBuilder, MemFlagsData, Signature, Type, Value, types,
 };
 use cranelift_codegen::isa::CallConv;
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use kiln_environ::libcalls::{Libcall, LibcallType};
 use kiln_environ::*;
 use locals_globals::Locals;
@@ -118,6 +119,13 @@ pub struct FuncTranslator<'a, 'f> {
     func_refs: HashMap<FuncIndex, ir::FuncRef>,
     sig_refs: HashMap<SignatureIndex, ir::SigRef>,
     libcall_sigs: HashMap<Libcall, ir::SigRef>,
+    /// The function's copy of the store's `fuel_consumed`, when compiled
+    /// with fuel (see `deadline`).
+    fuel: Option<Variable>,
+    /// Fuel of the operators since the last flush into `fuel`.
+    fuel_pending: i64,
+    /// The new-epoch trampoline, once a check has imported it.
+    new_epoch: Option<ir::FuncRef>,
 }
 
 /// Translates one function body into `func`.
@@ -153,11 +161,15 @@ pub fn translate_function(
         func_refs: HashMap::new(),
         sig_refs: HashMap::new(),
         libcall_sigs: HashMap::new(),
+        fuel: None,
+        fuel_pending: 0,
+        new_epoch: None,
     };
     for (p, wasm_ty) in params.iter().zip(ty.params.iter()) {
         t.locals.declare_param(&mut t.builder, ir_type(*wasm_ty), *p);
     }
     t.declare_locals(body, validator)?;
+    t.deadline_function_entry()?;
     let ret = t.builder.create_block();
     for r in ty.results.iter() {
         t.builder.append_block_param(ret, ir_type(*r));
@@ -212,7 +224,9 @@ impl FuncTranslator<'_, '_> {
             validator.op(offset, &op)?;
             // The one place that decides what unreachable code does.
             if self.reachable {
+                self.fuel_before_op(&op)?;
                 self.visit_operator(&op)?;
+                self.fuel_after_op(&op)?;
             } else {
                 self.visit_unreachable(&op)?;
             }
@@ -260,6 +274,13 @@ impl FuncTranslator<'_, '_> {
 
     fn pointer_type(&self) -> Type {
         self.env.pointer_type()
+    }
+
+    /// Returns `vals` from the function, writing the fuel back first.
+    fn return_values(&mut self, vals: &[Value]) -> CompileResult<()> {
+        self.fuel_before_return()?;
+        self.builder.ins().return_(vals);
+        Ok(())
     }
 
     /// Emits `trap code` unless `cond` is zero.

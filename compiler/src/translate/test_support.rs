@@ -46,7 +46,7 @@ pub fn emit<T>(
 ) -> crate::error::CompileResult<String> {
     let info = module();
     let (isa, offsets) = target(&info);
-    let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[] };
+    let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[], tunables: Default::default() };
     let mut func = ir::Function::new();
     func.signature.call_conv = isa.default_call_conv();
     func.signature.params.push(AbiParam::special(isa.pointer_type(), ir::ArgumentPurpose::VMContext));

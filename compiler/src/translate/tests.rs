@@ -11,7 +11,7 @@ use wasmparser::{BlockType, Operator};
 fn with_translator(f: impl FnOnce(&mut FuncTranslator<'_, '_>)) {
     let info = module();
     let (isa, offsets) = target(&info);
-    let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[] };
+    let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[], tunables: Default::default() };
     let mut func = ir::Function::new();
     func.signature.params.push(AbiParam::special(isa.pointer_type(), ArgumentPurpose::VMContext));
     func.signature.params.push(AbiParam::new(types::I32));
@@ -33,6 +33,9 @@ fn with_translator(f: impl FnOnce(&mut FuncTranslator<'_, '_>)) {
         func_refs: HashMap::new(),
         sig_refs: HashMap::new(),
         libcall_sigs: HashMap::new(),
+        fuel: None,
+        fuel_pending: 0,
+        new_epoch: None,
     };
     t.control.push(ControlFrame::function(ret, 0));
     f(&mut t);

@@ -319,6 +319,10 @@ pub struct CodeLayout {
     pub array_to_wasm: PrimaryMap<FuncRefIndex, u32>,
     /// The wasm-to-host trampoline of each signature.
     pub wasm_to_array: PrimaryMap<SignatureIndex, u32>,
+    /// The new-epoch trampoline that epoch checks call, present exactly
+    /// when the code was compiled with epoch interruption. Its symbol comes
+    /// right after the defined functions'.
+    pub new_epoch: Option<u32>,
     /// Every trapping instruction, sorted by offset.
     pub traps: Vec<TrapSite>,
     /// How many relocations `.text` has, so that a relocation section the
@@ -333,6 +337,8 @@ pub struct ArtifactMetadata {
     pub module: ModuleInfo,
     /// The code layout.
     pub code: CodeLayout,
+    /// The deadline instrumentation the code was compiled with.
+    pub tunables: crate::tunables::Tunables,
 }
 
 impl ArtifactMetadata {

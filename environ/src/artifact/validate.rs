@@ -341,10 +341,14 @@ fn check_code(meta: &ArtifactMetadata, sections: &Sections<'_>) -> Check {
             && c.wasm_to_array.len() == m.signatures.len(),
         || "the code layout does not match the module".into(),
     )?;
+    ensure(c.new_epoch.is_some() == meta.tunables.epoch_interruption, || {
+        "the new-epoch trampoline is present exactly when epoch interruption is on".into()
+    })?;
     let expected = c
         .functions
         .values()
         .map(|&(off, len)| (u64::from(off), Some(u64::from(len))))
+        .chain(c.new_epoch.map(|off| (u64::from(off), None)))
         .chain(c.array_to_wasm.values().map(|&off| (u64::from(off), None)))
         .chain(c.wasm_to_array.values().map(|&off| (u64::from(off), None)));
     let symbols = sections.code_symbols;
@@ -411,7 +415,7 @@ mod tests {
             CodeSymbol { offset: 16, size: 16 },
             CodeSymbol { offset: 32, size: 16 },
         ];
-        (ArtifactMetadata { module: m, code }, symbols)
+        (ArtifactMetadata { module: m, code, tunables: Default::default() }, symbols)
     }
 
     fn check(meta: &ArtifactMetadata, symbols: &[CodeSymbol]) -> Check {
@@ -445,6 +449,8 @@ mod tests {
             ("symbol missing", |_, s| {
                 s.pop();
             }),
+            ("epoch checks without their trampoline", |m, _| m.tunables.epoch_interruption = true),
+            ("an epoch trampoline without epoch checks", |m, _| m.code.new_epoch = Some(0)),
             ("bad memory limits", |m, _| {
                 m.module.memories.push(crate::types::MemoryType { limits: Limits { min: 2, max: Some(1) } });
             }),

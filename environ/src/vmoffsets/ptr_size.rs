@@ -68,6 +68,18 @@ pub trait PtrSize {
     fn vmstore_context_last_wasm_exit_fp(&self) -> u32 {
         self.pointer()
     }
+    /// `VMStoreContext::fuel_consumed`: an `i64`.
+    fn vmstore_context_fuel_consumed(&self) -> u32 {
+        align_to(self.vmstore_context_last_wasm_exit_fp() + self.pointer(), 8)
+    }
+    /// `VMStoreContext::epoch_deadline`: a `u64`.
+    fn vmstore_context_epoch_deadline(&self) -> u32 {
+        self.vmstore_context_fuel_consumed() + 8
+    }
+    /// `VMStoreContext::epoch_ptr`: `*const AtomicU64`.
+    fn vmstore_context_epoch_ptr(&self) -> u32 {
+        align_to(self.vmstore_context_epoch_deadline() + 8, self.pointer())
+    }
 
     // ---- VMFuncRef: three pointers, a u32 type id, u32 padding ----
 

@@ -244,12 +244,18 @@ fn check_sites(bytes: &[u8], symbols: &[CodeSymbol], relocs: &[Reloc]) -> Result
     Ok(())
 }
 
-/// Every relocation into `.text` is a call to a defined function: its
-/// target must be one of `functions` (offset, length), which validation
-/// proved sorted. A trampoline or any other symbol is refused.
-pub fn check_call_targets(relocs: &[Reloc], functions: &[(u32, u32)]) -> Result<(), ArtifactError> {
+/// Every relocation into `.text` is a call to a defined function or to the
+/// new-epoch trampoline: its target must be one of `functions` (offset,
+/// length), which validation proved sorted, or `new_epoch`. Any other
+/// trampoline or symbol is refused.
+pub fn check_call_targets(
+    relocs: &[Reloc],
+    functions: &[(u32, u32)],
+    new_epoch: Option<u32>,
+) -> Result<(), ArtifactError> {
     for r in relocs {
         if let Target::Text(t) = r.target
+            && new_epoch.is_none_or(|e| u64::from(e) != t)
             && functions.binary_search_by_key(&t, |(start, _)| u64::from(*start)).is_err()
         {
             return Err(bad(format!("relocation at {:#x} calls {t:#x}, which is no wasm function", r.offset)));
@@ -269,10 +275,11 @@ mod tests {
     #[test]
     fn calls_must_target_wasm_functions() {
         let functions = [(0, 16), (16, 16)];
-        assert!(check_call_targets(&[call_to(1, 16), call_to(20, 0)], &functions).is_ok());
-        assert!(check_call_targets(&[call_to(1, 8)], &functions).is_err());
+        assert!(check_call_targets(&[call_to(1, 16), call_to(20, 0)], &functions, None).is_ok());
+        assert!(check_call_targets(&[call_to(1, 8)], &functions, None).is_err());
+        assert!(check_call_targets(&[call_to(1, 8)], &functions, Some(8)).is_ok(), "the new-epoch trampoline");
         let libcall = Reloc { target: Target::External("floor".into()), ..call_to(1, 0) };
-        assert!(check_call_targets(&[libcall], &functions).is_ok());
+        assert!(check_call_targets(&[libcall], &functions, None).is_ok());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use crate::index::{DataIndex, ElemIndex, MemoryIndex, TableIndex};
 use crate::libcalls::NUM_LIBCALLS;
+use crate::vm::deadline::new_epoch;
 use crate::vm::instance::Instance;
 use crate::vm::table::range;
 use cranelift_entity::EntityRef;

@@ -1,5 +1,6 @@
 //! The runtime side of instances: memories, tables, VMContexts, libcalls.
 
+pub mod deadline;
 pub mod error;
 pub mod instance;
 pub mod libcalls;
