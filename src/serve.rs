@@ -46,7 +46,8 @@ pub struct ServeArgs {
     /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
     #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
     pub optimize: Vec<String>,
-    /// WebAssembly options: `max-wasm-stack=BYTES`.
+    /// WebAssembly options: `max-wasm-stack=BYTES`, `timeout=DURATION` (per
+    /// request), `fuel=N` (per request).
     #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
     pub wasm: Vec<String>,
     /// WASI options: `inherit-env`, `preview2=n`.
@@ -77,7 +78,22 @@ pub fn serve_command(args: ServeArgs) -> Result<ExitCode> {
         inherit_env: options.inherit_env,
         dirs: args.dirs.iter().map(|d| dir_pair(d)).collect::<Result<_>>()?,
         max_response_bytes: args.max_response_size,
+        deadline_ticks: options.timeout.map(guest::deadline_ticks),
+        fuel: options.fuel,
     };
+    if options.timeout.is_some() {
+        // One ticker for all requests; each store's deadline counts ticks.
+        let ticker = engine.clone();
+        std::thread::Builder::new()
+            .name("kiln-serve-epoch".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(guest::EPOCH_TICK);
+                    ticker.increment_epoch();
+                }
+            })
+            .context("failed to start the epoch ticker thread")?;
+    }
     let guest = guest::Guest::new(engine, module, setup)?;
     let app = server::App { guest, max_body_bytes: args.max_body_size };
 

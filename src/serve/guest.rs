@@ -22,6 +22,22 @@ pub struct GuestSetup {
     pub dirs: Vec<(String, String)>,
     /// The most a guest may write to stdout; a write past it fails.
     pub max_response_bytes: usize,
+    /// `-W timeout`: each request's deadline, in ticks of the server's
+    /// epoch ticker ([`EPOCH_TICK`]).
+    pub deadline_ticks: Option<u64>,
+    /// `-W fuel`: the fuel each request starts with.
+    pub fuel: Option<u64>,
+}
+
+/// How often the server's ticker thread increments the engine's epoch when
+/// requests have a timeout: a request's deadline is this precise.
+pub const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// The deadline, in [`EPOCH_TICK`]s, for a request timeout (rounded up, so
+/// a request always gets at least its timeout).
+pub fn deadline_ticks(timeout: std::time::Duration) -> u64 {
+    let ticks = timeout.as_nanos().div_ceil(EPOCH_TICK.as_nanos()).max(1);
+    u64::try_from(ticks).unwrap_or(u64::MAX)
 }
 
 /// The store data of one request.
@@ -55,7 +71,7 @@ impl Guest {
     pub fn run(&self, vars: &[(String, String)], body: Vec<u8>) -> Result<Vec<u8>> {
         let stdout = MemoryOutputPipe::new(self.setup.max_response_bytes);
         let wasi = self.wasi_ctx(vars, body, stdout.clone())?;
-        let mut store = self.new_store(wasi);
+        let mut store = self.new_store(wasi)?;
         let instance = self.linker.instantiate(&mut store, &self.module).context("failed to instantiate the module")?;
         match kiln_wasi::run_command(&mut store, &instance)? {
             0 => Ok(stdout.contents()),
@@ -63,11 +79,18 @@ impl Guest {
         }
     }
 
-    /// The store for one request. Per-request limits belong here: an epoch
-    /// deadline for `-W timeout` and a memory limiter for
-    /// `-W max-memory-size`, once the engine has them.
-    fn new_store(&self, wasi: WasiCtx) -> Store<RequestState> {
-        Store::new(&self.engine, RequestState { wasi })
+    /// The store for one request, with its own deadline and fuel. A memory
+    /// limiter for `-W max-memory-size` belongs here too, once the engine
+    /// has one.
+    fn new_store(&self, wasi: WasiCtx) -> Result<Store<RequestState>> {
+        let mut store = Store::new(&self.engine, RequestState { wasi });
+        if let Some(ticks) = self.setup.deadline_ticks {
+            store.set_epoch_deadline(ticks);
+        }
+        if let Some(fuel) = self.setup.fuel {
+            store.set_fuel(fuel)?;
+        }
+        Ok(store)
     }
 
     fn wasi_ctx(&self, vars: &[(String, String)], body: Vec<u8>, stdout: MemoryOutputPipe) -> Result<WasiCtx> {

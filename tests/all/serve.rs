@@ -256,3 +256,39 @@ fn no_state_survives_from_one_request_to_the_next() {
         assert_eq!(r.text(), "count=1\n");
     }
 }
+
+/// A guest that answers a request without a body, and spins forever on a
+/// request with one.
+const SPINNER: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "content-type: text/plain\n\nok\n")
+  (func (export "_start")
+    ;; Read up to 8 bytes of the body into 64..72; nread lands at 8.
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 8))
+    (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (if (i32.load (i32.const 8))
+      (then (loop $forever (br $forever))))
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 29))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#;
+
+#[test]
+fn timeout_and_fuel_bound_each_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("spin.wat");
+    std::fs::write(&wat, SPINNER).unwrap();
+    for limit in ["timeout=200ms", "fuel=100000"] {
+        let server = Server::start(&wat, &["-W", limit]);
+        let started = std::time::Instant::now();
+        let r = request(server.addr, "POST", "/", &[], b"spin");
+        assert_eq!(r.status, 500, "-W {limit}: {}", server.stderr());
+        assert!(started.elapsed() < Duration::from_secs(20), "-W {limit} stopped the guest");
+        let r = get(server.addr, "/");
+        assert_eq!((r.status, r.text().as_str()), (200, "ok\n"), "-W {limit}: {}", server.stderr());
+        let expected = if limit.starts_with("timeout") { "interrupt" } else { "all fuel consumed" };
+        assert!(server.stderr().contains(expected), "-W {limit}: {}", server.stderr());
+    }
+}
