@@ -10,6 +10,33 @@ use anyhow::{Context, Result, bail};
 use kiln::{Config, OptLevel};
 use std::time::Duration;
 
+/// The four grouped flags as a command line gives them, for the commands
+/// that run a module (`run`, `serve`).
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct GroupedFlags {
+    /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
+    #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
+    pub optimize: Vec<String>,
+    /// WebAssembly options: `max-wasm-stack=BYTES`, `timeout=DURATION`,
+    /// `fuel=N`, `epoch-interruption`.
+    #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
+    pub wasm: Vec<String>,
+    /// WASI options: `inherit-env`, `tcplisten=ADDR` (`run` only),
+    /// `preview2=n`.
+    #[arg(short = 'S', long = "wasi", value_name = "KEY[=VAL[,..]]")]
+    pub wasi: Vec<String>,
+    /// Debug options: `debug-info` (as `-d`).
+    #[arg(short = 'D', long = "debug", value_name = "KEY[=VAL[,..]]")]
+    pub debug: Vec<String>,
+}
+
+impl GroupedFlags {
+    /// Parses every flag's items.
+    pub fn parse(&self) -> Result<GroupedOptions> {
+        GroupedOptions::parse(&self.optimize, &self.wasm, &self.wasi, &self.debug)
+    }
+}
+
 /// The grouped options of one command line, after parsing.
 #[derive(Debug, Default, PartialEq)]
 pub struct GroupedOptions {

@@ -2,7 +2,7 @@
 //! by content), instantiate it, then call `--invoke NAME` with the given
 //! arguments or run `_start`.
 
-use crate::options::GroupedOptions;
+use crate::options::GroupedFlags;
 use anyhow::{Context, Result, anyhow, bail};
 use kiln::{Config, Engine, Func, Linker, Module, Store, Val, ValType};
 use std::path::{Path, PathBuf};
@@ -38,18 +38,9 @@ pub struct RunArgs {
     /// The guest's argv[0] (default: the module's file name).
     #[arg(long, value_name = "ARGV0")]
     pub argv0: Option<String>,
-    /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
-    #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
-    pub optimize: Vec<String>,
-    /// WebAssembly options: `max-wasm-stack=BYTES`.
-    #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
-    pub wasm: Vec<String>,
-    /// WASI options: `inherit-env`, `tcplisten=ADDR`, `preview2=n`.
-    #[arg(short = 'S', long = "wasi", value_name = "KEY[=VAL[,..]]")]
-    pub wasi: Vec<String>,
-    /// Debug options: `debug-info` (as `-d`).
-    #[arg(short = 'D', long = "debug", value_name = "KEY[=VAL[,..]]")]
-    pub debug: Vec<String>,
+    /// wasmtime's grouped options: `-O`, `-W`, `-S`, `-D`.
+    #[command(flatten)]
+    pub grouped: GroupedFlags,
     /// The module to run.
     pub module: PathBuf,
     /// Arguments: for the module (after its name as argv[0]), or for the
@@ -67,7 +58,7 @@ struct RunState {
 /// `--invoke`. Returns the guest's exit code.
 pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     use kiln_wasi::{DirPerms, FilePerms, WasiCtxBuilder};
-    let options = GroupedOptions::parse(&args.optimize, &args.wasm, &args.wasi, &args.debug)?;
+    let options = args.grouped.parse()?;
     let mut config = Config::new();
     options.configure(&mut config);
     let engine = Engine::new(&config)?;

@@ -13,7 +13,7 @@ pub mod cgi_response;
 pub mod guest;
 pub mod server;
 
-use crate::options::GroupedOptions;
+use crate::options::GroupedFlags;
 use anyhow::{Context, Result, bail};
 use kiln::{Config, Engine};
 use std::io::Write;
@@ -43,19 +43,9 @@ pub struct ServeArgs {
     /// and body); a write past it fails in the guest.
     #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
     pub max_response_size: usize,
-    /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
-    #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
-    pub optimize: Vec<String>,
-    /// WebAssembly options: `max-wasm-stack=BYTES`, `timeout=DURATION` (per
-    /// request), `fuel=N` (per request).
-    #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
-    pub wasm: Vec<String>,
-    /// WASI options: `inherit-env`, `preview2=n`.
-    #[arg(short = 'S', long = "wasi", value_name = "KEY[=VAL[,..]]")]
-    pub wasi: Vec<String>,
-    /// Debug options: `debug-info`.
-    #[arg(short = 'D', long = "debug", value_name = "KEY[=VAL[,..]]")]
-    pub debug: Vec<String>,
+    /// wasmtime's grouped options: `-O`, `-W`, `-S`, `-D`.
+    #[command(flatten)]
+    pub grouped: GroupedFlags,
     /// The module to serve (.wasm, .wat or a compiled artifact): a WASI
     /// command that reads the request and writes a CGI response.
     pub module: PathBuf,
@@ -63,7 +53,7 @@ pub struct ServeArgs {
 
 /// `kiln serve`: load the module once, bind, then serve until killed.
 pub fn serve_command(args: ServeArgs) -> Result<ExitCode> {
-    let options = GroupedOptions::parse(&args.optimize, &args.wasm, &args.wasi, &args.debug)?;
+    let options = args.grouped.parse()?;
     if !options.tcplisten.is_empty() {
         bail!("`-S tcplisten` is for `kiln run`: `kiln serve` owns the listening socket (see `--addr`)");
     }
