@@ -128,6 +128,28 @@ pub struct FuncTranslator<'a, 'f> {
     new_epoch: Option<ir::FuncRef>,
 }
 
+impl<'a, 'f> FuncTranslator<'a, 'f> {
+    /// A translator at the start of a function whose entry block is
+    /// current, with `vmctx` its VMContext parameter.
+    fn new(builder: FunctionBuilder<'f>, env: &'a FuncEnv<'a>, vmctx: Value) -> Self {
+        Self {
+            builder,
+            env,
+            stack: OperandStack::default(),
+            control: ControlStack::default(),
+            reachable: true,
+            vmctx,
+            locals: Locals::default(),
+            func_refs: HashMap::new(),
+            sig_refs: HashMap::new(),
+            libcall_sigs: HashMap::new(),
+            fuel: None,
+            fuel_pending: 0,
+            new_epoch: None,
+        }
+    }
+}
+
 /// Translates one function body into `func`.
 pub fn translate_function(
     env: &FuncEnv<'_>,
@@ -150,21 +172,7 @@ pub fn translate_function(
     let vmctx = builder.block_params(entry)[0];
     let params: Vec<Value> = builder.block_params(entry)[2..].to_vec();
 
-    let mut t = FuncTranslator {
-        builder,
-        env,
-        stack: OperandStack::default(),
-        control: ControlStack::default(),
-        reachable: true,
-        vmctx,
-        locals: Locals::default(),
-        func_refs: HashMap::new(),
-        sig_refs: HashMap::new(),
-        libcall_sigs: HashMap::new(),
-        fuel: None,
-        fuel_pending: 0,
-        new_epoch: None,
-    };
+    let mut t = FuncTranslator::new(builder, env, vmctx);
     for (p, wasm_ty) in params.iter().zip(ty.params.iter()) {
         t.locals.declare_param(&mut t.builder, ir_type(*wasm_ty), *p);
     }

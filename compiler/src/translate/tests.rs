@@ -22,21 +22,7 @@ fn with_translator(f: impl FnOnce(&mut FuncTranslator<'_, '_>)) {
     builder.switch_to_block(entry);
     let vmctx = builder.block_params(entry)[0];
     let ret = builder.create_block();
-    let mut t = FuncTranslator {
-        builder,
-        env: &env,
-        stack: OperandStack::default(),
-        control: ControlStack::default(),
-        reachable: true,
-        vmctx,
-        locals: Locals::default(),
-        func_refs: HashMap::new(),
-        sig_refs: HashMap::new(),
-        libcall_sigs: HashMap::new(),
-        fuel: None,
-        fuel_pending: 0,
-        new_epoch: None,
-    };
+    let mut t = FuncTranslator::new(builder, &env, vmctx);
     t.control.push(ControlFrame::function(ret, 0));
     f(&mut t);
 }
