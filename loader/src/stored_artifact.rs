@@ -22,8 +22,12 @@ pub(crate) enum StoredArtifact {
         rest: Vec<u8>,
         /// Where `.text` was.
         text_at: usize,
-        /// Each relocated field: its offset in `.text` and original bytes.
-        fields: Vec<(usize, Vec<u8>)>,
+        /// Each relocated field: its offset in `.text` and its width; the
+        /// original bytes of all of them, in order, are in `originals`
+        /// (one buffer, not an allocation per relocation).
+        fields: Vec<(usize, usize)>,
+        /// The fields' original bytes, back to back.
+        originals: Vec<u8>,
     },
 }
 
@@ -42,13 +46,17 @@ impl StoredArtifact {
         if text.is_empty() || !disjoint || bytes.get(text.clone()).is_none() {
             return (Self::Owned(bytes), data);
         }
-        let fields = fields.filter_map(|(at, width)| Some((at, bytes.get(text.start + at..)?.get(..width)?.to_vec())));
-        let fields = fields.collect();
+        let original = |at: usize, width: usize| bytes.get(text.start.checked_add(at)?..)?.get(..width);
+        let fields: Vec<(usize, usize)> = fields.filter(|&(at, width)| original(at, width).is_some()).collect();
+        let mut originals = Vec::with_capacity(fields.iter().map(|f| f.1).sum());
+        for &(at, width) in &fields {
+            originals.extend_from_slice(original(at, width).unwrap_or_default());
+        }
         let mut rest = Vec::with_capacity(bytes.len() - text.len());
         rest.extend_from_slice(&bytes[..text.start]);
         rest.extend_from_slice(&bytes[text.end..]);
         let data = if data.start >= text.end { data.start - text.len()..data.end - text.len() } else { data };
-        (Self::WithoutText { rest, text_at: text.start, fields }, data)
+        (Self::WithoutText { rest, text_at: text.start, fields, originals }, data)
     }
 
     /// The kept bytes in `range` (ranges as returned by [`Self::owned`]).
@@ -66,15 +74,17 @@ impl StoredArtifact {
         match self {
             Self::Mapped(m) => m.to_vec(),
             Self::Owned(v) => v.clone(),
-            Self::WithoutText { rest, text_at, fields } => {
+            Self::WithoutText { rest, text_at, fields, originals } => {
                 // SAFETY: the code memory holds `text_len` readable bytes
                 // (read+execute pages) for as long as it lives.
                 let text = unsafe { std::slice::from_raw_parts(code.base(), code.text_len()) };
                 let mut out = Vec::with_capacity(rest.len() + text.len());
                 out.extend_from_slice(&rest[..*text_at]);
                 out.extend_from_slice(text);
-                for (at, original) in fields {
-                    out[text_at + at..][..original.len()].copy_from_slice(original);
+                let mut from = 0;
+                for &(at, width) in fields {
+                    out[text_at + at..][..width].copy_from_slice(&originals[from..from + width]);
+                    from += width;
                 }
                 out.extend_from_slice(&rest[*text_at..]);
                 out

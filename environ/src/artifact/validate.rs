@@ -373,10 +373,16 @@ fn check_code(meta: &ArtifactMetadata, sections: &Sections<'_>) -> Check {
     }
     let mut ranges: Vec<(u64, u64)> = symbols.iter().map(|s| (s.offset, s.offset + s.size)).collect();
     ranges.sort_unstable();
+    // Both lists are sorted, so one walk checks every site: ranges that end
+    // at or before a site end before every later site too. The first range
+    // left then holds the site if any does (later ones start no earlier).
+    let mut r = 0;
     for t in &c.traps {
         let at = u64::from(t.offset);
-        let i = ranges.partition_point(|r| r.0 <= at);
-        let inside = i.checked_sub(1).is_some_and(|i| at < ranges[i].1);
+        while ranges.get(r).is_some_and(|range| range.1 <= at) {
+            r += 1;
+        }
+        let inside = ranges.get(r).is_some_and(|range| range.0 <= at);
         ensure(inside, || format!("trap site {at:#x} lies in no function"))?;
     }
     Ok(())
