@@ -38,6 +38,16 @@ pub fn target(info: &ModuleInfo) -> (OwnedTargetIsa, VMOffsets<TargetPtr>) {
     (isa, offsets)
 }
 
+/// An empty `fn(vmctx, i32)` in the ISA's calling convention, the shape
+/// every translator unit test emits into.
+pub fn vmctx_i32_function(isa: &dyn cranelift_codegen::isa::TargetIsa) -> ir::Function {
+    let mut func = ir::Function::new();
+    func.signature.call_conv = isa.default_call_conv();
+    func.signature.params.push(AbiParam::special(isa.pointer_type(), ir::ArgumentPurpose::VMContext));
+    func.signature.params.push(AbiParam::new(types::I32));
+    func
+}
+
 /// Builds `fn(vmctx, i32) -> ()` whose body `emit` writes (given the
 /// environment, the builder, the vmctx and the i32 parameter), and returns
 /// its CLIF text, or the error `emit` returned.
@@ -47,10 +57,7 @@ pub fn emit<T>(
     let info = module();
     let (isa, offsets) = target(&info);
     let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[], tunables: Default::default() };
-    let mut func = ir::Function::new();
-    func.signature.call_conv = isa.default_call_conv();
-    func.signature.params.push(AbiParam::special(isa.pointer_type(), ir::ArgumentPurpose::VMContext));
-    func.signature.params.push(AbiParam::new(types::I32));
+    let mut func = vmctx_i32_function(&*isa);
     let mut ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut ctx);
     let block = b.create_block();

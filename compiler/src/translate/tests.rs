@@ -1,9 +1,8 @@
 //! Unit tests of operator routing: refusals by proposal, and what
 //! unreachable code does.
 
-use super::test_support::{module, target};
+use super::test_support::{module, target, vmctx_i32_function};
 use super::*;
-use cranelift_codegen::ir::AbiParam;
 use wasmparser::{BlockType, Operator};
 
 /// Runs `f` on a translator positioned in the entry block of a fresh
@@ -12,9 +11,7 @@ fn with_translator(f: impl FnOnce(&mut FuncTranslator<'_, '_>)) {
     let info = module();
     let (isa, offsets) = target(&info);
     let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[], tunables: Default::default() };
-    let mut func = ir::Function::new();
-    func.signature.params.push(AbiParam::special(isa.pointer_type(), ArgumentPurpose::VMContext));
-    func.signature.params.push(AbiParam::new(types::I32));
+    let mut func = vmctx_i32_function(&*isa);
     let mut ctx = FunctionBuilderContext::new();
     let mut builder = FunctionBuilder::new(&mut func, &mut ctx);
     let entry = builder.create_block();
