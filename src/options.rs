@@ -262,7 +262,10 @@ mod tests {
     fn limits_use_wasmtime_spellings() {
         let o = GroupedOptions::parse(&[], &strings(&["max-memory-size=0x2_0000,max-table-elements=1_000"]), &[], &[])
             .unwrap();
-        assert_eq!((o.max_memory_size, o.max_table_elements, o.trap_on_grow_failure), (Some(131072), Some(1000), false));
+        assert_eq!(
+            (o.max_memory_size, o.max_table_elements, o.trap_on_grow_failure),
+            (Some(131072), Some(1000), false)
+        );
         let o = GroupedOptions::parse(&[], &strings(&["trap-on-grow-failure"]), &[], &[]).unwrap();
         assert!(o.trap_on_grow_failure);
         let o = GroupedOptions::parse(&[], &strings(&["trap-on-grow-failure=n"]), &[], &[]).unwrap();

@@ -87,9 +87,7 @@ pub(crate) fn unwind_error(store: &mut StoreOpaque, reason: UnwindReason) -> any
         (
             Some(PendingError::Error(error)),
             UnwindReason::Trap { code: TrapCode::Interrupt | TrapCode::ResourceLimitExceeded, backtrace },
-        ) => {
-            error.context(WasmBacktrace::from_raw(store, &backtrace))
-        }
+        ) => error.context(WasmBacktrace::from_raw(store, &backtrace)),
         (_, reason) => from_unwind(store, reason),
     }
 }

@@ -197,10 +197,7 @@ impl<T> Store<T> {
     /// data whenever a memory or table grows or is created. Its instance,
     /// table and memory counts are read now and bound every later
     /// instantiation.
-    pub fn limiter(
-        &mut self,
-        mut limiter: impl (FnMut(&mut T) -> &mut dyn ResourceLimiter) + Send + Sync + 'static,
-    ) {
+    pub fn limiter(&mut self, mut limiter: impl (FnMut(&mut T) -> &mut dyn ResourceLimiter) + Send + Sync + 'static) {
         let inner = &mut *self.inner;
         let l = limiter(&mut inner.data);
         let (instances, tables, memories) = (l.instances(), l.tables(), l.memories());

@@ -163,7 +163,8 @@ pub struct Store<T> {
 impl<T> Store<T> {
     /// A new store for `engine` holding `data`.
     pub fn new(engine: &Engine, data: T) -> Self {
-        let mut inner = OwnedPtr::new(StoreInner { opaque: StoreOpaque::new(engine), data, epoch_callback: None, limiter: None });
+        let mut inner =
+            OwnedPtr::new(StoreInner { opaque: StoreOpaque::new(engine), data, epoch_callback: None, limiter: None });
         inner.opaque.vm_store_context.epoch_hook = Some(crate::deadline::epoch_hook::<T>);
         Self { inner }
     }
