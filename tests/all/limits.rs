@@ -189,3 +189,31 @@ fn a_failed_link_is_not_counted() {
     let f = Func::wrap(&mut store, || {});
     Instance::new(&mut store, &module, &[f.into()]).unwrap();
 }
+
+struct Panicker;
+
+impl ResourceLimiter for Panicker {
+    fn memory_growing(&mut self, current: usize, _: usize, _: Option<usize>) -> Result<bool> {
+        if current > 0 {
+            panic!("limiter panicked");
+        }
+        Ok(true)
+    }
+    fn table_growing(&mut self, _: usize, _: usize, _: Option<usize>) -> Result<bool> {
+        Ok(true)
+    }
+}
+
+/// A panic in the limiter, called from `memory.grow`, resumes in the host
+/// caller (it never crosses the libcall's `extern "C"` edge).
+#[test]
+fn a_limiter_panic_resumes_in_the_host() {
+    let (engine, module) = crate::module(GROW);
+    let mut store = Store::new(&engine, Panicker);
+    store.limiter(|p| p as &mut dyn ResourceLimiter);
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow").unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| grow.call(&mut store, 1)));
+    let payload = caught.expect_err("the panic reaches the caller");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"limiter panicked"));
+}

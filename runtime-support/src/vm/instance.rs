@@ -427,6 +427,33 @@ impl Instance {
         Ok(values)
     }
 
+    /// `table.init`: writes items `src..src + len` of element segment
+    /// `index` (empty once dropped) into `table` at `dst`, computing each
+    /// as it goes, so nothing is allocated. `Ok(false)` when either range
+    /// is out of bounds (nothing written).
+    pub fn init_table(&self, table: &mut Table, index: ElemIndex, dst: u64, src: u64, len: u64) -> Result<bool, KilnBug> {
+        let live = !self.dropped_elems.get(index.index()).copied().unwrap_or(true);
+        let items = self.module().elements.get(index).filter(|_| live).map(|seg| &seg.items);
+        let count = match items {
+            Some(ElementItems::Functions(fs)) => fs.len(),
+            Some(ElementItems::Expressions(es)) => es.len(),
+            None => 0,
+        };
+        let (Some(s), Some(d)) = (range(src, len, count as u64), range(dst, len, table.len())) else {
+            return Ok(false);
+        };
+        let template = self.runtime.template();
+        for (i, slot) in s.zip(d) {
+            let value = match items {
+                Some(ElementItems::Functions(fs)) => self.func_ref_in(template, fs[i]) as usize,
+                Some(ElementItems::Expressions(es)) => self.eval_const(&es[i])? as usize,
+                None => bail_bug!("element segment {} has no item {i}", index.index()),
+            };
+            table.set(slot as u64, value);
+        }
+        Ok(true)
+    }
+
     /// The bytes of a data segment (empty once dropped, and for a segment
     /// the module does not have).
     pub fn data_bytes(&self, index: DataIndex) -> &[u8] {

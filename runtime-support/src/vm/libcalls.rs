@@ -180,18 +180,14 @@ unsafe extern "C" fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, 
 unsafe extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
-    let Ok(values) = instance.element_values(ElemIndex::new(elem as usize)) else {
-        return TRAP;
-    };
-    let Some(s) = range(u64::from(src), u64::from(len), values.len() as u64) else {
-        return TRAP;
-    };
-    // SAFETY: store-owned table. A null pointer (an index the module does not
-    // have, which only a kiln bug or a forged artifact gives) traps.
+    // SAFETY: store-owned table, not part of the instance. A null pointer
+    // (an index the module does not have, which only a kiln bug or a
+    // forged artifact gives) traps.
     let Some(t) = (unsafe { instance.table(TableIndex::new(table as usize)).as_mut() }) else {
         return TRAP;
     };
-    status(t.init(u64::from(dst), &values[s]))
+    let elem = ElemIndex::new(elem as usize);
+    status(instance.init_table(t, elem, u64::from(dst), u64::from(src), u64::from(len)).unwrap_or(false))
 }
 
 unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) -> u32 {
