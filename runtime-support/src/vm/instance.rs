@@ -431,7 +431,14 @@ impl Instance {
     /// `index` (empty once dropped) into `table` at `dst`, computing each
     /// as it goes, so nothing is allocated. `Ok(false)` when either range
     /// is out of bounds (nothing written).
-    pub fn init_table(&self, table: &mut Table, index: ElemIndex, dst: u64, src: u64, len: u64) -> Result<bool, KilnBug> {
+    pub fn init_table(
+        &self,
+        table: &mut Table,
+        index: ElemIndex,
+        dst: u64,
+        src: u64,
+        len: u64,
+    ) -> Result<bool, KilnBug> {
         let live = !self.dropped_elems.get(index.index()).copied().unwrap_or(true);
         let items = self.module().elements.get(index).filter(|_| live).map(|seg| &seg.items);
         let count = match items {
