@@ -7,7 +7,7 @@
 //! `yes`, `true`, `n`, `no` or `false`, and a bare key means yes.
 
 use anyhow::{Context, Result, bail};
-use kiln::{Config, OptLevel};
+use kiln::{Config, OptLevel, StoreLimits, StoreLimitsBuilder};
 use std::time::Duration;
 
 /// The four grouped flags as a command line gives them, for the commands
@@ -18,7 +18,8 @@ pub struct GroupedFlags {
     #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
     pub optimize: Vec<String>,
     /// WebAssembly options: `max-wasm-stack=BYTES`, `timeout=DURATION`,
-    /// `fuel=N`, `epoch-interruption`.
+    /// `fuel=N`, `epoch-interruption`, `max-memory-size=BYTES`,
+    /// `max-table-elements=N`, `trap-on-grow-failure`.
     #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
     pub wasm: Vec<String>,
     /// WASI options: `inherit-env`, `tcplisten=ADDR` (`run` only),
@@ -50,6 +51,13 @@ pub struct GroupedOptions {
     pub fuel: Option<u64>,
     /// `-W epoch-interruption`: compile epoch checks (implied by `timeout`).
     pub epoch_interruption: bool,
+    /// `-W max-memory-size=BYTES`: no memory grows beyond this.
+    pub max_memory_size: Option<usize>,
+    /// `-W max-table-elements=N`: no table grows beyond this.
+    pub max_table_elements: Option<usize>,
+    /// `-W trap-on-grow-failure`: a refused grow traps instead of
+    /// returning -1.
+    pub trap_on_grow_failure: bool,
     /// `-S inherit-env`: pass the host's whole environment to the guest.
     pub inherit_env: bool,
     /// `-S tcplisten=ADDR`, in order.
@@ -81,7 +89,15 @@ impl GroupedOptions {
                     let v = value.context("`-W fuel` needs an amount")?;
                     me.fuel = Some(v.replace('_', "").parse().with_context(|| format!("`-W fuel={v}`"))?);
                 }
-                _ => bail!(unknown("-W", key, "max-wasm-stack, timeout, fuel, epoch-interruption")),
+                "max-memory-size" => me.max_memory_size = Some(number("-W", key, value)?),
+                "max-table-elements" => me.max_table_elements = Some(number("-W", key, value)?),
+                "trap-on-grow-failure" => me.trap_on_grow_failure = boolean("-W", key, value)?,
+                _ => bail!(unknown(
+                    "-W",
+                    key,
+                    "max-wasm-stack, timeout, fuel, epoch-interruption, max-memory-size, max-table-elements, \
+                     trap-on-grow-failure"
+                )),
             }
         }
         for (key, value) in items(wasi) {
@@ -113,6 +129,34 @@ impl GroupedOptions {
         config.epoch_interruption(self.timeout.is_some() || self.epoch_interruption);
         config.consume_fuel(self.fuel.is_some());
     }
+}
+
+impl GroupedOptions {
+    /// The limits every store gets (`-W max-memory-size`,
+    /// `-W max-table-elements`, `-W trap-on-grow-failure`), as wasmtime
+    /// installs them: always, unbounded where not given.
+    pub fn store_limits(&self) -> StoreLimits {
+        let mut limits = StoreLimitsBuilder::new().trap_on_grow_failure(self.trap_on_grow_failure);
+        if let Some(bytes) = self.max_memory_size {
+            limits = limits.memory_size(bytes);
+        }
+        if let Some(elements) = self.max_table_elements {
+            limits = limits.table_elements(elements);
+        }
+        limits.build()
+    }
+}
+
+/// A count or size as wasmtime writes them: decimal or `0x` hex, `_`
+/// ignored.
+fn number(flag: &str, key: &str, value: Option<&str>) -> Result<usize> {
+    let Some(text) = value else { bail!("`{flag} {key}` needs a number") };
+    let digits = text.replace('_', "");
+    let parsed = match digits.strip_prefix("0x") {
+        Some(hex) => usize::from_str_radix(hex, 16),
+        None => digits.parse(),
+    };
+    parsed.with_context(|| format!("`{flag} {key}={text}`: expected a number"))
 }
 
 /// The `KEY[=VALUE]` items of every value given to one flag.
@@ -186,6 +230,9 @@ mod tests {
                 timeout: None,
                 fuel: None,
                 epoch_interruption: false,
+                max_memory_size: None,
+                max_table_elements: None,
+                trap_on_grow_failure: false,
                 inherit_env: true,
                 tcplisten: strings(&["127.0.0.1:0", "[::1]:0"]),
                 debug_info: true,
@@ -209,6 +256,24 @@ mod tests {
         assert!(o.epoch_interruption && o.timeout.is_none());
         assert!(duration("ms").is_err());
         assert!(duration("3 days").is_err());
+    }
+
+    #[test]
+    fn limits_use_wasmtime_spellings() {
+        let o = GroupedOptions::parse(&[], &strings(&["max-memory-size=0x2_0000,max-table-elements=1_000"]), &[], &[])
+            .unwrap();
+        assert_eq!(
+            (o.max_memory_size, o.max_table_elements, o.trap_on_grow_failure),
+            (Some(131072), Some(1000), false)
+        );
+        let o = GroupedOptions::parse(&[], &strings(&["trap-on-grow-failure"]), &[], &[]).unwrap();
+        assert!(o.trap_on_grow_failure);
+        let o = GroupedOptions::parse(&[], &strings(&["trap-on-grow-failure=n"]), &[], &[]).unwrap();
+        assert!(!o.trap_on_grow_failure);
+        let err = |w: &str| GroupedOptions::parse(&[], &strings(&[w]), &[], &[]).unwrap_err().to_string();
+        assert_eq!(err("max-memory-size=1MiB"), "`-W max-memory-size=1MiB`: expected a number");
+        assert_eq!(err("max-table-elements"), "`-W max-table-elements` needs a number");
+        assert!(err("trap-on-grow-failure=maybe").contains("expected y or n"));
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub struct RunArgs {
 /// The store data of `kiln run`.
 struct RunState {
     wasi: kiln_wasi::WasiCtx,
+    limits: kiln::StoreLimits,
 }
 
 /// `kiln run`: load, link WASI and `--preload`s, then run `_start` or call
@@ -101,7 +102,8 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
         let listener = std::net::TcpListener::bind(addr).with_context(|| format!("failed to listen on `{addr}`"))?;
         wasi.preopened_tcp_listener(listener);
     }
-    let mut store = Store::new(&engine, RunState { wasi: wasi.build() });
+    let mut store = Store::new(&engine, RunState { wasi: wasi.build(), limits: options.store_limits() });
+    store.limiter(|s| &mut s.limits);
     if let Some(fuel) = options.fuel {
         store.set_fuel(fuel)?;
     }

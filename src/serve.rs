@@ -70,6 +70,7 @@ pub fn serve_command(args: ServeArgs) -> Result<ExitCode> {
         max_response_bytes: args.max_response_size,
         deadline_ticks: options.timeout.map(guest::deadline_ticks),
         fuel: options.fuel,
+        limits: options.store_limits(),
     };
     if options.timeout.is_some() {
         // One ticker for all requests; each store's deadline counts ticks.

@@ -23,6 +23,7 @@ pub mod bug;
 pub mod heap;
 pub mod index;
 pub mod libcalls;
+pub mod limiter;
 pub mod module_info;
 pub mod opt_level;
 pub mod trap_code;

@@ -14,6 +14,9 @@
 //!   trap itself: `0` means success, anything else makes the compiled code
 //!   trap on the spot with the code named in the list. The trap then comes
 //!   from a wasm instruction, with an exact program counter and backtrace.
+//! - A libcall whose result is a value (`memory32_grow`, `table_grow`: the
+//!   old size, or -1) traps instead on one sentinel value no result can
+//!   take, written `Code == SENTINEL` in the list.
 //! - A libcall never unwinds and never panics across the `extern "C"` edge.
 
 use crate::trap_code::TrapCode;
@@ -29,19 +32,27 @@ pub enum LibcallType {
     Ptr,
 }
 
+/// What `memory32_grow` and `table_grow` return when the store's resource
+/// limiter failed the grow with an error: the caller traps (and the store
+/// reports the limiter's error). No old size can be this: a memory has at
+/// most 65536 pages and a table at most 10,000,000 elements.
+pub const GROW_TRAP: u32 = u32::MAX - 1;
+
 /// Invokes `$mac` with the list of libcalls. Each entry reads
 /// `name(params) -> result, trap_code;` where `trap_code` is the trap the
-/// caller raises when the libcall returns a non-zero status, or `none`.
+/// caller raises when the libcall returns a non-zero status, or `none`, or
+/// `Code == SENTINEL` for a libcall that returns a value and traps only
+/// when it returns `SENTINEL`.
 #[macro_export]
 macro_rules! foreach_libcall {
     ($mac:ident) => {
         $mac! {
-            memory32_grow(vmctx: Ptr, memory: I32, delta: I32) -> I32, none;
+            memory32_grow(vmctx: Ptr, memory: I32, delta: I32) -> I32, ResourceLimitExceeded == GROW_TRAP;
             memory_fill(vmctx: Ptr, memory: I32, dst: I32, val: I32, len: I32) -> I32, MemoryOutOfBounds;
             memory_copy(vmctx: Ptr, dst_memory: I32, src_memory: I32, dst: I32, src: I32, len: I32) -> I32, MemoryOutOfBounds;
             memory_init(vmctx: Ptr, memory: I32, data: I32, dst: I32, src: I32, len: I32) -> I32, MemoryOutOfBounds;
             data_drop(vmctx: Ptr, data: I32) -> I32, none;
-            table_grow(vmctx: Ptr, table: I32, delta: I32, init: Ptr) -> I32, none;
+            table_grow(vmctx: Ptr, table: I32, delta: I32, init: Ptr) -> I32, ResourceLimitExceeded == GROW_TRAP;
             table_fill(vmctx: Ptr, table: I32, dst: I32, val: Ptr, len: I32) -> I32, TableOutOfBounds;
             table_copy(vmctx: Ptr, dst_table: I32, src_table: I32, dst: I32, src: I32, len: I32) -> I32, TableOutOfBounds;
             table_init(vmctx: Ptr, table: I32, elem: I32, dst: I32, src: I32, len: I32) -> I32, TableOutOfBounds;
@@ -52,7 +63,7 @@ macro_rules! foreach_libcall {
 }
 
 macro_rules! declare_libcalls {
-    ($($name:ident($($pname:ident: $pty:ident),*) -> $rty:ident, $trap:ident;)*) => {
+    ($($name:ident($($pname:ident: $pty:ident),*) -> $rty:ident, $trap:ident $(== $sentinel:ident)?;)*) => {
         /// A libcall, by its index in the builtins table.
         #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
         #[allow(non_camel_case_types)]
@@ -83,9 +94,16 @@ macro_rules! declare_libcalls {
                 match self { $(Self::$name => LibcallType::$rty,)* }
             }
 
-            /// The trap a non-zero status stands for, if the libcall can trap.
+            /// The trap the libcall's failure stands for, if it can trap.
             pub fn trap(self) -> Option<TrapCode> {
                 match self { $(Self::$name => declare_libcalls!(@trap $trap),)* }
+            }
+
+            /// The result that means failure, for a libcall that returns a
+            /// value rather than a status (any non-zero status fails
+            /// otherwise).
+            pub fn trap_sentinel(self) -> Option<u32> {
+                match self { $(Self::$name => declare_libcalls!(@sentinel $($sentinel)?),)* }
             }
 
             /// Offset of this libcall's pointer in the builtins table.
@@ -96,6 +114,8 @@ macro_rules! declare_libcalls {
     };
     (@trap none) => { None };
     (@trap $code:ident) => { Some(TrapCode::$code) };
+    (@sentinel) => { None };
+    (@sentinel $sentinel:ident) => { Some($sentinel) };
 }
 
 foreach_libcall!(declare_libcalls);
@@ -112,6 +132,11 @@ mod tests {
         for (i, l) in Libcall::ALL.iter().enumerate() {
             assert_eq!(*l as usize, i);
             assert_eq!(l.params()[0], LibcallType::Ptr, "{} takes the vmctx first", l.name());
+            if l.trap_sentinel().is_some() {
+                assert!(l.trap().is_some(), "{} has a sentinel but no trap", l.name());
+            }
         }
+        assert_eq!(Libcall::memory32_grow.trap_sentinel(), Some(GROW_TRAP));
+        assert_eq!(Libcall::memory_fill.trap_sentinel(), None);
     }
 }

@@ -36,11 +36,15 @@ pub enum TrapCode {
     Interrupt = 12,
     /// The store's fuel ran out.
     OutOfFuel = 13,
+    /// The store's resource limiter failed a `memory.grow` or `table.grow`
+    /// with an error (`StoreLimitsBuilder::trap_on_grow_failure`); the call
+    /// into wasm returns that error in place of this code.
+    ResourceLimitExceeded = 14,
 }
 
 impl TrapCode {
     /// Every code, for round-trip tests and tables.
-    pub const ALL: [TrapCode; 13] = [
+    pub const ALL: [TrapCode; 14] = [
         Self::StackOverflow,
         Self::MemoryOutOfBounds,
         Self::TableOutOfBounds,
@@ -54,6 +58,7 @@ impl TrapCode {
         Self::UnexpectedFault,
         Self::Interrupt,
         Self::OutOfFuel,
+        Self::ResourceLimitExceeded,
     ];
 
     /// Decodes a code byte.
@@ -77,6 +82,7 @@ impl TrapCode {
             Self::UnexpectedFault => "fault at an instruction that is no trap site (kiln bug or forged artifact)",
             Self::Interrupt => "interrupt",
             Self::OutOfFuel => "all fuel consumed by WebAssembly",
+            Self::ResourceLimitExceeded => "resource limit exceeded while growing a memory or table",
         }
     }
 }

@@ -63,6 +63,9 @@ pub struct VMStoreContext {
     /// the store (`vmctx_store`). Returns 0 to continue, else the caller
     /// traps with `Interrupt`. Compiled code never reads it.
     pub epoch_hook: Option<unsafe extern "C" fn(store: *mut u8) -> u32>,
+    /// Host only: the store's resource limiter, set by `Store::limiter`
+    /// (`crate::limiter`). Compiled code never reads it.
+    pub limiter_hook: Option<crate::limiter::LimiterHook>,
 }
 
 impl Default for VMStoreContext {
@@ -74,6 +77,7 @@ impl Default for VMStoreContext {
             epoch_deadline: 0,
             epoch_ptr: std::ptr::null(),
             epoch_hook: None,
+            limiter_hook: None,
         }
     }
 }

@@ -84,9 +84,10 @@ pub(crate) unsafe extern "C" fn epoch_hook<T>(store: *mut u8) -> u32 {
 pub(crate) fn unwind_error(store: &mut StoreOpaque, reason: UnwindReason) -> anyhow::Error {
     match (store.pending_deadline_error.take(), reason) {
         (Some(PendingError::Panic(payload)), _) => panic::resume_unwind(payload),
-        (Some(PendingError::Error(error)), UnwindReason::Trap { code: TrapCode::Interrupt, backtrace }) => {
-            error.context(WasmBacktrace::from_raw(store, &backtrace))
-        }
+        (
+            Some(PendingError::Error(error)),
+            UnwindReason::Trap { code: TrapCode::Interrupt | TrapCode::ResourceLimitExceeded, backtrace },
+        ) => error.context(WasmBacktrace::from_raw(store, &backtrace)),
         (_, reason) => from_unwind(store, reason),
     }
 }

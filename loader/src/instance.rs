@@ -81,8 +81,14 @@ impl Instance {
     /// Instantiates `module` with `imports`, given in the module's import order.
     pub fn new(mut store: impl AsContextMut, module: &Module, imports: &[Extern]) -> Result<Instance> {
         let ctx = store.as_context_mut();
+        ctx.0.admit_instance(module)?;
         let inner: *mut crate::store::StoreInner<_> = ctx.0;
-        instantiate(&mut ctx.0.opaque, inner.cast(), module, imports)
+        let before = ctx.0.opaque.instances.len();
+        let result = instantiate(&mut ctx.0.opaque, inner.cast(), module, imports);
+        if result.is_err() && ctx.0.opaque.instances.len() == before {
+            ctx.0.release_instance(module);
+        }
+        result
     }
 
     fn data<'a>(&self, store: &'a StoreOpaque) -> &'a InstanceData {

@@ -16,6 +16,8 @@ mod externals;
 mod func;
 mod global;
 mod instance;
+mod limiter;
+mod limits;
 mod linker;
 mod memory;
 mod module;
@@ -35,6 +37,9 @@ pub use global::Global;
 pub use instance::{Instance, LinkError};
 pub use kiln_runtime_support::bug::KilnBug;
 pub use kiln_runtime_support::vm::error::InstanceError;
+pub use limits::{
+    DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT, ResourceLimiter, StoreLimits, StoreLimitsBuilder,
+};
 pub use linker::Linker;
 pub use memory::{Memory, MemoryAccessError};
 pub use module::{Module, looks_like_artifact};

@@ -32,7 +32,8 @@ pub(crate) const MEMORY_LIMIT_PAGES: u64 = 65536;
 impl Memory {
     /// Creates a memory of type `ty`.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
-        let s = &mut store.as_context_mut().0.opaque;
+        let (s, limiter) = store.as_context_mut().0.opaque_and_limiter();
+        crate::limiter::check_new_memory(limiter, &ty.wasm)?;
         Ok(Self::from_vm(s, LinearMemory::new(ty.wasm, MEMORY_LIMIT_PAGES).map_err(|e| anyhow!(e))?))
     }
 
@@ -93,11 +94,14 @@ impl Memory {
         self.vm(&store.as_context().0.opaque).pages()
     }
 
-    /// Grows by `delta` pages, returning the previous size.
+    /// Grows by `delta` pages, returning the previous size. Fails when the
+    /// type's maximum or the store's limiter does not allow it (with the
+    /// limiter's error, if it gave one).
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
-        let s = &mut store.as_context_mut().0.opaque;
+        let (s, limiter) = store.as_context_mut().0.opaque_and_limiter();
         s.check(self.store);
-        s.memories[self.index].grow(delta).ok_or_else(|| anyhow!("failed to grow memory by `{delta}` pages"))
+        let grown = s.memories[self.index].grow(delta, &mut crate::limiter::StoreGrowLimiter(limiter))?;
+        grown.ok_or_else(|| anyhow!("failed to grow memory by `{delta}` pages"))
     }
 
     /// Copies `buffer.len()` bytes at `offset` into `buffer`.

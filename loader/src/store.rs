@@ -70,7 +70,11 @@ pub struct StoreOpaque {
     pub(crate) vm_store_context: OwnedPtr<VMStoreContext>,
     /// What an epoch callback raised, for the `Interrupt` trap it caused to
     /// report instead.
+    /// (Also what a resource limiter raised, for its
+    /// `ResourceLimitExceeded` trap.)
     pub(crate) pending_deadline_error: Option<crate::deadline::PendingError>,
+    /// Instances, memories and tables held, against the limiter's counts.
+    pub(crate) resource_counts: crate::limiter::ResourceCounts,
 }
 
 // SAFETY: the raw pointers all point into objects the store owns; the store
@@ -96,6 +100,7 @@ impl StoreOpaque {
             modules: Vec::new(),
             vm_store_context: OwnedPtr::new(VMStoreContext { epoch_ptr: engine.epoch_ptr(), ..Default::default() }),
             pending_deadline_error: None,
+            resource_counts: Default::default(),
         }
     }
 
@@ -133,6 +138,8 @@ pub struct StoreInner<T> {
     pub(crate) opaque: StoreOpaque,
     pub(crate) data: T,
     pub(crate) epoch_callback: Option<Box<crate::deadline::EpochCallback<T>>>,
+    /// `Store::limiter`'s accessor.
+    pub(crate) limiter: Option<Box<crate::limiter::LimiterAccessor<T>>>,
 }
 
 impl<T> std::ops::Deref for StoreInner<T> {
@@ -156,7 +163,8 @@ pub struct Store<T> {
 impl<T> Store<T> {
     /// A new store for `engine` holding `data`.
     pub fn new(engine: &Engine, data: T) -> Self {
-        let mut inner = OwnedPtr::new(StoreInner { opaque: StoreOpaque::new(engine), data, epoch_callback: None });
+        let mut inner =
+            OwnedPtr::new(StoreInner { opaque: StoreOpaque::new(engine), data, epoch_callback: None, limiter: None });
         inner.opaque.vm_store_context.epoch_hook = Some(crate::deadline::epoch_hook::<T>);
         Self { inner }
     }

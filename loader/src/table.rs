@@ -16,9 +16,10 @@ pub struct Table {
 impl Table {
     /// Creates a table of type `ty` with every element `init`.
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table> {
-        let s = &mut store.as_context_mut().0.opaque;
+        let (s, limiter) = store.as_context_mut().0.opaque_and_limiter();
         init.check(s, ty.element())?;
         let raw = init.to_raw(s)? as usize;
+        crate::limiter::check_new_table(limiter, &ty.wasm)?;
         let t = VmTable::new(ty.wasm, raw).map_err(|e| anyhow!(e))?;
         s.tables.push(t);
         Ok(Table { store: s.id, index: s.tables.len() - 1 })
@@ -69,11 +70,14 @@ impl Table {
     }
 
     /// Grows by `delta` elements set to `init`, returning the previous size.
+    /// Fails when the type's maximum or the store's limiter does not allow
+    /// it (with the limiter's error, if it gave one).
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Val) -> Result<u64> {
         let ty = self.element(&store);
-        let s = &mut store.as_context_mut().0.opaque;
+        let (s, limiter) = store.as_context_mut().0.opaque_and_limiter();
         init.check(s, ty)?;
         let raw = init.to_raw(s)? as usize;
-        s.tables[self.index].grow(delta, raw).ok_or_else(|| anyhow!("failed to grow table by `{delta}`"))
+        let grown = s.tables[self.index].grow(delta, raw, &mut crate::limiter::StoreGrowLimiter(limiter))?;
+        grown.ok_or_else(|| anyhow!("failed to grow table by `{delta}`"))
     }
 }

@@ -27,6 +27,9 @@ pub struct GuestSetup {
     pub deadline_ticks: Option<u64>,
     /// `-W fuel`: the fuel each request starts with.
     pub fuel: Option<u64>,
+    /// `-W max-memory-size`, `-W max-table-elements`,
+    /// `-W trap-on-grow-failure`: each request's store gets a copy.
+    pub limits: kiln::StoreLimits,
 }
 
 /// How often the server's ticker thread increments the engine's epoch when
@@ -43,6 +46,7 @@ pub fn deadline_ticks(timeout: std::time::Duration) -> u64 {
 /// The store data of one request.
 pub struct RequestState {
     wasi: WasiCtx,
+    limits: kiln::StoreLimits,
 }
 
 /// The loaded module, ready to be instantiated for each request.
@@ -79,11 +83,11 @@ impl Guest {
         }
     }
 
-    /// The store for one request, with its own deadline and fuel. A memory
-    /// limiter for `-W max-memory-size` belongs here too, once the engine
-    /// has one.
+    /// The store for one request, with its own deadline, fuel and
+    /// resource limits.
     fn new_store(&self, wasi: WasiCtx) -> Result<Store<RequestState>> {
-        let mut store = Store::new(&self.engine, RequestState { wasi });
+        let mut store = Store::new(&self.engine, RequestState { wasi, limits: self.setup.limits.clone() });
+        store.limiter(|s| &mut s.limits);
         if let Some(ticks) = self.setup.deadline_ticks {
             store.set_epoch_deadline(ticks);
         }

@@ -204,3 +204,39 @@ fn timeout_and_fuel_stop_infinite_loops() {
     let o = kiln(&["-W", "fuel=0", "example.wat", "--invoke", "add", "1", "2"], dir.path());
     assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
 }
+
+/// `-W max-memory-size` bounds `memory.grow` as in wasmtime: past it, the
+/// guest sees -1, or with `-W trap-on-grow-failure` the run fails with the
+/// limiter's error and a backtrace (a limiter error, not a trap: status 1).
+#[test]
+fn max_memory_size_bounds_memory_grow() {
+    let dir = setup();
+    std::fs::write(
+        dir.path().join("grow.wat"),
+        r#"(module (memory 1)
+             (table $t 1 funcref)
+             (func $grow (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+             (func (export "grow_table") (param i32) (result i32) (table.grow $t (ref.null func) (local.get 0))))"#,
+    )
+    .unwrap();
+    let run = |args: &[&str]| kiln(&[&["run"], args].concat(), dir.path());
+    let o = run(&["-W", "max-memory-size=131072", "grow.wat", "--invoke", "grow", "1"]);
+    assert_eq!(stdout(&o), "1\n", "{}", stderr(&o));
+    let o = run(&["-W", "max-memory-size=131072", "grow.wat", "--invoke", "grow", "2"]);
+    assert_eq!(stdout(&o), "-1\n", "{}", stderr(&o));
+    assert!(o.status.success());
+    let o = run(&["-W", "max-memory-size=131072,trap-on-grow-failure", "grow.wat", "--invoke", "grow", "2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("forcing trap when growing memory to 196608 bytes"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("grow"), "the backtrace names the function: {}", stderr(&o));
+    let o = run(&["-W", "max-table-elements=3", "grow.wat", "--invoke", "grow_table", "3"]);
+    assert_eq!(stdout(&o), "-1\n", "{}", stderr(&o));
+    let o = run(&["-W", "max-table-elements=3", "grow.wat", "--invoke", "grow_table", "2"]);
+    assert_eq!(stdout(&o), "1\n", "{}", stderr(&o));
+    // Without a limit, the guest gets what it asks for.
+    let o = run(&["grow.wat", "--invoke", "grow", "2"]);
+    assert_eq!(stdout(&o), "1\n", "{}", stderr(&o));
+    let o = run(&["-W", "max-memory-size=lots", "grow.wat"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`-W max-memory-size=lots`: expected a number"), "{}", stderr(&o));
+}

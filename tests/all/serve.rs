@@ -292,3 +292,44 @@ fn timeout_and_fuel_bound_each_request() {
         assert!(server.stderr().contains(expected), "-W {limit}: {}", server.stderr());
     }
 }
+
+/// A guest that grows its memory by 100 pages when the body says so and
+/// traps if that fails; otherwise it answers `ok`.
+const GROWER: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "content-type: text/plain\n\nok\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 8))
+    (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (if (i32.load (i32.const 8))
+      (then (if (i32.eq (memory.grow (i32.const 100)) (i32.const -1)) (then unreachable))))
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 29))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#;
+
+/// `-W max-memory-size` bounds each request's memory: a request that grows
+/// past it fails alone (here the guest traps on -1; with
+/// `-W trap-on-grow-failure` the limiter fails it), and the next request
+/// is served.
+#[test]
+fn max_memory_size_bounds_each_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("grow.wat");
+    std::fs::write(&wat, GROWER).unwrap();
+    for flags in ["max-memory-size=1048576", "max-memory-size=1048576,trap-on-grow-failure"] {
+        let server = Server::start(&wat, &["-W", flags]);
+        let r = request(server.addr, "POST", "/", &[], b"grow");
+        assert_eq!(r.status, 500, "-W {flags}: {}", server.stderr());
+        let r = get(server.addr, "/");
+        assert_eq!((r.status, r.text().as_str()), (200, "ok\n"), "-W {flags}: {}", server.stderr());
+        let expected = if flags.contains("trap") { "forcing trap when growing memory" } else { "unreachable" };
+        assert!(server.stderr().contains(expected), "-W {flags}: {}", server.stderr());
+    }
+    // Within the limit, growing is fine.
+    let server = Server::start(&wat, &["-W", "max-memory-size=16777216"]);
+    let r = request(server.addr, "POST", "/", &[], b"grow");
+    assert_eq!((r.status, r.text().as_str()), (200, "ok\n"), "{}", server.stderr());
+}

@@ -47,7 +47,7 @@ pub use env::FuncEnv;
 use crate::error::{CompileResult, bail_bug};
 use crate::trap_codes::ir_trap;
 use cranelift_codegen::ir::{
-    self, AbiParam, ArgumentPurpose, InstBuilder, MemFlagsData, Signature, Type, Value, types,
+    self, AbiParam, ArgumentPurpose, InstBuilder, MemFlagsData, Signature, Type, Value, condcodes::IntCC, types,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -321,8 +321,13 @@ impl FuncTranslator<'_, '_> {
         let Some(&result) = self.builder.inst_results(call).first() else {
             bail_bug!("libcall {} has no result", libcall.name())
         };
-        if let Some(code) = libcall.trap() {
-            self.trapnz(result, code);
+        match (libcall.trap(), libcall.trap_sentinel()) {
+            (Some(code), Some(sentinel)) => {
+                let failed = self.builder.ins().icmp_imm_u(IntCC::Equal, result, i64::from(sentinel));
+                self.trapnz(failed, code);
+            }
+            (Some(code), None) => self.trapnz(result, code),
+            (None, _) => {}
         }
         Ok(result)
     }

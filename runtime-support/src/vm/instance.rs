@@ -120,6 +120,9 @@ impl Instance {
                 bail_bug!("{have} {what} for a VMContext laid out for {layout}");
             }
         }
+        // Sized by the artifact: allocated fallibly, before the VMContext.
+        let dropped_elems = filled(module.elements.len(), false, "element segment flags")?;
+        let dropped_data = filled(module.data.len(), false, "data segment flags")?;
         let Ok(vmctx_layout) = Layout::from_size_align(offsets.size().max(16) as usize, 16) else {
             bail_bug!("VMContext size {} has no layout", offsets.size());
         };
@@ -138,8 +141,8 @@ impl Instance {
         tables.extend(params.defined_tables);
         let instance = OwnedPtr::new(Instance {
             host_index: usize::MAX,
-            dropped_elems: vec![false; module.elements.len()],
-            dropped_data: vec![false; module.data.len()],
+            dropped_elems,
+            dropped_data,
             runtime: runtime.clone(),
             vmctx,
             vmctx_layout,
@@ -400,19 +403,62 @@ impl Instance {
     }
 
     /// The raw values of an element segment (empty once dropped, and for
-    /// a segment the module does not have).
-    pub fn element_values(&self, index: ElemIndex) -> Result<Vec<usize>, KilnBug> {
+    /// a segment the module does not have). The list is allocated
+    /// fallibly: it is as long as the artifact says.
+    pub fn element_values(&self, index: ElemIndex) -> Result<Vec<usize>, InstanceError> {
         let Some(seg) = self.module().elements.get(index) else { return Ok(Vec::new()) };
         if self.dropped_elems.get(index.index()).copied().unwrap_or(true) {
             return Ok(Vec::new());
         }
+        let mut values = Vec::new();
         match &seg.items {
             ElementItems::Functions(fs) => {
+                reserve(&mut values, fs.len(), "element segment")?;
                 let template = self.runtime.template();
-                Ok(fs.iter().map(|f| self.func_ref_in(template, *f) as usize).collect())
+                values.extend(fs.iter().map(|f| self.func_ref_in(template, *f) as usize));
             }
-            ElementItems::Expressions(es) => es.iter().map(|e| Ok(self.eval_const(e)? as usize)).collect(),
+            ElementItems::Expressions(es) => {
+                reserve(&mut values, es.len(), "element segment")?;
+                for e in es {
+                    values.push(self.eval_const(e)? as usize);
+                }
+            }
         }
+        Ok(values)
+    }
+
+    /// `table.init`: writes items `src..src + len` of element segment
+    /// `index` (empty once dropped) into `table` at `dst`, computing each
+    /// as it goes, so nothing is allocated. `Ok(false)` when either range
+    /// is out of bounds (nothing written).
+    pub fn init_table(
+        &self,
+        table: &mut Table,
+        index: ElemIndex,
+        dst: u64,
+        src: u64,
+        len: u64,
+    ) -> Result<bool, KilnBug> {
+        let live = !self.dropped_elems.get(index.index()).copied().unwrap_or(true);
+        let items = self.module().elements.get(index).filter(|_| live).map(|seg| &seg.items);
+        let count = match items {
+            Some(ElementItems::Functions(fs)) => fs.len(),
+            Some(ElementItems::Expressions(es)) => es.len(),
+            None => 0,
+        };
+        let (Some(s), Some(d)) = (range(src, len, count as u64), range(dst, len, table.len())) else {
+            return Ok(false);
+        };
+        let template = self.runtime.template();
+        for (i, slot) in s.zip(d) {
+            let value = match items {
+                Some(ElementItems::Functions(fs)) => self.func_ref_in(template, fs[i]) as usize,
+                Some(ElementItems::Expressions(es)) => self.eval_const(&es[i])? as usize,
+                None => bail_bug!("element segment {} has no item {i}", index.index()),
+            };
+            table.set(slot as u64, value);
+        }
+        Ok(true)
     }
 
     /// The bytes of a data segment (empty once dropped, and for a segment
@@ -451,4 +497,20 @@ impl Drop for Instance {
         // SAFETY: allocated in `new` with this layout.
         unsafe { dealloc(self.vmctx.as_ptr(), self.vmctx_layout) }
     }
+}
+
+/// Reserves room for `additional` more items, or says the host is out of
+/// memory for `what`.
+fn reserve<T>(v: &mut Vec<T>, additional: usize, what: &str) -> Result<(), InstanceError> {
+    v.try_reserve_exact(additional).map_err(|_| {
+        InstanceError::ResourceExhausted(format!("cannot allocate {additional} entries for {what}: out of memory"))
+    })
+}
+
+/// `vec![value; len]`, allocated fallibly.
+fn filled<T: Clone>(len: usize, value: T, what: &str) -> Result<Vec<T>, InstanceError> {
+    let mut v = Vec::new();
+    reserve(&mut v, len, what)?;
+    v.resize(len, value);
+    Ok(v)
 }

@@ -5,9 +5,10 @@
 //! status result for the ones that can trap, and no unwinding.
 
 use crate::index::{DataIndex, ElemIndex, MemoryIndex, TableIndex};
-use crate::libcalls::NUM_LIBCALLS;
+use crate::libcalls::{GROW_TRAP, NUM_LIBCALLS};
 use crate::vm::deadline::new_epoch;
 use crate::vm::instance::Instance;
+use crate::vm::limiter::{GrowTrap, HookLimiter};
 use crate::vm::table::range;
 use cranelift_entity::EntityRef;
 
@@ -32,7 +33,7 @@ macro_rules! libcall_ty {
 }
 
 macro_rules! builtins_table {
-    ($($name:ident($($pname:ident: $pty:ident),*) -> $rty:ident, $trap:ident;)*) => {
+    ($($name:ident($($pname:ident: $pty:ident),*) -> $rty:ident, $trap:ident $(== $sentinel:ident)?;)*) => {
         /// The builtins table. Each entry is checked against the list's
         /// signature when this static is compiled.
         pub static BUILTINS: VMBuiltinFunctions = VMBuiltinFunctions([$({
@@ -50,6 +51,17 @@ fn status(ok: bool) -> u32 {
     if ok { OK } else { TRAP }
 }
 
+/// A grow's result as `memory.grow`/`table.grow` return it: the old size,
+/// -1 when refused, or the sentinel that makes the caller trap. Old sizes
+/// are at most 65536 pages or `MAX_TABLE_ELEMENTS`, so they fit.
+fn grow_result(result: Result<Option<u64>, GrowTrap>) -> u32 {
+    match result {
+        Ok(Some(old)) => old as u32,
+        Ok(None) => u32::MAX,
+        Err(GrowTrap) => GROW_TRAP,
+    }
+}
+
 unsafe extern "C" fn memory32_grow(vmctx: *mut u8, memory: u32, delta: u32) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
@@ -58,10 +70,9 @@ unsafe extern "C" fn memory32_grow(vmctx: *mut u8, memory: u32, delta: u32) -> u
     let Some(mem) = (unsafe { instance.memory(MemoryIndex::new(memory as usize)).as_mut() }) else {
         return u32::MAX;
     };
-    match mem.grow(u64::from(delta)) {
-        Some(old) => old as u32,
-        None => u32::MAX,
-    }
+    // SAFETY: as above, the VMContext is live and its store entered wasm.
+    let mut limiter = unsafe { HookLimiter::from_vmctx(vmctx) };
+    grow_result(mem.grow(u64::from(delta), &mut limiter))
 }
 
 unsafe extern "C" fn memory_fill(vmctx: *mut u8, memory: u32, dst: u32, val: u32, len: u32) -> u32 {
@@ -132,10 +143,9 @@ unsafe extern "C" fn table_grow(vmctx: *mut u8, table: u32, delta: u32, init: *m
     let Some(t) = (unsafe { instance.table(TableIndex::new(table as usize)).as_mut() }) else {
         return u32::MAX;
     };
-    match t.grow(u64::from(delta), init as usize) {
-        Some(old) => old as u32,
-        None => u32::MAX,
-    }
+    // SAFETY: as above, the VMContext is live and its store entered wasm.
+    let mut limiter = unsafe { HookLimiter::from_vmctx(vmctx) };
+    grow_result(t.grow(u64::from(delta), init as usize, &mut limiter))
 }
 
 unsafe extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u32, val: *mut u8, len: u32) -> u32 {
@@ -170,18 +180,14 @@ unsafe extern "C" fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, 
 unsafe extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: compiled code passes its own live VMContext.
     let instance = unsafe { Instance::from_vmctx(vmctx) };
-    let Ok(values) = instance.element_values(ElemIndex::new(elem as usize)) else {
-        return TRAP;
-    };
-    let Some(s) = range(u64::from(src), u64::from(len), values.len() as u64) else {
-        return TRAP;
-    };
-    // SAFETY: store-owned table. A null pointer (an index the module does not
-    // have, which only a kiln bug or a forged artifact gives) traps.
+    // SAFETY: store-owned table, not part of the instance. A null pointer
+    // (an index the module does not have, which only a kiln bug or a
+    // forged artifact gives) traps.
     let Some(t) = (unsafe { instance.table(TableIndex::new(table as usize)).as_mut() }) else {
         return TRAP;
     };
-    status(t.init(u64::from(dst), &values[s]))
+    let elem = ElemIndex::new(elem as usize);
+    status(instance.init_table(t, elem, u64::from(dst), u64::from(src), u64::from(len)).unwrap_or(false))
 }
 
 unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) -> u32 {

@@ -13,6 +13,7 @@
 
 use crate::sys::{Mmap, page_size};
 use crate::types::{MemoryType, WASM_PAGE_SIZE, WASM32_MAX_PAGES};
+use crate::vm::limiter::GrowLimiter;
 use crate::vm::owned::OwnedPtr;
 use crate::vmoffsets::VMMemoryDefinition;
 
@@ -48,6 +49,14 @@ fn release_reservation(mmap: Mmap, used: usize) {
     if pool.len() < POOL_CAPACITY {
         pool.push(mmap);
     }
+}
+
+/// The maximum of a memory of type `ty` in bytes, as a resource limiter
+/// sees it (as wasmtime reports it): the declared maximum, or 4 GiB (or the
+/// minimum, if larger) for a memory without one.
+pub fn maximum_byte_size(ty: &MemoryType) -> Option<usize> {
+    let pages = ty.limits.max.unwrap_or(WASM32_MAX_PAGES.max(ty.limits.min));
+    usize::try_from(pages.checked_mul(WASM_PAGE_SIZE)?).ok()
 }
 
 /// A linear memory. Owned by a store, boxed so its definition has a stable
@@ -122,23 +131,42 @@ impl LinearMemory {
         self.max_pages
     }
 
+    /// The type's maximum in bytes, as a limiter sees it.
+    pub fn maximum_byte_size(&self) -> Option<usize> {
+        maximum_byte_size(&self.ty)
+    }
+
     /// Grows by `delta` pages, returning the old size in pages, or `None`
-    /// when the maximum would be exceeded or the host is out of memory.
-    pub fn grow(&mut self, delta: u64) -> Option<u64> {
+    /// when `limiter` refused, the maximum would be exceeded or the host is
+    /// out of memory. `limiter` is asked first and told of a failure after,
+    /// as wasmtime does; its error is returned as is.
+    pub fn grow<L: GrowLimiter + ?Sized>(&mut self, delta: u64, limiter: &mut L) -> Result<Option<u64>, L::Error> {
         let old = self.pages();
-        let new = old.checked_add(delta)?;
-        if new > self.max_pages {
-            return None;
-        }
         if delta == 0 {
-            return Some(old);
+            return Ok(Some(old));
+        }
+        let new = old.saturating_add(delta);
+        if new > WASM32_MAX_PAGES {
+            limiter.memory_grow_failed("memory growth exceeds the memory type's limits")?;
+            return Ok(None);
         }
         let old_bytes = self.byte_len();
+        // At most 4 GiB: fits a 64-bit host's `usize`.
         let new_bytes = (new * WASM_PAGE_SIZE) as usize;
+        if !limiter.memory_growing(old_bytes, new_bytes, self.maximum_byte_size())? {
+            return Ok(None);
+        }
+        if new > self.max_pages {
+            limiter.memory_grow_failed("memory maximum size exceeded")?;
+            return Ok(None);
+        }
         debug_assert_eq!(old_bytes % page_size(), 0);
-        self.mmap.make_accessible(old_bytes, new_bytes - old_bytes).ok()?;
+        if let Err(e) = self.mmap.make_accessible(old_bytes, new_bytes - old_bytes) {
+            limiter.memory_grow_failed(&format!("cannot commit {new_bytes} bytes of memory: {e}"))?;
+            return Ok(None);
+        }
         self.definition.current_length = new_bytes;
-        Some(old)
+        Ok(Some(old))
     }
 
     /// The accessible bytes.
@@ -166,14 +194,15 @@ impl Drop for LinearMemory {
 mod tests {
     use super::*;
     use crate::types::Limits;
+    use crate::vm::limiter::NoLimiter;
 
     #[test]
     fn grows_within_its_maximum() {
         let ty = MemoryType { limits: Limits { min: 1, max: Some(3) } };
         let mut m = LinearMemory::new(ty, u64::MAX).unwrap();
         assert_eq!(m.pages(), 1);
-        assert_eq!(m.grow(2), Some(1));
-        assert_eq!(m.grow(1), None);
+        assert_eq!(m.grow(2, &mut NoLimiter), Ok(Some(1)));
+        assert_eq!(m.grow(1, &mut NoLimiter), Ok(None));
         m.as_mut_slice()[3 * 65536 - 1] = 7;
         assert_eq!(m.as_slice()[3 * 65536 - 1], 7);
     }
@@ -187,7 +216,7 @@ mod tests {
             let mut m = LinearMemory::new(ty, u64::MAX).unwrap();
             assert_eq!(m.pages(), 1 + round % 2);
             assert!(m.as_slice().iter().all(|b| *b == 0), "round {round}: memory starts zeroed");
-            assert_eq!(m.grow(2), Some(1 + round % 2));
+            assert_eq!(m.grow(2, &mut NoLimiter), Ok(Some(1 + round % 2)));
             assert!(m.as_slice().iter().all(|b| *b == 0), "round {round}: grown pages are zeroed");
             m.as_mut_slice().fill(0xab);
         }

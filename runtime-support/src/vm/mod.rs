@@ -4,6 +4,7 @@ pub mod deadline;
 pub mod error;
 pub mod instance;
 pub mod libcalls;
+pub mod limiter;
 pub mod memory;
 pub mod owned;
 pub mod table;

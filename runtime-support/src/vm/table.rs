@@ -5,6 +5,7 @@
 //! (0 for `ref.null extern`).
 
 use crate::types::{TableType, WasmRefType};
+use crate::vm::limiter::GrowLimiter;
 use crate::vm::owned::OwnedPtr;
 use crate::vmoffsets::VMTableDefinition;
 
@@ -101,19 +102,46 @@ impl Table {
         }
     }
 
+    /// The type's maximum, as a limiter sees it.
+    pub fn maximum(&self) -> Option<usize> {
+        self.ty.limits.max.and_then(|max| usize::try_from(max).ok())
+    }
+
     /// Grows by `delta` elements set to `init`, returning the old size, or
-    /// `None` past the maximum.
-    pub fn grow(&mut self, delta: u64, init: usize) -> Option<u64> {
+    /// `None` when `limiter` refused, past the maximum, or out of host
+    /// memory. `limiter` is asked first and told of a failure after, as
+    /// wasmtime does; its error is returned as is.
+    pub fn grow<L: GrowLimiter + ?Sized>(
+        &mut self,
+        delta: u64,
+        init: usize,
+        limiter: &mut L,
+    ) -> Result<Option<u64>, L::Error> {
         let old = self.len();
-        let new = old.checked_add(delta)?;
+        if delta == 0 {
+            return Ok(Some(old));
+        }
+        let Some(new) = old.checked_add(delta) else {
+            limiter.table_grow_failed("overflow calculating the new table size")?;
+            return Ok(None);
+        };
+        let desired = usize::try_from(new).unwrap_or(usize::MAX);
+        if !limiter.table_growing(self.elements.len(), desired, self.maximum())? {
+            return Ok(None);
+        }
         let max = self.ty.limits.max.unwrap_or(u64::from(u32::MAX)).min(MAX_TABLE_ELEMENTS);
         if new > max {
-            return None;
+            limiter.table_grow_failed("table maximum size exceeded")?;
+            return Ok(None);
         }
-        self.elements.try_reserve(delta as usize).ok()?;
+        // `new <= MAX_TABLE_ELEMENTS`, so both fit a `usize`.
+        if self.elements.try_reserve(delta as usize).is_err() {
+            limiter.table_grow_failed(&format!("cannot allocate a table of {new} elements: out of memory"))?;
+            return Ok(None);
+        }
         self.elements.resize(new as usize, init);
         self.sync();
-        Some(old)
+        Ok(Some(old))
     }
 
     /// `table.fill`: false when out of bounds (nothing written).
@@ -167,6 +195,7 @@ pub fn range(start: u64, len: u64, bound: u64) -> Option<std::ops::Range<usize>>
 mod tests {
     use super::*;
     use crate::types::Limits;
+    use crate::vm::limiter::NoLimiter;
 
     fn table(min: u64, max: Option<u64>) -> OwnedPtr<Table> {
         Table::new(TableType { element: WasmRefType::Func, limits: Limits { min, max } }, 0).unwrap()
@@ -178,8 +207,8 @@ mod tests {
         assert!(!t.fill(3, 9, 2));
         assert_eq!(t.elements(), &[0, 0, 0, 0]);
         assert!(t.fill(2, 9, 2));
-        assert_eq!(t.grow(1, 1), Some(4));
-        assert_eq!(t.grow(1, 1), None);
+        assert_eq!(t.grow(1, 1, &mut NoLimiter), Ok(Some(4)));
+        assert_eq!(t.grow(1, 1, &mut NoLimiter), Ok(None));
         assert!(t.copy_within(0, 2, 3));
         assert_eq!(t.elements(), &[9, 9, 1, 9, 1]);
         assert!(!t.copy_within(5, 0, 1));
