@@ -18,6 +18,7 @@ mod global;
 mod instance;
 mod linker;
 mod memory;
+mod memory_images;
 mod module;
 mod store;
 mod stored_artifact;

@@ -40,6 +40,10 @@ pub trait ModuleRuntime: Send + Sync + 'static {
     fn data_section(&self) -> &[u8];
     /// What every instance starts from, computed at load.
     fn template(&self) -> &InstanceTemplate;
+    /// The active data segments the module's memory images stand for,
+    /// sorted: they count as applied (by the image, mapped or copied when
+    /// the memory was created) and dropped from the start.
+    fn covered_data(&self) -> &[DataIndex];
 }
 
 /// Everything an instance imports, resolved, in import order per kind.
@@ -136,10 +140,16 @@ impl Instance {
         let mut tables = PrimaryMap::new();
         tables.extend(params.imports.tables.iter().copied());
         tables.extend(params.defined_tables);
+        let mut dropped_data = vec![false; module.data.len()];
+        for d in runtime.covered_data() {
+            if let Some(dropped) = dropped_data.get_mut(d.index()) {
+                *dropped = true;
+            }
+        }
         let instance = OwnedPtr::new(Instance {
             host_index: usize::MAX,
             dropped_elems: vec![false; module.elements.len()],
-            dropped_data: vec![false; module.data.len()],
+            dropped_data,
             runtime: runtime.clone(),
             vmctx,
             vmctx_layout,
@@ -381,6 +391,11 @@ impl Instance {
             }
         }
         for (index, seg) in module.data.iter() {
+            // A segment dropped before initialisation is one a memory image
+            // applied already.
+            if self.dropped_data.get(index.index()).copied().unwrap_or(true) {
+                continue;
+            }
             if let DataKind::Active { memory, offset } = &seg.kind {
                 let dst = self.eval_const(offset)? as u32;
                 let bytes = self.data_bytes(index);

@@ -10,9 +10,15 @@
 //! a small process-wide pool and reused. Before it enters the pool its used
 //! pages are decommitted ([`Mmap::decommit`]): the whole reservation is then
 //! inaccessible and reads as zero once opened, exactly like a new one.
+//! That covers a copy-on-write image mapped over the first pages
+//! ([`LinearMemory::map_image`]): an image lies inside the memory's
+//! minimum size, so inside the used range, and the decommit replaces its
+//! file mapping, and every private copy of its pages, with anonymous zero
+//! pages.
 
 use crate::sys::{Mmap, page_size};
 use crate::types::{MemoryType, WASM_PAGE_SIZE, WASM32_MAX_PAGES};
+use crate::vm::memory_image::MemoryImage;
 use crate::vm::owned::OwnedPtr;
 use crate::vmoffsets::VMMemoryDefinition;
 
@@ -90,6 +96,12 @@ impl LinearMemory {
             ty,
             max_pages,
         }))
+    }
+
+    /// Maps `image` over the memory's first pages, copy-on-write. Only for
+    /// a new memory: whatever it held in that range is replaced.
+    pub fn map_image(&mut self, image: &MemoryImage) -> io::Result<()> {
+        image.map_into(&self.mmap, 0, self.byte_len())
     }
 
     /// The memory's type.

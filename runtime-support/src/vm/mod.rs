@@ -5,6 +5,7 @@ pub mod error;
 pub mod instance;
 pub mod libcalls;
 pub mod memory;
+pub mod memory_image;
 pub mod owned;
 pub mod table;
 pub mod template;
