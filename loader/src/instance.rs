@@ -276,9 +276,8 @@ pub(crate) fn instantiate(
     let mut memory_ids = resolved.memory_ids;
     let mut defined_memories = Vec::new();
     for (i, (_, ty)) in info.memories.iter().skip(info.num_imported_memories as usize).enumerate() {
-        let mut mem = LinearMemory::new(*ty, MEMORY_LIMIT_PAGES)
-            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}")))?;
-        module.inner.initialize_memory(DefinedMemoryIndex::new(i), &mut mem).map_err(instance_error)?;
+        let mem =
+            module.inner.new_memory(DefinedMemoryIndex::new(i), *ty, MEMORY_LIMIT_PAGES).map_err(instance_error)?;
         let m = Memory::from_vm(s, mem);
         defined_memories.push(&mut *s.memories[m.index] as *mut LinearMemory);
         memory_ids.push(m.index);

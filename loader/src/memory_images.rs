@@ -67,10 +67,17 @@ impl ModuleImages {
         Self { mapped }
     }
 
+    /// The image to map over new memory `def`, if it has one that can be
+    /// mapped; see [`ModuleImages::copy_into`] for the others.
+    pub(crate) fn mapped(&self, images: &MemoryImages, def: DefinedMemoryIndex) -> Option<&MemoryImage> {
+        let i = images.images.binary_search_by_key(&def, |i| i.memory).ok()?;
+        self.mapped.get(i)?.as_ref()
+    }
+
     /// Initialises new memory `mem`, defined memory `def` of the module,
-    /// from its image if it has one: maps it, or copies it from the
+    /// by copying its image, if it has one that is not mapped, from the
     /// module's kept artifact, where `section` is `.kiln.image`.
-    pub(crate) fn initialize(
+    pub(crate) fn copy_into(
         &self,
         images: &MemoryImages,
         stored: &StoredArtifact,
@@ -79,13 +86,11 @@ impl ModuleImages {
         mem: &mut LinearMemory,
     ) -> Result<(), InstanceError> {
         let Ok(i) = images.images.binary_search_by_key(&def, |i| i.memory) else { return Ok(()) };
-        if let Some(Some(image)) = self.mapped.get(i) {
-            return mem
-                .map_image(image)
-                .map_err(|e| InstanceError::ResourceExhausted(format!("failed to map a memory image: {e}")));
+        if let Some(Some(_)) = self.mapped.get(i) {
+            return Ok(());
         }
-        // Copy: validation proved the image inside the section and inside
-        // the memory's minimum size, which a new memory has.
+        // Validation proved the image inside the section and inside the
+        // memory's minimum size, which a new memory has.
         let info = images.images[i];
         let bytes = usize::try_from(info.section_offset)
             .ok()

@@ -20,7 +20,9 @@ use kiln_runtime_support::module_info::ModuleInfo;
 use kiln_runtime_support::reloc;
 use kiln_runtime_support::vm::error::InstanceError;
 use kiln_runtime_support::vm::instance::ModuleRuntime;
+use kiln_runtime_support::types::MemoryType;
 use kiln_runtime_support::vm::memory::LinearMemory;
+use kiln_runtime_support::vm::owned::OwnedPtr;
 use kiln_runtime_support::vm::template::InstanceTemplate;
 use kiln_runtime_support::vmoffsets::VMOffsets;
 use object::read::elf::ElfFile64;
@@ -79,10 +81,21 @@ impl ModuleRuntime for ModuleInner {
 }
 
 impl ModuleInner {
-    /// Initialises new memory `mem`, the module's defined memory `def`,
-    /// from its copy-on-write image, if it has one.
-    pub(crate) fn initialize_memory(&self, def: DefinedMemoryIndex, mem: &mut LinearMemory) -> Result<(), InstanceError> {
-        self.images.initialize(&self.meta.images, &self.bytes, self.image_section.clone(), def, mem)
+    /// Creates the module's defined memory `def`, of type `ty`, with its
+    /// initial image mapped copy-on-write or, where it cannot be, copied.
+    pub(crate) fn new_memory(
+        &self,
+        def: DefinedMemoryIndex,
+        ty: MemoryType,
+        limit_pages: u64,
+    ) -> Result<OwnedPtr<LinearMemory>, InstanceError> {
+        let mapped = self.images.mapped(&self.meta.images, def);
+        let mut mem = LinearMemory::new_with_image(ty, limit_pages, mapped)
+            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}")))?;
+        if mapped.is_none() {
+            self.images.copy_into(&self.meta.images, &self.bytes, self.image_section.clone(), def, &mut mem)?;
+        }
+        Ok(mem)
     }
 
     /// The wasm-to-host trampoline of a signature, or `None` for a
