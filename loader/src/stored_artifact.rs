@@ -55,7 +55,8 @@ impl StoredArtifact {
         let mut rest = Vec::with_capacity(bytes.len() - text.len());
         rest.extend_from_slice(&bytes[..text.start]);
         rest.extend_from_slice(&bytes[text.end..]);
-        let kept = kept.map(|r| if r.start >= text.end && !r.is_empty() { r.start - text.len()..r.end - text.len() } else { r });
+        let kept = kept
+            .map(|r| if r.start >= text.end && !r.is_empty() { r.start - text.len()..r.end - text.len() } else { r });
         (Self::WithoutText { rest, text_at: text.start, fields, originals }, kept)
     }
 
@@ -106,13 +107,14 @@ mod tests {
         let mut relocated = text.to_vec();
         relocated[2..6].fill(0xee); // a relocated field
         let code = CodeMemory::new(&relocated, &[], Arc::from(Vec::new())).unwrap();
-        let (stored, [data]) = StoredArtifact::owned(bytes.clone(), 4..12, [(2, 4)].into_iter(), [12..16]);
+        let (stored, [data, image]) =
+            StoredArtifact::owned(bytes.clone(), 4..12, [(2, 4)].into_iter(), [12..14, 14..16]);
         assert!(matches!(stored, StoredArtifact::WithoutText { .. }));
-        assert_eq!(stored.get(data), &[12, 13, 14, 15]);
+        assert_eq!((stored.get(data), stored.get(image)), (&[12, 13][..], &[14, 15][..]));
         assert_eq!(stored.to_vec(&code), bytes);
         // Overlapping data is kept whole.
-        let (stored, [data]) = StoredArtifact::owned(bytes.clone(), 4..12, std::iter::empty(), [8..16]);
+        let (stored, [data, image]) = StoredArtifact::owned(bytes.clone(), 4..12, std::iter::empty(), [8..16, 0..0]);
         assert!(matches!(stored, StoredArtifact::Owned(_)));
-        assert_eq!(stored.get(data), &bytes[8..16]);
+        assert_eq!((stored.get(data), stored.get(image)), (&bytes[8..16], &[][..]));
     }
 }

@@ -85,8 +85,7 @@ fn segment_bytes<'a>(data: &'a [u8], seg: &DataSegment) -> CompileResult<&'a [u8
 fn build_image(segments: &[(u64, &[u8])]) -> CompileResult<Option<(u64, Vec<u8>)>> {
     let g = u64::from(IMAGE_GRANULARITY);
     let nonempty = || segments.iter().filter(|(_, b)| !b.is_empty());
-    let (Some(lo), Some(hi)) =
-        (nonempty().map(|(o, _)| *o).min(), nonempty().map(|(o, b)| *o + b.len() as u64).max())
+    let (Some(lo), Some(hi)) = (nonempty().map(|(o, _)| *o).min(), nonempty().map(|(o, b)| *o + b.len() as u64).max())
     else {
         return Ok(None);
     };
@@ -170,7 +169,8 @@ pub fn static_init(info: &mut ModuleInfo, data: Vec<u8>) -> CompileResult<Static
             out.data.push(0);
         }
         let bytes = segment_bytes(&data, seg)?;
-        let offset = u32::try_from(out.data.len()).map_err(|_| CompileError::Limit("data segments exceed 4 GiB".into()))?;
+        let offset =
+            u32::try_from(out.data.len()).map_err(|_| CompileError::Limit("data segments exceed 4 GiB".into()))?;
         out.data.extend_from_slice(bytes);
         seg.offset = offset;
     }

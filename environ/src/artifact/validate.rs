@@ -341,8 +341,7 @@ fn check_images(meta: &ArtifactMetadata, image_len: u64) -> Check {
         ensure(image.memory.index() < m.num_defined_memories(), || what("names a missing memory"))?;
         ensure(i == 0 || images.images[i - 1].memory < image.memory, || what("is not sorted by memory"))?;
         ensure(
-            image.len > 0
-                && [image.linear_offset, image.len, image.section_offset].iter().all(|v| v.is_multiple_of(g)),
+            image.len > 0 && [image.linear_offset, image.len, image.section_offset].iter().all(|v| v.is_multiple_of(g)),
             || what("is empty or not aligned to its granularity"),
         )?;
         let min = m.memories[m.memory_index(image.memory)].limits.min.saturating_mul(WASM_PAGE_SIZE);
