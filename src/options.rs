@@ -14,7 +14,8 @@ use std::time::Duration;
 /// that run a module (`run`, `serve`).
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct GroupedFlags {
-    /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
+    /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`,
+    /// `memory-init-cow=y|n`.
     #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
     pub optimize: Vec<String>,
     /// WebAssembly options: `max-wasm-stack=BYTES`, `timeout=DURATION`,

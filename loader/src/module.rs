@@ -179,6 +179,8 @@ impl Module {
     }
 
     /// Like [`Module::deserialize`], mapping the file instead of reading it.
+    /// The module keeps the file open: its memory images are mapped
+    /// copy-on-write straight from it at every instantiation.
     ///
     /// # Safety
     /// As for `deserialize`; also, the file must not change while mapped.
