@@ -14,7 +14,8 @@ use std::time::Duration;
 /// that run a module (`run`, `serve`).
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct GroupedFlags {
-    /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
+    /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`,
+    /// `memory-init-cow=y|n`.
     #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
     pub optimize: Vec<String>,
     /// WebAssembly options: `max-wasm-stack=BYTES`, `timeout=DURATION`,
@@ -43,6 +44,8 @@ impl GroupedFlags {
 pub struct GroupedOptions {
     /// `-O opt-level=0|1|2|s`.
     pub opt_level: Option<OptLevel>,
+    /// `-O memory-init-cow=y|n`: map initial memory contents copy-on-write.
+    pub memory_init_cow: Option<bool>,
     /// `-W max-wasm-stack=BYTES`.
     pub max_wasm_stack: Option<usize>,
     /// `-W timeout=DURATION`: interrupt wasm after this long (epochs).
@@ -73,7 +76,8 @@ impl GroupedOptions {
         for (key, value) in items(optimize) {
             match key {
                 "opt-level" => me.opt_level = Some(opt_level(value)?),
-                _ => bail!(unknown("-O", key, "opt-level")),
+                "memory-init-cow" => me.memory_init_cow = Some(boolean("-O", key, value)?),
+                _ => bail!(unknown("-O", key, "opt-level, memory-init-cow")),
             }
         }
         for (key, value) in items(wasm) {
@@ -125,6 +129,9 @@ impl GroupedOptions {
         }
         if let Some(bytes) = self.max_wasm_stack {
             config.max_wasm_stack(bytes);
+        }
+        if let Some(cow) = self.memory_init_cow {
+            config.memory_init_cow(cow);
         }
         config.epoch_interruption(self.timeout.is_some() || self.epoch_interruption);
         config.consume_fuel(self.fuel.is_some());
@@ -216,7 +223,7 @@ mod tests {
     #[test]
     fn known_keys_are_parsed() {
         let o = GroupedOptions::parse(
-            &strings(&["opt-level=0"]),
+            &strings(&["opt-level=0,memory-init-cow=n"]),
             &strings(&["max-wasm-stack=65_536"]),
             &strings(&["inherit-env,tcplisten=127.0.0.1:0", "preview2=n", "tcplisten=[::1]:0"]),
             &strings(&["debug-info=y"]),
@@ -226,6 +233,7 @@ mod tests {
             o,
             GroupedOptions {
                 opt_level: Some(OptLevel::None),
+                memory_init_cow: Some(false),
                 max_wasm_stack: Some(65536),
                 timeout: None,
                 fuel: None,
@@ -282,6 +290,7 @@ mod tests {
             GroupedOptions::parse(&strings(o), &strings(w), &strings(s), &strings(d)).unwrap_err().to_string()
         };
         assert!(err(&["opt-level=3"], &[], &[], &[]).contains("expected 0, 1, 2 or s"));
+        assert!(err(&["memory-init-cow=maybe"], &[], &[], &[]).contains("expected y or n"));
         assert!(err(&["regalloc=fast"], &[], &[], &[]).contains("`-O regalloc` is not an option kiln supports"));
         assert!(err(&[], &["nan-canonicalization"], &[], &[]).contains("`-W nan-canonicalization`"));
         assert!(err(&[], &["timeout=5"], &[], &[]).contains("expected a unit"));

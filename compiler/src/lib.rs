@@ -138,7 +138,9 @@ fn symbol_names(info: &kiln_environ::ModuleInfo) -> PrimaryMap<DefinedFuncIndex,
 }
 
 fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<CompiledArtifact> {
-    let translation = environ::translate_module(wasm)?;
+    let mut translation = environ::translate_module(wasm)?;
+    let data = std::mem::take(&mut translation.data);
+    let static_init = environ::static_init::static_init(&mut translation.info, data)?;
     let info = translation.info;
     let isa = build_isa(config)?;
     let offsets = VMOffsets::with_ptr(translate::env::target_ptr(&*isa)?, &info);
@@ -255,9 +257,15 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Compile
                 for (_, id) in host_ids.iter() {
                     code.wasm_to_array.push(offset_of(*id));
                 }
-                ArtifactMetadata { module: info.clone(), code, tunables: config.tunables }
+                ArtifactMetadata {
+                    module: info.clone(),
+                    code,
+                    tunables: config.tunables,
+                    images: static_init.images.clone(),
+                }
             },
-            &translation.data,
+            &static_init.data,
+            &static_init.image_section,
         )
         .map(|(bytes, metadata)| CompiledArtifact { bytes, metadata, offsets })
 }

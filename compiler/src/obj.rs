@@ -1,7 +1,9 @@
 //! Object emission: every compiled function and trampoline goes into one
 //! `.text` section of an ELF relocatable object (via `cranelift-object`),
-//! each under its own symbol; the metadata and data segments go into
-//! `.kiln.meta` and `.kiln.data`; finally the checksum is patched in.
+//! each under its own symbol; the metadata, data segments and memory images
+//! go into `.kiln.meta`, `.kiln.data` and `.kiln.image` (aligned to the
+//! image granularity, so the file offset of every image is too); finally
+//! the checksum is patched in.
 
 use crate::error::{CompileError, CompileResult};
 use crate::trap_codes::from_ir;
@@ -102,6 +104,7 @@ impl ObjectEmitter {
         header: ArtifactHeader,
         metadata: impl FnOnce(&dyn Fn(FuncId) -> u32, Vec<TrapSite>) -> ArtifactMetadata,
         data: &[u8],
+        images: &[u8],
     ) -> CompileResult<(Vec<u8>, ArtifactMetadata)> {
         let mut product = self.module.finish();
         let offset_of = |id: FuncId| -> u32 {
@@ -117,20 +120,28 @@ impl ObjectEmitter {
         let mut meta = metadata(&offset_of, traps);
         // cranelift-object writes one ELF relocation per function relocation.
         meta.code.relocations = self.defined.iter().map(|(_, n)| *n).sum();
-        add_kiln_sections(&mut product.object, &header, &meta, data);
+        add_kiln_sections(&mut product.object, &header, &meta, data, images);
         let mut bytes = product.object.write().map_err(err)?;
         patch_checksum(&mut bytes)?;
         Ok((bytes, meta))
     }
 }
 
-fn add_kiln_sections(obj: &mut Object<'_>, header: &ArtifactHeader, meta: &ArtifactMetadata, data: &[u8]) {
+fn add_kiln_sections(
+    obj: &mut Object<'_>,
+    header: &ArtifactHeader,
+    meta: &ArtifactMetadata,
+    data: &[u8],
+    images: &[u8],
+) {
     let mut section = header.encode();
     section.extend_from_slice(&meta.encode());
     let id = obj.add_section(Vec::new(), artifact::META_SECTION.as_bytes().to_vec(), SectionKind::ReadOnlyData);
     obj.set_section_data(id, section, 8);
     let id = obj.add_section(Vec::new(), artifact::DATA_SECTION.as_bytes().to_vec(), SectionKind::ReadOnlyData);
-    obj.set_section_data(id, data.to_vec(), 4096);
+    obj.set_section_data(id, data.to_vec(), 8);
+    let id = obj.add_section(Vec::new(), artifact::IMAGE_SECTION.as_bytes().to_vec(), SectionKind::ReadOnlyData);
+    obj.set_section_data(id, images.to_vec(), u64::from(artifact::IMAGE_GRANULARITY));
 }
 
 /// Computes the checksum of the finished file and writes it into the header.

@@ -136,7 +136,7 @@ impl Seed {
         let text = by_name(&|n| n == TEXT_SECTION).pop().unwrap_or(0..0);
         let relocations = by_name(&|n| n.starts_with(".rela"));
         let symbols = by_name(&|n| n == ".symtab" || n == ".strtab" || n == ".shstrtab");
-        let data = by_name(&|n| n == artifact::DATA_SECTION);
+        let data = by_name(&|n| n == artifact::DATA_SECTION || n == artifact::IMAGE_SECTION);
         // ELF64: e_shoff at 0x28, e_shentsize at 0x3a, e_shnum at 0x3c.
         let u16_at = |at: usize| usize::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
         let shoff = u64::from_le_bytes(bytes[0x28..0x30].try_into().unwrap()) as usize;

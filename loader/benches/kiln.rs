@@ -1,8 +1,10 @@
 //! kiln's speed goals, measured with criterion: compile a mid-size module
 //! (to artifact bytes, and to a loaded `Module`), load its artifact,
-//! instantiate it, and call across the host/wasm boundary both ways.
+//! instantiate it, and call across the host/wasm boundary both ways; and
+//! instantiate a module with a 16 MiB data segment against one without,
+//! with copy-on-write memory images on and off (`cow_instantiate`).
 //!
-//! Run with `cargo bench -p kiln`.
+//! Run with `cargo bench -p kiln --bench kiln`.
 
 // `criterion_group!` defines an undocumented public function.
 #![allow(missing_docs)]
@@ -86,5 +88,70 @@ fn benches(c: &mut Criterion) {
     c.bench_function("call_wasm_to_host_empty", |b| b.iter(|| call_host.call(&mut store, ()).unwrap()));
 }
 
-criterion_group!(kiln_benches, benches);
+fn leb128(mut n: usize, out: &mut Vec<u8>) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        out.push(if n == 0 { byte } else { byte | 0x80 });
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+/// A binary module with a memory of `pages` pages and, unless `data_len`
+/// is 0, one active segment of that many non-zero bytes at offset 0 (a
+/// 16 MiB string is too much for the text format).
+fn memory_module(pages: usize, data_len: usize) -> Vec<u8> {
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    let mut memory = vec![1, 0];
+    leb128(pages, &mut memory);
+    wasm.push(5);
+    leb128(memory.len(), &mut wasm);
+    wasm.extend_from_slice(&memory);
+    if data_len > 0 {
+        let mut data = vec![1, 0, 0x41, 0, 0x0b];
+        leb128(data_len, &mut data);
+        data.extend((0..data_len).map(|i| (i % 251) as u8 | 1));
+        wasm.push(11);
+        leb128(data.len(), &mut wasm);
+        wasm.extend_from_slice(&data);
+    }
+    wasm
+}
+
+/// Instantiate + drop (a new store each time) of a memory of 257 pages,
+/// empty or holding a 16 MiB data segment, with copy-on-write on (from a
+/// memfd, and from the artifact file) and off.
+fn cow_benches(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("kiln-cow-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut group = c.benchmark_group("cow_instantiate");
+    for (name, data_len) in [("empty", 0), ("data_16mib", 16 << 20)] {
+        let wasm = memory_module(257, data_len);
+        for (mode, cow) in [("cow", true), ("copy", false)] {
+            let mut config = kiln::Config::new();
+            config.memory_init_cow(cow);
+            let engine = Engine::new(&config).unwrap();
+            let module = Module::new(&engine, &wasm).unwrap();
+            let path = dir.join(format!("{name}.kiln"));
+            std::fs::write(&path, module.serialize().unwrap()).unwrap();
+            // SAFETY: kiln wrote the file just now, and nothing changes it.
+            let from_file = unsafe { Module::deserialize_file(&engine, &path) }.unwrap();
+            let sources = if cow { vec![("memfd", module), ("file", from_file)] } else { vec![("bytes", module)] };
+            for (source, module) in sources {
+                group.bench_function(format!("{name}/{mode}/{source}"), |b| {
+                    b.iter(|| {
+                        let mut store = Store::new(&engine, ());
+                        black_box(Instance::new(&mut store, &module, &[]).unwrap());
+                    });
+                });
+            }
+        }
+    }
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(kiln_benches, benches, cow_benches);
 criterion_main!(kiln_benches);

@@ -20,11 +20,18 @@ pub struct Config {
     pub(crate) max_wasm_stack: usize,
     pub(crate) verify: bool,
     pub(crate) tunables: kiln_runtime_support::tunables::Tunables,
+    pub(crate) memory_init_cow: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { opt_level: OptLevel::Speed, max_wasm_stack: 1 << 20, verify: false, tunables: Default::default() }
+        Self {
+            opt_level: OptLevel::Speed,
+            max_wasm_stack: 1 << 20,
+            verify: false,
+            tunables: Default::default(),
+            memory_init_cow: true,
+        }
     }
 }
 
@@ -65,6 +72,16 @@ impl Config {
     /// spent.
     pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
         self.tunables.consume_fuel = enable;
+        self
+    }
+
+    /// Whether a module's initial memory contents are mapped copy-on-write
+    /// from its artifact file, or from a memfd built once per module, so
+    /// that instantiation copies nothing (default: on). Off, or where
+    /// mapping is impossible, instantiation copies them. The artifact is
+    /// the same either way.
+    pub fn memory_init_cow(&mut self, enable: bool) -> &mut Self {
+        self.memory_init_cow = enable;
         self
     }
 

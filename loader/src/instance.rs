@@ -281,9 +281,9 @@ pub(crate) fn instantiate(
 
     let mut memory_ids = resolved.memory_ids;
     let mut defined_memories = Vec::new();
-    for (_, ty) in info.memories.iter().skip(info.num_imported_memories as usize) {
-        let mem = LinearMemory::new(*ty, MEMORY_LIMIT_PAGES)
-            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}")))?;
+    for (i, (_, ty)) in info.memories.iter().skip(info.num_imported_memories as usize).enumerate() {
+        let mem =
+            module.inner.new_memory(DefinedMemoryIndex::new(i), *ty, MEMORY_LIMIT_PAGES).map_err(instance_error)?;
         let m = Memory::from_vm(s, mem);
         defined_memories.push(&mut *s.memories[m.index] as *mut LinearMemory);
         memory_ids.push(m.index);

@@ -20,6 +20,7 @@ mod limiter;
 mod limits;
 mod linker;
 mod memory;
+mod memory_images;
 mod module;
 mod store;
 mod stored_artifact;

@@ -8,6 +8,7 @@
 //! validation and the relocation checks still run on that path too.
 
 use crate::engine::Engine;
+use crate::memory_images::{ImageSource, ModuleImages};
 use crate::stored_artifact::StoredArtifact;
 use crate::types::{ExportType, ExternType, ImportType};
 use anyhow::{Context, Result, bail};
@@ -17,7 +18,11 @@ use kiln_runtime_support::code_memory::CodeMemory;
 use kiln_runtime_support::index::*;
 use kiln_runtime_support::module_info::ModuleInfo;
 use kiln_runtime_support::reloc;
+use kiln_runtime_support::types::MemoryType;
+use kiln_runtime_support::vm::error::InstanceError;
 use kiln_runtime_support::vm::instance::ModuleRuntime;
+use kiln_runtime_support::vm::memory::LinearMemory;
+use kiln_runtime_support::vm::owned::OwnedPtr;
 use kiln_runtime_support::vm::template::InstanceTemplate;
 use kiln_runtime_support::vmoffsets::VMOffsets;
 use object::read::elf::ElfFile64;
@@ -26,10 +31,11 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The bytes of an artifact being loaded: owned, or mapped from a file.
+/// The bytes of an artifact being loaded: owned, or mapped from a file
+/// (kept open, to map memory images from).
 enum ArtifactBytes {
     Owned(Vec<u8>),
-    Mapped(memmap2::Mmap),
+    Mapped(memmap2::Mmap, std::fs::File),
 }
 
 impl std::ops::Deref for ArtifactBytes {
@@ -37,7 +43,7 @@ impl std::ops::Deref for ArtifactBytes {
     fn deref(&self) -> &[u8] {
         match self {
             Self::Owned(v) => v,
-            Self::Mapped(m) => m,
+            Self::Mapped(m, _) => m,
         }
     }
 }
@@ -46,6 +52,9 @@ pub(crate) struct ModuleInner {
     pub(crate) engine: Engine,
     bytes: StoredArtifact,
     data: Range<usize>,
+    /// Where `.kiln.image` lies in `bytes`.
+    image_section: Range<usize>,
+    images: ModuleImages,
     pub(crate) meta: ArtifactMetadata,
     pub(crate) offsets: VMOffsets,
     pub(crate) code: CodeMemory,
@@ -66,9 +75,29 @@ impl ModuleRuntime for ModuleInner {
     fn template(&self) -> &InstanceTemplate {
         &self.template
     }
+    fn covered_data(&self) -> &[DataIndex] {
+        &self.meta.images.covered_data
+    }
 }
 
 impl ModuleInner {
+    /// Creates the module's defined memory `def`, of type `ty`, with its
+    /// initial image mapped copy-on-write or, where it cannot be, copied.
+    pub(crate) fn new_memory(
+        &self,
+        def: DefinedMemoryIndex,
+        ty: MemoryType,
+        limit_pages: u64,
+    ) -> Result<OwnedPtr<LinearMemory>, InstanceError> {
+        let mapped = self.images.mapped(&self.meta.images, def);
+        let mut mem = LinearMemory::new_with_image(ty, limit_pages, mapped)
+            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}")))?;
+        if mapped.is_none() {
+            self.images.copy_into(&self.meta.images, &self.bytes, self.image_section.clone(), def, &mut mem)?;
+        }
+        Ok(mem)
+    }
+
     /// The wasm-to-host trampoline of a signature, or `None` for a
     /// signature the module does not have.
     pub(crate) fn wasm_to_array(&self, sig: SignatureIndex) -> Option<*const u8> {
@@ -150,6 +179,8 @@ impl Module {
     }
 
     /// Like [`Module::deserialize`], mapping the file instead of reading it.
+    /// The module keeps the file open: its memory images are mapped
+    /// copy-on-write straight from it at every instantiation.
     ///
     /// # Safety
     /// As for `deserialize`; also, the file must not change while mapped.
@@ -158,7 +189,7 @@ impl Module {
         let file = std::fs::File::open(path).with_context(|| format!("failed to open {}", path.display()))?;
         // SAFETY: the caller promises the file does not change while mapped.
         let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("failed to map {}", path.display()))?;
-        Self::load(engine, ArtifactBytes::Mapped(map), None)
+        Self::load(engine, ArtifactBytes::Mapped(map, file), None)
             .with_context(|| format!("failed to load {}", path.display()))
     }
 
@@ -183,17 +214,27 @@ impl Module {
             None => (decode_checked(&file, &bytes)?, None),
         };
         crate::deadline::check_tunables(engine, &meta.tunables)?;
-        let data = match file.section_by_name(artifact::DATA_SECTION).and_then(|s| s.file_range()) {
-            Some((off, len)) => off as usize..(off as usize).saturating_add(len as usize),
-            None => 0..0,
+        let section_range = |name: &str, what: &'static str| -> Result<Range<usize>> {
+            let range = match file.section_by_name(name).and_then(|s| s.file_range()) {
+                Some((off, len)) => off as usize..(off as usize).saturating_add(len as usize),
+                None => 0..0,
+            };
+            if bytes.get(range.clone()).is_none() {
+                bail!(ArtifactError::Truncated(what));
+            }
+            Ok(range)
         };
-        if bytes.get(data.clone()).is_none() {
-            bail!(ArtifactError::Truncated("data section"));
-        }
+        let data = section_range(artifact::DATA_SECTION, "data section")?;
+        let image = section_range(artifact::IMAGE_SECTION, "memory image section")?;
         let text = reloc::read_text(&file, meta.code.relocations)?;
         artifact::validate(
             &meta,
-            &Sections { text_len: text.bytes.len() as u64, data_len: data.len() as u64, code_symbols: &text.symbols },
+            &Sections {
+                text_len: text.bytes.len() as u64,
+                data_len: data.len() as u64,
+                image_len: image.len() as u64,
+                code_symbols: &text.symbols,
+            },
         )?;
         reloc::check_call_targets(&text.relocs, meta.code.functions.values().as_slice(), meta.code.new_epoch)?;
         let traps: Arc<[_]> = meta.code.traps.clone().into();
@@ -208,11 +249,20 @@ impl Module {
         let fields: Vec<(usize, usize)> = text.relocs.iter().map(|r| (r.offset as usize, r.width)).collect();
         drop(text);
         drop(file);
-        // Keep the artifact for `serialize` and the data segments, but not
-        // a second copy of `.text`.
-        let (bytes, data) = match bytes {
-            ArtifactBytes::Mapped(map) => (StoredArtifact::Mapped(map), data),
-            ArtifactBytes::Owned(vec) => StoredArtifact::owned(vec, text_range, fields.into_iter(), data),
+        // Only after validation: each image lies inside its section.
+        let cow = engine.config().memory_init_cow;
+        let images = match &bytes {
+            ArtifactBytes::Mapped(_, file) => match file.try_clone() {
+                Ok(f) => ModuleImages::new(&meta.images, ImageSource::File(f.into(), image.start as u64), cow),
+                Err(_) => ModuleImages::new(&meta.images, ImageSource::Bytes(&bytes[image.clone()]), cow),
+            },
+            ArtifactBytes::Owned(vec) => ModuleImages::new(&meta.images, ImageSource::Bytes(&vec[image.clone()]), cow),
+        };
+        // Keep the artifact for `serialize`, the data segments and the
+        // images, but not a second copy of `.text`.
+        let (bytes, [data, image_section]) = match bytes {
+            ArtifactBytes::Mapped(map, _) => (StoredArtifact::Mapped(map), [data, image]),
+            ArtifactBytes::Owned(vec) => StoredArtifact::owned(vec, text_range, fields.into_iter(), [data, image]),
         };
         // Only after validation: the layout is computed from its counts.
         let offsets = offsets.unwrap_or_else(|| VMOffsets::new(&meta.module));
@@ -237,6 +287,8 @@ impl Module {
                 engine: engine.clone(),
                 bytes,
                 data,
+                image_section,
+                images,
                 meta,
                 offsets,
                 code,

@@ -33,18 +33,18 @@ pub(crate) enum StoredArtifact {
 
 impl StoredArtifact {
     /// Keeps `bytes`, whose `.text` is at `text` and was copied into
-    /// `code` with its fields at `fields` (offset, width) relocated; `data`
-    /// (the data section, disjoint from `.text` in a file kiln wrote) is
-    /// returned as it lies in what is kept.
-    pub(crate) fn owned(
+    /// `code` with its fields at `fields` (offset, width) relocated; `kept`
+    /// (the data and image sections, disjoint from `.text` in a file kiln
+    /// wrote) are returned as they lie in what is kept.
+    pub(crate) fn owned<const N: usize>(
         bytes: Vec<u8>,
         text: Range<usize>,
         fields: impl Iterator<Item = (usize, usize)>,
-        data: Range<usize>,
-    ) -> (Self, Range<usize>) {
-        let disjoint = data.end <= text.start || data.start >= text.end || data.is_empty();
-        if text.is_empty() || !disjoint || bytes.get(text.clone()).is_none() {
-            return (Self::Owned(bytes), data);
+        kept: [Range<usize>; N],
+    ) -> (Self, [Range<usize>; N]) {
+        let disjoint = |r: &Range<usize>| r.end <= text.start || r.start >= text.end || r.is_empty();
+        if text.is_empty() || !kept.iter().all(disjoint) || bytes.get(text.clone()).is_none() {
+            return (Self::Owned(bytes), kept);
         }
         let original = |at: usize, width: usize| bytes.get(text.start.checked_add(at)?..)?.get(..width);
         let fields: Vec<(usize, usize)> = fields.filter(|&(at, width)| original(at, width).is_some()).collect();
@@ -55,8 +55,9 @@ impl StoredArtifact {
         let mut rest = Vec::with_capacity(bytes.len() - text.len());
         rest.extend_from_slice(&bytes[..text.start]);
         rest.extend_from_slice(&bytes[text.end..]);
-        let data = if data.start >= text.end { data.start - text.len()..data.end - text.len() } else { data };
-        (Self::WithoutText { rest, text_at: text.start, fields, originals }, data)
+        let kept = kept
+            .map(|r| if r.start >= text.end && !r.is_empty() { r.start - text.len()..r.end - text.len() } else { r });
+        (Self::WithoutText { rest, text_at: text.start, fields, originals }, kept)
     }
 
     /// The kept bytes in `range` (ranges as returned by [`Self::owned`]).
@@ -106,13 +107,14 @@ mod tests {
         let mut relocated = text.to_vec();
         relocated[2..6].fill(0xee); // a relocated field
         let code = CodeMemory::new(&relocated, &[], Arc::from(Vec::new())).unwrap();
-        let (stored, data) = StoredArtifact::owned(bytes.clone(), 4..12, [(2, 4)].into_iter(), 12..16);
+        let (stored, [data, image]) =
+            StoredArtifact::owned(bytes.clone(), 4..12, [(2, 4)].into_iter(), [12..14, 14..16]);
         assert!(matches!(stored, StoredArtifact::WithoutText { .. }));
-        assert_eq!(stored.get(data), &[12, 13, 14, 15]);
+        assert_eq!((stored.get(data), stored.get(image)), (&[12, 13][..], &[14, 15][..]));
         assert_eq!(stored.to_vec(&code), bytes);
         // Overlapping data is kept whole.
-        let (stored, data) = StoredArtifact::owned(bytes.clone(), 4..12, std::iter::empty(), 8..16);
+        let (stored, [data, image]) = StoredArtifact::owned(bytes.clone(), 4..12, std::iter::empty(), [8..16, 0..0]);
         assert!(matches!(stored, StoredArtifact::Owned(_)));
-        assert_eq!(stored.get(data), &bytes[8..16]);
+        assert_eq!((stored.get(data), stored.get(image)), (&bytes[8..16], &[][..]));
     }
 }

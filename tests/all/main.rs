@@ -4,6 +4,7 @@ mod api;
 mod artifact;
 mod artifact_mutation;
 mod cli;
+mod cow;
 mod deadlines;
 mod disas;
 mod fuzz;

@@ -7,6 +7,7 @@
 //! just before translating it.
 
 mod features;
+pub mod static_init;
 mod strict;
 mod types;
 

@@ -3,8 +3,9 @@
 //! An artifact is an ELF relocatable object. Next to `.text` it carries:
 //! - `.kiln.meta`: an [`ArtifactHeader`] of fixed layout, followed by the
 //!   postcard-encoded [`ArtifactMetadata`].
-//! - `.kiln.data`: the bytes of all data segments, page-aligned, so that a
-//!   later version can map them copy-on-write.
+//! - `.kiln.data`: the bytes of the data segments no memory image covers.
+//! - `.kiln.image`: each defined memory's initial contents, aligned so they
+//!   can be mapped copy-on-write ([`images`]).
 //!
 //! The loader checks the header (magic, format version, kiln version,
 //! target, CPU features) and the checksum before it decodes anything else.
@@ -12,8 +13,10 @@
 //! itself read as zeros. It detects corruption, not forgery: after it,
 //! [`validate`] checks everything the decoded metadata says.
 
+pub mod images;
 pub mod validate;
 
+pub use images::{IMAGE_GRANULARITY, IMAGE_SECTION, MemoryImageInfo, MemoryImages};
 pub use validate::{CodeSymbol, Sections, validate};
 
 use crate::index::*;
@@ -339,6 +342,8 @@ pub struct ArtifactMetadata {
     pub code: CodeLayout,
     /// The deadline instrumentation the code was compiled with.
     pub tunables: crate::tunables::Tunables,
+    /// The copy-on-write images of the defined memories.
+    pub images: MemoryImages,
 }
 
 impl ArtifactMetadata {

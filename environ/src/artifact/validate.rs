@@ -15,7 +15,7 @@
 use super::{ArtifactError, ArtifactMetadata};
 use crate::index::*;
 use crate::module_info::{ConstExpr, ConstOp, DataKind, ElementItems, ElementKind, ModuleInfo};
-use crate::types::{Limits, WASM32_MAX_PAGES, WasmRefType, WasmValType};
+use crate::types::{Limits, WASM_PAGE_SIZE, WASM32_MAX_PAGES, WasmRefType, WasmValType};
 use cranelift_entity::EntityRef;
 use std::collections::HashSet;
 
@@ -62,6 +62,8 @@ pub struct Sections<'a> {
     pub text_len: u64,
     /// Size of `.kiln.data`.
     pub data_len: u64,
+    /// Size of `.kiln.image`.
+    pub image_len: u64,
     /// The function symbols defined in `.text`, in symbol-table order: the
     /// defined functions, then the array-to-wasm trampolines, then the
     /// wasm-to-array ones, as the compiler declares them.
@@ -92,6 +94,7 @@ pub fn validate(meta: &ArtifactMetadata, sections: &Sections<'_>) -> Check {
     check_globals(m)?;
     check_elements(m)?;
     check_data(m, sections.data_len)?;
+    check_images(meta, sections.image_len)?;
     check_names(m)?;
     check_code(meta, sections)?;
     Ok(())
@@ -321,6 +324,44 @@ fn check_data(m: &ModuleInfo, data_len: u64) -> Check {
     Ok(())
 }
 
+/// Every image lies inside `.kiln.image` and inside its memory's minimum
+/// size, aligned to a sane granularity; images are sorted by memory (so at
+/// most one per memory) and by section offset (so their bytes never
+/// overlap); covered segments are sorted, active, and meant for defined
+/// memories.
+fn check_images(meta: &ArtifactMetadata, image_len: u64) -> Check {
+    let (m, images) = (&meta.module, &meta.images);
+    let g = u64::from(images.granularity);
+    ensure(images.images.is_empty() || (g.is_power_of_two() && (4096..=WASM_PAGE_SIZE).contains(&g)), || {
+        format!("memory image granularity {g} is not a power of two from 4 KiB to 64 KiB")
+    })?;
+    let mut section_end = 0u64;
+    for (i, image) in images.images.iter().enumerate() {
+        let what = |w: &str| format!("memory image {i} {w}");
+        ensure(image.memory.index() < m.num_defined_memories(), || what("names a missing memory"))?;
+        ensure(i == 0 || images.images[i - 1].memory < image.memory, || what("is not sorted by memory"))?;
+        ensure(
+            image.len > 0 && [image.linear_offset, image.len, image.section_offset].iter().all(|v| v.is_multiple_of(g)),
+            || what("is empty or not aligned to its granularity"),
+        )?;
+        let min = m.memories[m.memory_index(image.memory)].limits.min.saturating_mul(WASM_PAGE_SIZE);
+        let end = image.linear_offset.checked_add(image.len);
+        ensure(end.is_some_and(|end| end <= min), || what("lies past its memory's minimum size"))?;
+        ensure(image.section_offset >= section_end, || what("overlaps the previous one in .kiln.image"))?;
+        section_end = image.section_offset.saturating_add(image.len);
+        ensure(section_end <= image_len, || what("lies past the end of .kiln.image"))?;
+    }
+    for (i, d) in images.covered_data.iter().enumerate() {
+        ensure(i == 0 || images.covered_data[i - 1] < *d, || "covered data segments are not sorted".into())?;
+        let covered = match m.data.get(*d).map(|seg| &seg.kind) {
+            Some(DataKind::Active { memory, .. }) => !m.is_imported_memory(*memory),
+            _ => false,
+        };
+        ensure(covered, || format!("covered data segment {} is no active segment of a defined memory", d.index()))?;
+    }
+    Ok(())
+}
+
 fn check_names(m: &ModuleInfo) -> Check {
     let funcs = m.functions.len();
     for pair in m.func_names.windows(2) {
@@ -391,7 +432,7 @@ fn check_code(meta: &ArtifactMetadata, sections: &Sections<'_>) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifact::CodeLayout;
+    use crate::artifact::{CodeLayout, IMAGE_GRANULARITY, MemoryImageInfo, MemoryImages};
     use crate::module_info::{DataSegment, FunctionInfo, Import};
     use crate::trap_code::{TrapCode, TrapSite};
     use crate::types::{GlobalType, WasmFuncType};
@@ -421,11 +462,27 @@ mod tests {
             CodeSymbol { offset: 16, size: 16 },
             CodeSymbol { offset: 32, size: 16 },
         ];
-        (ArtifactMetadata { module: m, code, tunables: Default::default() }, symbols)
+        m.memories.push(crate::types::MemoryType { limits: Limits { min: 2, max: None } });
+        m.data.push(DataSegment {
+            kind: DataKind::Active { memory: MemoryIndex::new(0), offset: ConstExpr(vec![ConstOp::I32Const(0)]) },
+            offset: 0,
+            len: 0,
+        });
+        let images = MemoryImages {
+            granularity: IMAGE_GRANULARITY,
+            images: vec![MemoryImageInfo {
+                memory: DefinedMemoryIndex::new(0),
+                linear_offset: 0x1_0000,
+                len: 0x1_0000,
+                section_offset: 0,
+            }],
+            covered_data: vec![DataIndex::new(1)],
+        };
+        (ArtifactMetadata { module: m, code, tunables: Default::default(), images }, symbols)
     }
 
     fn check(meta: &ArtifactMetadata, symbols: &[CodeSymbol]) -> Check {
-        validate(meta, &Sections { text_len: 48, data_len: 4, code_symbols: symbols })
+        validate(meta, &Sections { text_len: 48, data_len: 4, image_len: 0x2_0000, code_symbols: symbols })
     }
 
     #[test]
@@ -466,6 +523,28 @@ mod tests {
                     index: EntityIndex::Global(GlobalIndex::new(0)),
                 })
             }),
+            ("image of a missing memory", |m, _| m.images.images[0].memory = DefinedMemoryIndex::new(1)),
+            ("image past the memory's minimum", |m, _| m.images.images[0].len = 0x2_0000),
+            ("image past its section", |m, _| m.images.images[0].section_offset = 0x2_0000),
+            ("unaligned image", |m, _| m.images.images[0].linear_offset = 0x1000),
+            ("unaligned image in its section", |m, _| m.images.images[0].section_offset = 0x100),
+            ("empty image", |m, _| m.images.images[0].len = 0),
+            ("image granularity not a power of two", |m, _| m.images.granularity = 0x3000),
+            ("image granularity too large", |m, _| m.images.granularity = 0x2_0000),
+            ("two images of one memory", |m, _| {
+                let mut second = m.images.images[0];
+                second.section_offset = 0x1_0000;
+                m.images.images.push(second);
+            }),
+            ("overlapping images", |m, _| {
+                m.module.memories.push(crate::types::MemoryType { limits: Limits { min: 2, max: None } });
+                let mut second = m.images.images[0];
+                second.memory = DefinedMemoryIndex::new(1);
+                m.images.images.push(second);
+            }),
+            ("covered passive segment", |m, _| m.images.covered_data[0] = DataIndex::new(0)),
+            ("covered segment out of range", |m, _| m.images.covered_data[0] = DataIndex::new(2)),
+            ("covered segments unsorted", |m, _| m.images.covered_data.push(DataIndex::new(1))),
             ("global.get of a later global", |m, _| {
                 let g = GlobalType { content: WasmValType::I32, mutable: false };
                 m.module.globals.push(g);

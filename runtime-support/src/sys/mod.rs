@@ -6,6 +6,8 @@
 //! - [`ensure_signal_handlers`], [`ensure_sigaltstack`]: the trap signal
 //!   handlers and each thread's alternate signal stack.
 //! - [`current_thread_stack_low`]: the bottom of the current thread's stack.
+//! - [`sealed_memfd`] and [`Mmap::map_file_private`]: the file-backed,
+//!   copy-on-write mappings of memory images.
 //!
 //! Linux is the one implementation (`linux/`); a port adds a sibling
 //! module that exports the same names.
@@ -16,6 +18,8 @@ mod linux;
 #[cfg(not(target_os = "linux"))]
 compile_error!("kiln's runtime supports Linux only (runtime-support/src/sys/linux)");
 
+#[cfg(target_os = "linux")]
+pub use linux::memfd::sealed_memfd;
 #[cfg(target_os = "linux")]
 pub use linux::mmap::{Mmap, page_size};
 #[cfg(target_os = "linux")]

@@ -40,6 +40,10 @@ pub trait ModuleRuntime: Send + Sync + 'static {
     fn data_section(&self) -> &[u8];
     /// What every instance starts from, computed at load.
     fn template(&self) -> &InstanceTemplate;
+    /// The active data segments the module's memory images stand for,
+    /// sorted: they count as applied (by the image, mapped or copied when
+    /// the memory was created) and dropped from the start.
+    fn covered_data(&self) -> &[DataIndex];
 }
 
 /// Everything an instance imports, resolved, in import order per kind.
@@ -122,7 +126,13 @@ impl Instance {
         }
         // Sized by the artifact: allocated fallibly, before the VMContext.
         let dropped_elems = filled(module.elements.len(), false, "element segment flags")?;
-        let dropped_data = filled(module.data.len(), false, "data segment flags")?;
+        let mut dropped_data = filled(module.data.len(), false, "data segment flags")?;
+        // The segments a memory image applied count as dropped from the start.
+        for d in runtime.covered_data() {
+            if let Some(dropped) = dropped_data.get_mut(d.index()) {
+                *dropped = true;
+            }
+        }
         let Ok(vmctx_layout) = Layout::from_size_align(offsets.size().max(16) as usize, 16) else {
             bail_bug!("VMContext size {} has no layout", offsets.size());
         };
@@ -384,6 +394,11 @@ impl Instance {
             }
         }
         for (index, seg) in module.data.iter() {
+            // A segment dropped before initialisation is one a memory image
+            // applied already.
+            if self.dropped_data.get(index.index()).copied().unwrap_or(true) {
+                continue;
+            }
             if let DataKind::Active { memory, offset } = &seg.kind {
                 let dst = self.eval_const(offset)? as u32;
                 let bytes = self.data_bytes(index);

@@ -10,10 +10,16 @@
 //! a small process-wide pool and reused. Before it enters the pool its used
 //! pages are decommitted ([`Mmap::decommit`]): the whole reservation is then
 //! inaccessible and reads as zero once opened, exactly like a new one.
+//! That covers a copy-on-write image mapped over the first pages
+//! ([`LinearMemory::new_with_image`]): an image lies inside the memory's
+//! minimum size, so inside the used range, and the decommit replaces its
+//! file mapping, and every private copy of its pages, with anonymous zero
+//! pages.
 
 use crate::sys::{Mmap, page_size};
 use crate::types::{MemoryType, WASM_PAGE_SIZE, WASM32_MAX_PAGES};
 use crate::vm::limiter::GrowLimiter;
+use crate::vm::memory_image::MemoryImage;
 use crate::vm::owned::OwnedPtr;
 use crate::vmoffsets::VMMemoryDefinition;
 
@@ -80,6 +86,14 @@ impl LinearMemory {
     /// Reserves and opens a memory of type `ty`, with at most `limit_pages`
     /// pages whatever its type says.
     pub fn new(ty: MemoryType, limit_pages: u64) -> io::Result<OwnedPtr<Self>> {
+        Self::new_with_image(ty, limit_pages, None)
+    }
+
+    /// Like [`LinearMemory::new`], with `image` mapped copy-on-write over
+    /// its first pages. The image's range is mapped straight from the
+    /// image's file rather than opened first and then replaced, which
+    /// saves splitting the reservation twice.
+    pub fn new_with_image(ty: MemoryType, limit_pages: u64, image: Option<&MemoryImage>) -> io::Result<OwnedPtr<Self>> {
         let max_pages = ty.limits.max.unwrap_or(WASM32_MAX_PAGES).min(WASM32_MAX_PAGES).min(limit_pages);
         if ty.limits.min > max_pages {
             return Err(io::Error::other(format!(
@@ -89,8 +103,18 @@ impl LinearMemory {
         }
         let mmap = take_reservation()?;
         let len = (ty.limits.min * WASM_PAGE_SIZE) as usize;
-        if let Err(e) = mmap.make_accessible(0, len) {
-            release_reservation(mmap, 0);
+        let opened = match image {
+            None => mmap.make_accessible(0, len),
+            Some(image) => {
+                let r = image.linear_range();
+                image.map_into(&mmap, 0, len).and_then(|()| {
+                    mmap.make_accessible(0, r.start)?;
+                    mmap.make_accessible(r.end, len.saturating_sub(r.end))
+                })
+            }
+        };
+        if let Err(e) = opened {
+            release_reservation(mmap, len);
             return Err(e);
         }
         Ok(OwnedPtr::new(Self {

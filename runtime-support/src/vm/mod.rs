@@ -6,6 +6,7 @@ pub mod instance;
 pub mod libcalls;
 pub mod limiter;
 pub mod memory;
+pub mod memory_image;
 pub mod owned;
 pub mod table;
 pub mod template;

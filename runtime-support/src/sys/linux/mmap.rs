@@ -3,6 +3,7 @@
 //! execution (code).
 
 use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
 
 /// The host page size.
@@ -120,6 +121,41 @@ impl Mmap {
         Ok(())
     }
 
+    /// Maps `len` bytes of `fd` from `file_offset` over `[start, start + len)`,
+    /// readable and writable and private (`MAP_PRIVATE | MAP_FIXED`): reads
+    /// see the file, writes go to private copies of the pages and never to
+    /// the file. [`Mmap::decommit`] turns the range back into anonymous
+    /// zero pages. `start`, `len` and `file_offset` must be page-aligned,
+    /// and the file at least `file_offset + len` bytes long (a page past
+    /// its end would fault on access).
+    pub fn map_file_private(&self, start: usize, len: usize, fd: BorrowedFd<'_>, file_offset: u64) -> io::Result<()> {
+        let p = page_size();
+        assert!(start.is_multiple_of(p) && start <= self.len && len <= self.len - start);
+        if !len.is_multiple_of(p) || !file_offset.is_multiple_of(p as u64) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "file mapping not page-aligned"));
+        }
+        if len == 0 {
+            return Ok(());
+        }
+        let offset = libc::off_t::try_from(file_offset).map_err(io::Error::other)?;
+        // SAFETY: the range lies inside our own mapping (asserted above), so
+        // MAP_FIXED replaces only pages we own.
+        let ptr = unsafe {
+            libc::mmap(
+                self.ptr.as_ptr().add(start).cast(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_FIXED,
+                fd.as_raw_fd(),
+                offset,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// Makes `[start, start + len)` read-only.
     pub fn make_readonly(&self, start: usize, len: usize) -> io::Result<()> {
         self.protect(start, round_up_to_page(len), libc::PROT_READ)
@@ -148,6 +184,32 @@ mod tests {
             m.as_ptr().write(42);
             assert_eq!(m.as_ptr().read(), 42);
         }
+    }
+
+    #[test]
+    fn file_mappings_are_private_and_decommit_to_zero() {
+        let p = page_size();
+        let bytes: Vec<u8> = (0..2 * p).map(|i| (i / p + 1) as u8).collect();
+        let fd = crate::sys::sealed_memfd("kiln-mmap-test", &bytes).unwrap();
+        let m = Mmap::reserve(3 * p).unwrap();
+        m.make_accessible(0, 3 * p).unwrap();
+        use std::os::fd::AsFd;
+        m.map_file_private(p, p, fd.as_fd(), p as u64).unwrap();
+        // SAFETY: all three pages are accessible.
+        unsafe {
+            assert_eq!(m.as_ptr().add(p).read(), 2, "the second page of the file");
+            m.as_ptr().add(p).write(9);
+            assert_eq!(m.as_ptr().add(p).read(), 9);
+        }
+        let again = Mmap::reserve(p).unwrap();
+        again.map_file_private(0, p, fd.as_fd(), p as u64).unwrap();
+        // SAFETY: just mapped readable.
+        assert_eq!(unsafe { again.as_ptr().read() }, 2, "the write stayed private");
+        m.decommit(p, p).unwrap();
+        m.make_accessible(p, p).unwrap();
+        // SAFETY: accessible again.
+        assert_eq!(unsafe { m.as_ptr().add(p).read() }, 0, "decommit leaves zero pages");
+        assert!(m.map_file_private(0, p, fd.as_fd(), 1).is_err(), "unaligned file offset");
     }
 
     #[test]
