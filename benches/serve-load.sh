@@ -62,6 +62,9 @@ rss_end="$(rss_kib)"
 kill "$sampler" 2>/dev/null || true
 wait "$sampler" 2>/dev/null || true
 sampler=""
+# Up to ten samples spread evenly over the run, to tell growth that levels
+# off (thread pool, allocator) from growth that goes on.
+rss_trace="$(awk '{ v[NR] = $1 } END { n = NR < 10 ? NR : 10; for (i = 1; i <= n; i++) printf "%d ", v[int((i - 1) * (NR - 1) / (n > 1 ? n - 1 : 1)) + 1] / 1024 }' "$work/rss")"
 printf '%s\n%s\n' "$rss_start" "$rss_end" >>"$work/rss"
 rss_peak="$(sort -n "$work/rss" | tail -1)"
 kill "$server"
@@ -83,7 +86,8 @@ printf '  %-22s %s\n' \
     "latency max" "$(get max_us) µs" \
     "server RSS start" "$((rss_start / 1024)) MiB ($rss_start KiB)" \
     "server RSS peak" "$((rss_peak / 1024)) MiB ($rss_peak KiB)" \
-    "server RSS end" "$((rss_end / 1024)) MiB ($rss_end KiB)"
+    "server RSS end" "$((rss_end / 1024)) MiB ($rss_end KiB)" \
+    "server RSS during" "${rss_trace}(MiB, evenly spaced samples)"
 if [ -s "$work/stderr" ]; then
     echo "  server stderr (last lines):"
     tail -5 "$work/stderr" | sed 's/^/    /'

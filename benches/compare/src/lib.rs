@@ -12,3 +12,24 @@
 pub mod kiln_side;
 pub mod modules;
 pub mod wasmtime_side;
+
+#[cfg(test)]
+mod tests {
+    use crate::kiln_side::{self, KilnPre};
+    use crate::wasmtime_side::{self, WasmtimePre};
+
+    /// What the benchmarks time must succeed on both engines (each bench
+    /// also checks this before measuring).
+    #[test]
+    fn both_engines_instantiate_every_case() {
+        let kiln = kiln_side::engine().unwrap();
+        let wasmtime = wasmtime_side::engine().unwrap();
+        for case in crate::modules::cases().unwrap() {
+            let pre = KilnPre::new(&kiln, &case.wasm).unwrap_or_else(|e| panic!("kiln, {}: {e:#}", case.name));
+            pre.instantiate().unwrap_or_else(|e| panic!("kiln, {}: {e:#}", case.name));
+            let pre =
+                WasmtimePre::new(&wasmtime, &case.wasm).unwrap_or_else(|e| panic!("wasmtime, {}: {e:?}", case.name));
+            pre.instantiate().unwrap_or_else(|e| panic!("wasmtime, {}: {e:?}", case.name));
+        }
+    }
+}

@@ -35,7 +35,11 @@ pub fn cases() -> anyhow::Result<Vec<Case>> {
             wasm: wat::parse_str(funcs_with_table(200))?,
         },
         Case { name: "logscan", description: "logscan, a Rust WASI program", wasm: LOGSCAN_WASM.to_vec() },
-        Case { name: "data_16mib", description: "a 16 MiB data segment", wasm: data_segment_module(DATA_SEGMENT_BYTES) },
+        Case {
+            name: "data_16mib",
+            description: "a 16 MiB data segment",
+            wasm: data_segment_module(DATA_SEGMENT_BYTES),
+        },
     ])
 }
 

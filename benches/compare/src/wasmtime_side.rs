@@ -3,7 +3,9 @@
 //! `InstancePre` whose imports are resolved once.
 
 use wasmtime::Result;
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, PoolingAllocationConfig, Store};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, PoolingAllocationConfig, Store,
+};
 
 /// An engine with the pooling allocator (wasmtime's default pool sizes)
 /// and `memory_init_cow`.

@@ -121,9 +121,8 @@ fn main() -> Result<()> {
         let issued = Arc::new(AtomicU64::new(0));
         let start = Instant::now();
         let deadline = start + args.max_time;
-        let tasks: Vec<_> = (0..args.connections)
-            .map(|_| tokio::spawn(connection(args.clone(), issued.clone(), deadline)))
-            .collect();
+        let tasks: Vec<_> =
+            (0..args.connections).map(|_| tokio::spawn(connection(args.clone(), issued.clone(), deadline))).collect();
         let mut tallies = Vec::with_capacity(tasks.len());
         for task in tasks {
             tallies.push(task.await?);
