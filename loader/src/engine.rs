@@ -8,6 +8,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::pooling::InstanceAllocationStrategy;
+use kiln_runtime_support::vm::pool::PoolingAllocator;
+
 pub use kiln_runtime_support::OptLevel;
 
 /// The largest `Config::max_wasm_stack` an engine accepts: 1 GiB.
@@ -20,11 +23,18 @@ pub struct Config {
     pub(crate) max_wasm_stack: usize,
     pub(crate) verify: bool,
     pub(crate) tunables: kiln_runtime_support::tunables::Tunables,
+    pub(crate) allocation_strategy: InstanceAllocationStrategy,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { opt_level: OptLevel::Speed, max_wasm_stack: 1 << 20, verify: false, tunables: Default::default() }
+        Self {
+            opt_level: OptLevel::Speed,
+            max_wasm_stack: 1 << 20,
+            verify: false,
+            tunables: Default::default(),
+            allocation_strategy: InstanceAllocationStrategy::OnDemand,
+        }
     }
 }
 
@@ -68,6 +78,13 @@ impl Config {
         self
     }
 
+    /// Sets how instances' memories, tables and VMContexts are allocated
+    /// (default [`InstanceAllocationStrategy::OnDemand`]).
+    pub fn allocation_strategy(&mut self, strategy: InstanceAllocationStrategy) -> &mut Self {
+        self.allocation_strategy = strategy;
+        self
+    }
+
     /// Runs Cranelift's IR verifier on every function (slow; for debugging).
     pub fn cranelift_debug_verifier(&mut self, enable: bool) -> &mut Self {
         self.verify = enable;
@@ -103,6 +120,8 @@ pub(crate) struct EngineInner {
     pub(crate) signatures: Mutex<SignatureRegistry>,
     /// The epoch, which compiled code reads through each store's context.
     pub(crate) epoch: AtomicU64,
+    /// The pools, with the pooling allocation strategy.
+    pub(crate) pool: Option<Arc<PoolingAllocator>>,
 }
 
 /// A compilation and runtime environment; cheap to clone, `Send + Sync`.
@@ -137,13 +156,23 @@ impl Engine {
                 config.max_wasm_stack
             );
         }
+        let pool = match &config.allocation_strategy {
+            InstanceAllocationStrategy::OnDemand => None,
+            InstanceAllocationStrategy::Pooling(p) => Some(Arc::new(PoolingAllocator::new(p.config)?)),
+        };
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
                 signatures: Mutex::new(SignatureRegistry::default()),
                 epoch: AtomicU64::new(0),
+                pool,
             }),
         })
+    }
+
+    /// The pooling allocator, with the pooling strategy.
+    pub(crate) fn pool(&self) -> Option<&Arc<PoolingAllocator>> {
+        self.inner.pool.as_ref()
     }
 
     /// The configuration.

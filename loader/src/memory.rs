@@ -33,7 +33,11 @@ impl Memory {
     /// Creates a memory of type `ty`.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let s = &mut store.as_context_mut().0.opaque;
-        Ok(Self::from_vm(s, LinearMemory::new(ty.wasm, MEMORY_LIMIT_PAGES).map_err(|e| anyhow!(e))?))
+        let mem = match s.engine.pool() {
+            Some(_) => crate::instance::new_memory(s, ty.wasm.limits)?,
+            None => LinearMemory::new(ty.wasm, MEMORY_LIMIT_PAGES).map_err(|e| anyhow!(e))?,
+        };
+        Ok(Self::from_vm(s, mem))
     }
 
     pub(crate) fn from_vm(store: &mut StoreOpaque, mem: OwnedPtr<LinearMemory>) -> Memory {

@@ -16,6 +16,7 @@ use kiln_runtime_support::vm::table::Table as VmTable;
 use kiln_runtime_support::vmoffsets::{VMFuncRef, VMGlobalDefinition, VMStoreContext};
 use std::any::Any;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
@@ -29,11 +30,17 @@ pub(crate) struct InstanceData {
     pub(crate) tables: Vec<usize>,
     /// Store index of each global, by `GlobalIndex`.
     pub(crate) globals: Vec<usize>,
+    /// What the instance's imports need kept alive (an `InstancePre`'s
+    /// shared host functions).
+    pub(crate) _keep_alive: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 pub(crate) enum FuncKind {
     Wasm,
     Host(OwnedPtr<HostFuncContext>),
+    /// A linker's function shared across stores (kept alive by the
+    /// instance that imports it).
+    SharedHost(*const HostFuncContext),
 }
 
 pub(crate) struct FuncData {

@@ -19,7 +19,10 @@ impl Table {
         let s = &mut store.as_context_mut().0.opaque;
         init.check(s, ty.element())?;
         let raw = init.to_raw(s)? as usize;
-        let t = VmTable::new(ty.wasm, raw).map_err(|e| anyhow!(e))?;
+        let t = match s.engine.pool() {
+            Some(_) => crate::instance::new_table(s, ty.wasm, raw)?,
+            None => VmTable::new(ty.wasm, raw).map_err(|e| anyhow!(e))?,
+        };
         s.tables.push(t);
         Ok(Table { store: s.id, index: s.tables.len() - 1 })
     }

@@ -7,6 +7,7 @@ mod cli;
 mod deadlines;
 mod disas;
 mod fuzz;
+mod pooling;
 mod serve;
 mod spec;
 mod threads;

@@ -10,15 +10,26 @@
 //! a small process-wide pool and reused. Before it enters the pool its used
 //! pages are decommitted ([`Mmap::decommit`]): the whole reservation is then
 //! inaccessible and reads as zero once opened, exactly like a new one.
+//!
+//! With the pooling allocator a memory lives in a slot of the engine's
+//! pool instead ([`LinearMemory::new_pooled`]), with the same layout; the
+//! slot goes back to the pool when the memory is dropped.
+//!
+//! Both constructors end the same way: the reservation is opened up to the
+//! initial size and nothing has been written yet. That is the seam for a
+//! copy-on-write heap image: it is mapped over the opened prefix right
+//! there, after the slot is opened and before data segments are applied.
 
 use crate::sys::{Mmap, page_size};
 use crate::types::{MemoryType, WASM_PAGE_SIZE, WASM32_MAX_PAGES};
+use crate::vm::error::InstanceError;
 use crate::vm::owned::OwnedPtr;
+use crate::vm::pool::{PoolingAllocator, SlotIndex};
 use crate::vmoffsets::VMMemoryDefinition;
 
 use std::io;
 use std::mem::ManuallyDrop;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pub use kiln_environ::heap::{GUARD_SIZE, RESERVATION_SIZE};
 
@@ -50,19 +61,37 @@ fn release_reservation(mmap: Mmap, used: usize) {
     }
 }
 
+/// Where a memory's reservation comes from.
+#[derive(Debug)]
+enum Backing {
+    /// Its own reservation (taken out only by `Drop`).
+    OnDemand(ManuallyDrop<Mmap>),
+    /// A slot of an engine's pool.
+    Pooled(Arc<PoolingAllocator>, SlotIndex),
+}
+
 /// A linear memory. Owned by a store, boxed so its definition has a stable
 /// address that VMContexts point to.
 #[derive(Debug)]
 pub struct LinearMemory {
     definition: VMMemoryDefinition,
-    /// Taken out only by `Drop`.
-    mmap: ManuallyDrop<Mmap>,
+    backing: Backing,
     ty: MemoryType,
     max_pages: u64,
 }
 
-// SAFETY: the raw pointer in `definition` points into `mmap`, which this
-// value owns.
+/// The most pages a memory of type `ty` may have, or an error when its
+/// minimum is already above that.
+fn max_pages_for(ty: MemoryType, limit_pages: u64) -> Result<u64, String> {
+    let max_pages = ty.limits.max.unwrap_or(WASM32_MAX_PAGES).min(WASM32_MAX_PAGES).min(limit_pages);
+    if ty.limits.min > max_pages {
+        return Err(format!("memory minimum of {} pages exceeds the limit of {max_pages} pages", ty.limits.min));
+    }
+    Ok(max_pages)
+}
+
+// SAFETY: the raw pointer in `definition` points into the reservation or
+// pool slot this value holds.
 unsafe impl Send for LinearMemory {}
 // SAFETY: as above; mutation needs `&mut self`.
 unsafe impl Sync for LinearMemory {}
@@ -71,13 +100,7 @@ impl LinearMemory {
     /// Reserves and opens a memory of type `ty`, with at most `limit_pages`
     /// pages whatever its type says.
     pub fn new(ty: MemoryType, limit_pages: u64) -> io::Result<OwnedPtr<Self>> {
-        let max_pages = ty.limits.max.unwrap_or(WASM32_MAX_PAGES).min(WASM32_MAX_PAGES).min(limit_pages);
-        if ty.limits.min > max_pages {
-            return Err(io::Error::other(format!(
-                "memory minimum of {} pages exceeds the limit of {max_pages} pages",
-                ty.limits.min
-            )));
-        }
+        let max_pages = max_pages_for(ty, limit_pages).map_err(io::Error::other)?;
         let mmap = take_reservation()?;
         let len = (ty.limits.min * WASM_PAGE_SIZE) as usize;
         if let Err(e) = mmap.make_accessible(0, len) {
@@ -86,7 +109,27 @@ impl LinearMemory {
         }
         Ok(OwnedPtr::new(Self {
             definition: VMMemoryDefinition { base: mmap.as_ptr(), current_length: len },
-            mmap: ManuallyDrop::new(mmap),
+            backing: Backing::OnDemand(ManuallyDrop::new(mmap)),
+            ty,
+            max_pages,
+        }))
+    }
+
+    /// Opens a memory of type `ty` in a slot of `pool`, with at most
+    /// `limit_pages` pages and never more than the pool's
+    /// `max_memory_size`.
+    pub fn new_pooled(
+        pool: &Arc<PoolingAllocator>,
+        ty: MemoryType,
+        limit_pages: u64,
+    ) -> Result<OwnedPtr<Self>, InstanceError> {
+        let pool_pages = pool.config().max_memory_size as u64 / WASM_PAGE_SIZE;
+        let max_pages = max_pages_for(ty, limit_pages.min(pool_pages)).map_err(InstanceError::PoolLimit)?;
+        let len = (ty.limits.min * WASM_PAGE_SIZE) as usize;
+        let (slot, base) = pool.memories.take(len)?;
+        Ok(OwnedPtr::new(Self {
+            definition: VMMemoryDefinition { base, current_length: len },
+            backing: Backing::Pooled(pool.clone(), slot),
             ty,
             max_pages,
         }))
@@ -136,7 +179,10 @@ impl LinearMemory {
         let old_bytes = self.byte_len();
         let new_bytes = (new * WASM_PAGE_SIZE) as usize;
         debug_assert_eq!(old_bytes % page_size(), 0);
-        self.mmap.make_accessible(old_bytes, new_bytes - old_bytes).ok()?;
+        match &self.backing {
+            Backing::OnDemand(mmap) => mmap.make_accessible(old_bytes, new_bytes - old_bytes).ok()?,
+            Backing::Pooled(pool, slot) => pool.memories.grow(*slot, old_bytes, new_bytes).ok()?,
+        }
         self.definition.current_length = new_bytes;
         Some(old)
     }
@@ -156,9 +202,15 @@ impl LinearMemory {
 
 impl Drop for LinearMemory {
     fn drop(&mut self) {
-        // SAFETY: `mmap` is not used again: this is the memory's last use.
-        let mmap = unsafe { ManuallyDrop::take(&mut self.mmap) };
-        release_reservation(mmap, self.definition.current_length);
+        let used = self.definition.current_length;
+        match &mut self.backing {
+            Backing::OnDemand(mmap) => {
+                // SAFETY: `mmap` is not used again: this is the memory's last use.
+                let mmap = unsafe { ManuallyDrop::take(mmap) };
+                release_reservation(mmap, used);
+            }
+            Backing::Pooled(pool, slot) => pool.memories.give(*slot, used),
+        }
     }
 }
 

@@ -6,5 +6,7 @@ pub mod instance;
 pub mod libcalls;
 pub mod memory;
 pub mod owned;
+pub mod pool;
 pub mod table;
+pub mod table_image;
 pub mod template;
