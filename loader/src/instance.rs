@@ -264,18 +264,19 @@ pub(crate) fn resolve_import(
 }
 
 /// Whether an item of type `actual` can be imported as `expected`, with
-/// the same rules (and wording) as [`resolve_import`]'s checks.
-pub(crate) fn check_import_type(actual: &ExternType, expected: EntityType) -> Result<(), String> {
+/// the same rules (and wording) as [`resolve_import`]'s checks; without
+/// `limits`, a memory's or table's size limits are left for later.
+pub(crate) fn check_import_type(actual: &ExternType, expected: EntityType, limits: bool) -> Result<(), String> {
     match (actual, &expected) {
         (ExternType::Func(f), EntityType::Function(ty)) if f.wasm != *ty => {
             Err(format!("expected function of type {ty}, found {f}"))
         }
         (ExternType::Table(t), EntityType::Table(ty))
-            if t.wasm.element != ty.element || !limits_match(t.wasm.limits, ty.limits) =>
+            if t.wasm.element != ty.element || (limits && !limits_match(t.wasm.limits, ty.limits)) =>
         {
             Err(format!("expected {}, found {actual}", ExternType::Table(TableType { wasm: *ty })))
         }
-        (ExternType::Memory(m), EntityType::Memory(ty)) if !limits_match(m.wasm.limits, ty.limits) => {
+        (ExternType::Memory(m), EntityType::Memory(ty)) if limits && !limits_match(m.wasm.limits, ty.limits) => {
             Err(format!("expected {}, found {actual}", ExternType::Memory(MemoryType { wasm: *ty })))
         }
         (ExternType::Global(g), EntityType::Global(ty)) if g.to_wasm() != *ty => {

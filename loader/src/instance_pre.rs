@@ -7,7 +7,9 @@
 //! one of them, the VMContext's imported `VMFuncRef`s are copied from one
 //! precomputed array and nothing is allocated for them. Items defined in
 //! a particular store (`Linker::define`) are resolved to that store's
-//! pointers at each instantiation, without checking their types again.
+//! pointers at each instantiation, without checking their types again,
+//! except memories and tables, which may have grown into the size an
+//! import asks for since they were defined.
 
 use crate::func::SharedHostFunc;
 use crate::instance::{Instance, Resolved, instantiate_resolved, resolve_import};
@@ -111,7 +113,12 @@ impl<T: 'static> InstancePre<T> {
                 let imports = &self.module.info().imports;
                 for ((import, item), func_ref) in imports.iter().zip(&self.pre.items).zip(&self.pre.func_refs) {
                     match (item, func_ref) {
-                        (PreItem::Extern(e), _) => resolve_import(s, &self.module, import, e, &mut r, false)?,
+                        (PreItem::Extern(e), _) => {
+                            // Memories and tables may have grown since
+                            // they were defined: their sizes are checked now.
+                            let check = matches!(e, Extern::Memory(_) | Extern::Table(_));
+                            resolve_import(s, &self.module, import, e, &mut r, check)?
+                        }
                         (PreItem::HostFunc(_), Some(f)) => r.funcs.to_mut().push(*f),
                         (PreItem::HostFunc(_), None) => {
                             kiln_runtime_support::bail_bug!("host function import without a VMFuncRef")

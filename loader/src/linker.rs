@@ -204,7 +204,10 @@ impl<T: 'static> Linker<T> {
                 Definition::Extern(e, ty) => (ty.clone(), PreItem::Extern(*e)),
                 Definition::HostFunc(h) => (ExternType::Func(h.ty.clone()), PreItem::HostFunc(h.clone())),
             };
-            if let Err(reason) = check_import_type(&actual, expected) {
+            // A memory or table can grow after it was defined, which may
+            // make it fit: its type is checked at each instantiation.
+            let grows = matches!(actual, ExternType::Memory(_) | ExternType::Table(_));
+            if let Err(reason) = check_import_type(&actual, expected, !grows) {
                 return Err(LinkError::Incompatible { module: import.module.clone(), name: import.name.clone(), reason }
                     .into());
             }
