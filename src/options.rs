@@ -7,14 +7,15 @@
 //! `yes`, `true`, `n`, `no` or `false`, and a bare key means yes.
 
 use anyhow::{Context, Result, bail};
-use kiln::{Config, OptLevel};
+use kiln::{Config, InstanceAllocationStrategy, OptLevel};
 use std::time::Duration;
 
 /// The four grouped flags as a command line gives them, for the commands
 /// that run a module (`run`, `serve`).
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct GroupedFlags {
-    /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
+    /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`,
+    /// `pooling-allocator[=y|n]`.
     #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
     pub optimize: Vec<String>,
     /// WebAssembly options: `max-wasm-stack=BYTES`, `timeout=DURATION`,
@@ -42,6 +43,9 @@ impl GroupedFlags {
 pub struct GroupedOptions {
     /// `-O opt-level=0|1|2|s`.
     pub opt_level: Option<OptLevel>,
+    /// `-O pooling-allocator[=y|n]`: take instances' memories, tables and
+    /// VMContexts from the pooling allocator (default sizes).
+    pub pooling_allocator: bool,
     /// `-W max-wasm-stack=BYTES`.
     pub max_wasm_stack: Option<usize>,
     /// `-W timeout=DURATION`: interrupt wasm after this long (epochs).
@@ -65,7 +69,8 @@ impl GroupedOptions {
         for (key, value) in items(optimize) {
             match key {
                 "opt-level" => me.opt_level = Some(opt_level(value)?),
-                _ => bail!(unknown("-O", key, "opt-level")),
+                "pooling-allocator" => me.pooling_allocator = boolean("-O", key, value)?,
+                _ => bail!(unknown("-O", key, "opt-level, pooling-allocator")),
             }
         }
         for (key, value) in items(wasm) {
@@ -112,6 +117,9 @@ impl GroupedOptions {
         }
         config.epoch_interruption(self.timeout.is_some() || self.epoch_interruption);
         config.consume_fuel(self.fuel.is_some());
+        if self.pooling_allocator {
+            config.allocation_strategy(InstanceAllocationStrategy::pooling());
+        }
     }
 }
 
@@ -172,7 +180,7 @@ mod tests {
     #[test]
     fn known_keys_are_parsed() {
         let o = GroupedOptions::parse(
-            &strings(&["opt-level=0"]),
+            &strings(&["opt-level=0,pooling-allocator"]),
             &strings(&["max-wasm-stack=65_536"]),
             &strings(&["inherit-env,tcplisten=127.0.0.1:0", "preview2=n", "tcplisten=[::1]:0"]),
             &strings(&["debug-info=y"]),
@@ -182,6 +190,7 @@ mod tests {
             o,
             GroupedOptions {
                 opt_level: Some(OptLevel::None),
+                pooling_allocator: true,
                 max_wasm_stack: Some(65536),
                 timeout: None,
                 fuel: None,
@@ -194,6 +203,8 @@ mod tests {
         assert_eq!(GroupedOptions::parse(&[], &[], &[], &[]).unwrap(), GroupedOptions::default());
         let s = GroupedOptions::parse(&strings(&["opt-level=s"]), &[], &strings(&["inherit-env=n"]), &[]).unwrap();
         assert_eq!((s.opt_level, s.inherit_env), (Some(OptLevel::SpeedAndSize), false));
+        let p = GroupedOptions::parse(&strings(&["pooling-allocator=n"]), &[], &[], &[]).unwrap();
+        assert!(!p.pooling_allocator);
     }
 
     #[test]

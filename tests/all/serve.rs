@@ -173,6 +173,17 @@ fn a_compiled_artifact_serves_too() {
 }
 
 #[test]
+fn the_pooling_allocator_serves_request_after_request() {
+    let server = Server::start(&wagi_hello(), &["-O", "pooling-allocator"]);
+    for i in 0..5 {
+        let path = format!("/pooled/{i}");
+        let r = get(server.addr, &path);
+        assert_eq!(r.status, 200, "{}", server.stderr());
+        assert_eq!(echoed(&r.text(), "path").as_deref(), Some(path.as_str()));
+    }
+}
+
+#[test]
 fn bad_command_lines_fail_with_a_clear_error() {
     let module = wagi_hello();
     let module = module.to_str().unwrap();
