@@ -8,7 +8,9 @@
 #![allow(missing_docs)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kiln::{Engine, Func, Instance, Linker, Module, Store};
+use kiln::{
+    Config, Engine, Func, Instance, InstanceAllocationStrategy, Linker, Module, PoolingAllocationConfig, Store,
+};
 use std::fmt::Write;
 use std::hint::black_box;
 
@@ -86,5 +88,42 @@ fn benches(c: &mut Criterion) {
     c.bench_function("call_wasm_to_host_empty", |b| b.iter(|| call_host.call(&mut store, ()).unwrap()));
 }
 
-criterion_group!(kiln_benches, benches);
+/// A small module: one host import, a memory, a global and two exports.
+const SMALL: &str = r#"(module
+  (import "host" "nop" (func $nop))
+  (memory (export "memory") 1)
+  (global $g (mut i32) (i32.const 0))
+  (func (export "run") call $nop (global.set $g (i32.const 1))))"#;
+
+/// Per-request instantiation, as a server does it: a new `Store`, then
+/// `InstancePre::instantiate`, then drop, on demand and pooled.
+fn per_request(c: &mut Criterion) {
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_memories(64).total_tables(64).total_core_instances(64);
+    pool.table_keep_resident(64 << 10);
+    let mut pooled = Config::new();
+    pooled.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    let engines = [("on_demand", Engine::default()), ("pooling", Engine::new(&pooled).unwrap())];
+    let mid = mid_size_module(200);
+    let mut group = c.benchmark_group("per_request");
+    for (name, engine) in &engines {
+        for (module_name, wat) in [("small", SMALL), ("200_funcs_table", mid.as_str())] {
+            let artifact = engine.precompile_module(wat.as_bytes()).unwrap();
+            // SAFETY: the artifact was just produced by kiln.
+            let module = unsafe { Module::deserialize(engine, &artifact) }.unwrap();
+            let mut linker: Linker<()> = Linker::new(engine);
+            linker.func_wrap("host", "nop", || {}).unwrap();
+            let pre = linker.instantiate_pre(&module).unwrap();
+            group.bench_function(format!("{module_name}/{name}"), |b| {
+                b.iter(|| {
+                    let mut store = Store::new(engine, ());
+                    black_box(pre.instantiate(&mut store).unwrap());
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(kiln_benches, benches, per_request);
 criterion_main!(kiln_benches);
