@@ -162,7 +162,12 @@ unsafe extern "C" fn host_array_call<T: 'static>(
             (Some(caller), true) => caller.store(),
             (None, true) => std::ptr::null_mut(),
         };
-        (ctx, store_ptr as *mut StoreInner<T>, caller.map(|c| c.host_index), std::slice::from_raw_parts_mut(values, len))
+        (
+            ctx,
+            store_ptr as *mut StoreInner<T>,
+            caller.map(|c| c.host_index),
+            std::slice::from_raw_parts_mut(values, len),
+        )
     };
     if store_ptr.is_null() {
         // A shared function entered from the host through its array entry:

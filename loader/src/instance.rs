@@ -237,9 +237,11 @@ pub(crate) fn resolve_import(
             let actual = Limits { min: mem.pages(), max: mem.ty().limits.max };
             if check && !limits_match(actual, ty.limits) {
                 let want = ExternType::Memory(MemoryType { wasm: *ty });
-                return Err(
-                    fail(format!("expected {want}, found {}", ExternType::Memory(MemoryType { wasm: mem.ty() }))).into()
-                );
+                return Err(fail(format!(
+                    "expected {want}, found {}",
+                    ExternType::Memory(MemoryType { wasm: mem.ty() })
+                ))
+                .into());
             }
             r.memories.push(&mut *s.memories[m.index] as *mut LinearMemory);
             r.memory_ids.push(m.index);

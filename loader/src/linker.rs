@@ -208,8 +208,12 @@ impl<T: 'static> Linker<T> {
             // make it fit: its type is checked at each instantiation.
             let grows = matches!(actual, ExternType::Memory(_) | ExternType::Table(_));
             if let Err(reason) = check_import_type(&actual, expected, !grows) {
-                return Err(LinkError::Incompatible { module: import.module.clone(), name: import.name.clone(), reason }
-                    .into());
+                return Err(LinkError::Incompatible {
+                    module: import.module.clone(),
+                    name: import.name.clone(),
+                    reason,
+                }
+                .into());
             }
             items.push(item);
         }

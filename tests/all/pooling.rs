@@ -142,8 +142,14 @@ fn a_reused_memory_slot_is_bounded_by_the_new_size() -> Result<()> {
     let engine = pooled(|p| {
         p.total_memories(1);
     });
-    let big = Module::new(&engine, r#"(module (memory 3) (func (export "poke") (i32.store (i32.const 131072) (i32.const 1))))"#)?;
-    let small = Module::new(&engine, r#"(module (memory 1) (func (export "poke") (i32.store (i32.const 131072) (i32.const 1))))"#)?;
+    let big = Module::new(
+        &engine,
+        r#"(module (memory 3) (func (export "poke") (i32.store (i32.const 131072) (i32.const 1))))"#,
+    )?;
+    let small = Module::new(
+        &engine,
+        r#"(module (memory 1) (func (export "poke") (i32.store (i32.const 131072) (i32.const 1))))"#,
+    )?;
     let linker: Linker<()> = Linker::new(&engine);
     {
         let mut store = Store::new(&engine, ());
@@ -180,9 +186,8 @@ fn slot_counts_are_enforced_and_slots_come_back() -> Result<()> {
     let err = linker.instantiate(&mut store, &empty).unwrap_err().to_string();
     assert!(err.contains("maximum concurrent limit of 3 for core instances reached"), "{err}");
     let mut other = Store::new(&engine, ());
-    let err = Table::new(&mut other, TableType::new(ValType::FuncRef, 1, None), Val::FuncRef(None))
-        .unwrap_err()
-        .to_string();
+    let err =
+        Table::new(&mut other, TableType::new(ValType::FuncRef, 1, None), Val::FuncRef(None)).unwrap_err().to_string();
     assert!(err.contains("maximum concurrent limit of 3 for tables reached"), "{err}");
     drop(store);
     // Everything is free again.
@@ -201,7 +206,10 @@ fn modules_too_large_for_the_pool_are_refused() -> Result<()> {
     let cases = [
         ("(module (memory 3))", "minimum byte size of 196608 which exceeds the limit of 131072 bytes"),
         ("(module (table 11 funcref))", "minimum element size of 11 which exceeds the limit of 10"),
-        ("(module (table 1 funcref) (table 1 funcref))", "defined tables count of 2 exceeds the per-instance limit of 1"),
+        (
+            "(module (table 1 funcref) (table 1 funcref))",
+            "defined tables count of 2 exceeds the per-instance limit of 1",
+        ),
     ];
     for (wat, want) in cases {
         let module = Module::new(&engine, wat)?;

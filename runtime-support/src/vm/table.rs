@@ -212,11 +212,7 @@ impl Table {
     pub fn init_from_image(&mut self, dst: u64, vmctx: *mut u8, offsets: &[u32]) -> bool {
         let Some(r) = range(dst, offsets.len() as u64, self.len()) else { return false };
         for (slot, &offset) in self.elements_mut()[r].iter_mut().zip(offsets) {
-            *slot = if offset == crate::vm::table_image::NULL_ELEMENT {
-                0
-            } else {
-                vmctx as usize + offset as usize
-            };
+            *slot = if offset == crate::vm::table_image::NULL_ELEMENT { 0 } else { vmctx as usize + offset as usize };
         }
         true
     }

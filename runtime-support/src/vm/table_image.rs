@@ -39,13 +39,12 @@ pub type TableImage = PrimaryMap<ElemIndex, Option<TableInit>>;
 pub fn build(module: &ModuleInfo, func_ref_offset: impl Fn(FuncIndex) -> Option<u32>) -> TableImage {
     let mut image = PrimaryMap::with_capacity(module.elements.len());
     for (_, seg) in module.elements.iter() {
-        image.push(segment_image(module, seg, &func_ref_offset));
+        image.push(segment_image(seg, &func_ref_offset));
     }
     image
 }
 
 fn segment_image(
-    _module: &ModuleInfo,
     seg: &crate::module_info::ElementSegment,
     func_ref_offset: &impl Fn(FuncIndex) -> Option<u32>,
 ) -> Option<TableInit> {

@@ -26,7 +26,10 @@ fn slot_start(slot: SlotIndex) -> usize {
 impl MemoryPool {
     pub(crate) fn new(config: &PoolConfig) -> Result<Self, InstanceError> {
         let bytes = (RESERVATION_SIZE as usize).checked_mul(config.total_memories as usize).ok_or_else(|| {
-            InstanceError::ResourceExhausted(format!("{} memory slots do not fit the address space", config.total_memories))
+            InstanceError::ResourceExhausted(format!(
+                "{} memory slots do not fit the address space",
+                config.total_memories
+            ))
         })?;
         let mmap = Mmap::reserve(bytes).map_err(|e| {
             InstanceError::ResourceExhausted(format!(

@@ -182,3 +182,61 @@ fn reset_slot(mmap: &crate::sys::Mmap, start: usize, used: usize, keep: usize) -
     unsafe { std::ptr::write_bytes(mmap.as_ptr().add(start), 0, zeroed) };
     if zeroed < used { mmap.discard(start + zeroed, used - zeroed) } else { Ok(()) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{Limits, MemoryType, TableType, WasmRefType};
+    use crate::vm::memory::LinearMemory;
+    use crate::vm::table::Table;
+    use std::sync::Arc;
+
+    fn pool(keep: usize) -> Arc<PoolingAllocator> {
+        let config = PoolConfig {
+            total_memories: 1,
+            total_tables: 1,
+            total_core_instances: 1,
+            table_elements: 1000,
+            linear_memory_keep_resident: keep,
+            table_keep_resident: keep,
+            ..PoolConfig::default()
+        };
+        Arc::new(PoolingAllocator::new(config).unwrap())
+    }
+
+    /// Whether the slot's memory was kept resident or discarded, the next
+    /// tenant sees zeroes, also in pages the last one grew into.
+    #[test]
+    fn memory_slots_come_back_zeroed() {
+        for keep in [0, 65536, 1 << 20] {
+            let pool = pool(keep);
+            for round in 0..3 {
+                let ty = MemoryType { limits: Limits { min: 1, max: None } };
+                let mut m = LinearMemory::new_pooled(&pool, ty, u64::MAX).unwrap();
+                assert_eq!(m.pages(), 1);
+                assert!(m.as_slice().iter().all(|b| *b == 0), "keep {keep}, round {round}");
+                assert_eq!(m.grow(2), Some(1));
+                assert!(m.as_slice().iter().all(|b| *b == 0), "keep {keep}, round {round}: grown pages");
+                m.as_mut_slice().fill(0xcd);
+                assert!(LinearMemory::new_pooled(&pool, ty, u64::MAX).is_err(), "one slot only");
+            }
+            assert_eq!(pool.free_slots().0, 1);
+        }
+    }
+
+    #[test]
+    fn table_slots_come_back_zeroed() {
+        for keep in [0, 4096] {
+            let pool = pool(keep);
+            for _ in 0..3 {
+                let ty = TableType { element: WasmRefType::Func, limits: Limits { min: 10, max: None } };
+                let mut t = Table::new_pooled(&pool, ty, 0).unwrap();
+                assert!(t.elements().iter().all(|e| *e == 0));
+                assert_eq!(t.grow(900, 0), Some(10));
+                assert!(t.elements().iter().all(|e| *e == 0));
+                assert!(t.fill(0, 7, 910));
+                assert_eq!(t.grow(100, 0), None, "the slot holds 1000 elements");
+            }
+        }
+    }
+}
