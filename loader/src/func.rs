@@ -238,7 +238,7 @@ impl Func {
             arity,
             vm: VMHostFuncContext { magic: VM_HOST_FUNC_MAGIC, _pad: 0, array_call },
             func_ref: VMFuncRef {
-                wasm_call: store.host_trampolines.get(&type_id.0).map_or(std::ptr::null(), |p| *p as *const u8),
+                wasm_call: store.host_trampoline(type_id).unwrap_or(std::ptr::null()),
                 array_call: array_call as *const u8,
                 vmctx: std::ptr::null_mut(),
                 type_id,
@@ -314,13 +314,16 @@ impl Func {
     /// called from wasm through a table.
     pub(crate) fn to_raw(self, store: &mut StoreOpaque) -> Result<usize> {
         store.check(self.store);
-        let data = &mut store.funcs[self.index];
-        if let FuncKind::Host(ctx) = &mut data.kind
-            && ctx.func_ref.wasm_call.is_null()
-        {
-            match store.host_trampolines.get(&ctx.func_ref.type_id.0) {
-                Some(t) => ctx.func_ref.wasm_call = *t as *const u8,
-                None => bail!(
+        let missing = match &store.funcs[self.index].kind {
+            FuncKind::Host(ctx) if ctx.func_ref.wasm_call.is_null() => Some(ctx.func_ref.type_id),
+            _ => None,
+        };
+        if let Some(type_id) = missing {
+            let trampoline = store.host_trampoline(type_id);
+            let data = &mut store.funcs[self.index];
+            match (trampoline, &mut data.kind) {
+                (Some(t), FuncKind::Host(ctx)) => ctx.func_ref.wasm_call = t,
+                _ => bail!(
                     "host function of type {} cannot be passed to wasm before a module with that type is instantiated in this store",
                     data.ty
                 ),

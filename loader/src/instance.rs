@@ -29,6 +29,9 @@ use kiln_runtime_support::vm::table::Table as VmTable;
 use kiln_runtime_support::vmoffsets::VMFuncRef;
 use std::sync::Arc;
 
+/// The store index of a defined global not handed out as a `Global` yet.
+const GLOBAL_NOT_REGISTERED: usize = usize::MAX;
+
 /// An instance of a module in a store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Instance {
@@ -110,7 +113,19 @@ impl Instance {
             }
             EntityIndex::Memory(m) => Extern::Memory(Memory { store: s.id, index: *data.memories.get(m.index())? }),
             EntityIndex::Table(t) => Extern::Table(Table { store: s.id, index: *data.tables.get(t.index())? }),
-            EntityIndex::Global(g) => Extern::Global(Global { store: s.id, index: *data.globals.get(g.index())? }),
+            EntityIndex::Global(g) => {
+                let mut index = *data.globals.get(g.index())?;
+                if index == GLOBAL_NOT_REGISTERED {
+                    let ty = GlobalType::from_wasm(*data.module.info().globals.get(g)?);
+                    let def = data.handle.global_ptr(g);
+                    if def.is_null() {
+                        return None;
+                    }
+                    index = Global::from_definition(s, ty, def).index;
+                    s.instances[self.index].globals[g.index()] = index;
+                }
+                Extern::Global(Global { store: s.id, index })
+            }
         })
     }
 
@@ -387,11 +402,10 @@ pub(crate) fn instantiate_resolved(
     let index = s.instances.len();
     handle.host_index = index;
 
+    // A defined global gets a store entry only when it is first exported
+    // (`export_entity`), so instantiation inserts nothing for it.
     let mut global_ids = resolved.global_ids;
-    for (g, ty) in info.globals.iter().skip(info.num_imported_globals as usize) {
-        let def = handle.global_ptr(g);
-        global_ids.push(Global::from_definition(s, GlobalType::from_wasm(*ty), def).index);
-    }
+    global_ids.resize(info.globals.len(), GLOBAL_NOT_REGISTERED);
     let init = handle.initialize();
     s.instances.push(InstanceData {
         handle,
