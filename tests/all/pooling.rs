@@ -288,3 +288,40 @@ fn table_image_matches_the_segment_path() -> Result<()> {
     assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::TableOutOfBounds), "{err:?}");
     Ok(())
 }
+
+#[test]
+fn shared_host_functions_work_as_exports_and_table_entries() -> Result<()> {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+          (import "host" "double" (func $d (param i32) (result i32)))
+          (table (export "t") 1 funcref)
+          (elem (i32.const 0) func $d)
+          (export "double" (func $d))
+          (type $t (func (param i32) (result i32)))
+          (func (export "indirect") (param i32) (result i32) (call_indirect (type $t) (local.get 0) (i32.const 0))))"#,
+    )?;
+    let mut linker: Linker<u32> = Linker::new(&engine);
+    linker.func_wrap("host", "double", |mut c: Caller<'_, u32>, x: i32| {
+        *c.data_mut() += 1;
+        x * 2
+    })?;
+    let pre = linker.instantiate_pre(&module)?;
+    for _ in 0..3 {
+        let mut store = Store::new(&engine, 0);
+        let instance = pre.instantiate(&mut store)?;
+        // From the host, through the export and through the table.
+        let double = instance.get_typed_func::<i32, i32>(&mut store, "double")?;
+        assert_eq!(double.call(&mut store, 21)?, 42);
+        let table = instance.get_table(&mut store, "t").unwrap();
+        let Some(Val::FuncRef(Some(f))) = table.get(&mut store, 0) else { panic!("a function in the table") };
+        assert_eq!(f.typed::<i32, i32>(&store)?.call(&mut store, 5)?, 10);
+        assert_eq!(&f, double.func(), "the same function either way");
+        // From wasm, through the table.
+        let indirect = instance.get_typed_func::<i32, i32>(&mut store, "indirect")?;
+        assert_eq!(indirect.call(&mut store, 4)?, 8);
+        assert_eq!(*store.data(), 3);
+    }
+    Ok(())
+}
