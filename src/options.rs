@@ -7,7 +7,7 @@
 //! `yes`, `true`, `n`, `no` or `false`, and a bare key means yes.
 
 use anyhow::{Context, Result, bail};
-use kiln::{Config, OptLevel, StoreLimits, StoreLimitsBuilder};
+use kiln::{Config, InstanceAllocationStrategy, OptLevel, StoreLimits, StoreLimitsBuilder};
 use std::time::Duration;
 
 /// The four grouped flags as a command line gives them, for the commands
@@ -15,7 +15,7 @@ use std::time::Duration;
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct GroupedFlags {
     /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`,
-    /// `memory-init-cow=y|n`.
+    /// `memory-init-cow=y|n`, `pooling-allocator[=y|n]`.
     #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
     pub optimize: Vec<String>,
     /// WebAssembly options: `max-wasm-stack=BYTES`, `timeout=DURATION`,
@@ -46,6 +46,9 @@ pub struct GroupedOptions {
     pub opt_level: Option<OptLevel>,
     /// `-O memory-init-cow=y|n`: map initial memory contents copy-on-write.
     pub memory_init_cow: Option<bool>,
+    /// `-O pooling-allocator[=y|n]`: take instances' memories, tables and
+    /// VMContexts from the pooling allocator (default sizes).
+    pub pooling_allocator: bool,
     /// `-W max-wasm-stack=BYTES`.
     pub max_wasm_stack: Option<usize>,
     /// `-W timeout=DURATION`: interrupt wasm after this long (epochs).
@@ -77,7 +80,8 @@ impl GroupedOptions {
             match key {
                 "opt-level" => me.opt_level = Some(opt_level(value)?),
                 "memory-init-cow" => me.memory_init_cow = Some(boolean("-O", key, value)?),
-                _ => bail!(unknown("-O", key, "opt-level, memory-init-cow")),
+                "pooling-allocator" => me.pooling_allocator = boolean("-O", key, value)?,
+                _ => bail!(unknown("-O", key, "opt-level, memory-init-cow, pooling-allocator")),
             }
         }
         for (key, value) in items(wasm) {
@@ -135,6 +139,9 @@ impl GroupedOptions {
         }
         config.epoch_interruption(self.timeout.is_some() || self.epoch_interruption);
         config.consume_fuel(self.fuel.is_some());
+        if self.pooling_allocator {
+            config.allocation_strategy(InstanceAllocationStrategy::pooling());
+        }
     }
 }
 
@@ -223,7 +230,7 @@ mod tests {
     #[test]
     fn known_keys_are_parsed() {
         let o = GroupedOptions::parse(
-            &strings(&["opt-level=0,memory-init-cow=n"]),
+            &strings(&["opt-level=0,memory-init-cow=n,pooling-allocator"]),
             &strings(&["max-wasm-stack=65_536"]),
             &strings(&["inherit-env,tcplisten=127.0.0.1:0", "preview2=n", "tcplisten=[::1]:0"]),
             &strings(&["debug-info=y"]),
@@ -234,6 +241,7 @@ mod tests {
             GroupedOptions {
                 opt_level: Some(OptLevel::None),
                 memory_init_cow: Some(false),
+                pooling_allocator: true,
                 max_wasm_stack: Some(65536),
                 timeout: None,
                 fuel: None,
@@ -249,6 +257,8 @@ mod tests {
         assert_eq!(GroupedOptions::parse(&[], &[], &[], &[]).unwrap(), GroupedOptions::default());
         let s = GroupedOptions::parse(&strings(&["opt-level=s"]), &[], &strings(&["inherit-env=n"]), &[]).unwrap();
         assert_eq!((s.opt_level, s.inherit_env), (Some(OptLevel::SpeedAndSize), false));
+        let p = GroupedOptions::parse(&strings(&["pooling-allocator=n"]), &[], &[], &[]).unwrap();
+        assert!(!p.pooling_allocator);
     }
 
     #[test]

@@ -10,7 +10,9 @@
 #![allow(missing_docs)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kiln::{Engine, Func, Instance, Linker, Module, Store};
+use kiln::{
+    Config, Engine, Func, Instance, InstanceAllocationStrategy, Linker, Module, PoolingAllocationConfig, Store,
+};
 use std::fmt::Write;
 use std::hint::black_box;
 
@@ -122,16 +124,21 @@ fn memory_module(pages: usize, data_len: usize) -> Vec<u8> {
 
 /// Instantiate + drop (a new store each time) of a memory of 257 pages,
 /// empty or holding a 16 MiB data segment, with copy-on-write on (from a
-/// memfd, and from the artifact file) and off.
+/// memfd, and from the artifact file) and off, on demand and pooled.
 fn cow_benches(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("kiln-cow-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut group = c.benchmark_group("cow_instantiate");
     for (name, data_len) in [("empty", 0), ("data_16mib", 16 << 20)] {
         let wasm = memory_module(257, data_len);
-        for (mode, cow) in [("cow", true), ("copy", false)] {
+        for (mode, cow, pooled) in [("cow", true, false), ("copy", false, false), ("cow_pooled", true, true)] {
             let mut config = kiln::Config::new();
             config.memory_init_cow(cow);
+            if pooled {
+                let mut pool = PoolingAllocationConfig::new();
+                pool.total_memories(8).total_tables(8).total_core_instances(8);
+                config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+            }
             let engine = Engine::new(&config).unwrap();
             let module = Module::new(&engine, &wasm).unwrap();
             let path = dir.join(format!("{name}.kiln"));
@@ -153,5 +160,42 @@ fn cow_benches(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(kiln_benches, benches, cow_benches);
+/// A small module: one host import, a memory, a global and two exports.
+const SMALL: &str = r#"(module
+  (import "host" "nop" (func $nop))
+  (memory (export "memory") 1)
+  (global $g (mut i32) (i32.const 0))
+  (func (export "run") call $nop (global.set $g (i32.const 1))))"#;
+
+/// Per-request instantiation, as a server does it: a new `Store`, then
+/// `InstancePre::instantiate`, then drop, on demand and pooled.
+fn per_request(c: &mut Criterion) {
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_memories(64).total_tables(64).total_core_instances(64);
+    pool.table_keep_resident(64 << 10);
+    let mut pooled = Config::new();
+    pooled.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    let engines = [("on_demand", Engine::default()), ("pooling", Engine::new(&pooled).unwrap())];
+    let mid = mid_size_module(200);
+    let mut group = c.benchmark_group("per_request");
+    for (name, engine) in &engines {
+        for (module_name, wat) in [("small", SMALL), ("200_funcs_table", mid.as_str())] {
+            let artifact = engine.precompile_module(wat.as_bytes()).unwrap();
+            // SAFETY: the artifact was just produced by kiln.
+            let module = unsafe { Module::deserialize(engine, &artifact) }.unwrap();
+            let mut linker: Linker<()> = Linker::new(engine);
+            linker.func_wrap("host", "nop", || {}).unwrap();
+            let pre = linker.instantiate_pre(&module).unwrap();
+            group.bench_function(format!("{module_name}/{name}"), |b| {
+                b.iter(|| {
+                    let mut store = Store::new(engine, ());
+                    black_box(pre.instantiate(&mut store).unwrap());
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(kiln_benches, benches, cow_benches, per_request);
 criterion_main!(kiln_benches);

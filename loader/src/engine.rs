@@ -8,6 +8,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::pooling::InstanceAllocationStrategy;
+use kiln_runtime_support::vm::pool::PoolingAllocator;
+
 pub use kiln_runtime_support::OptLevel;
 
 /// The largest `Config::max_wasm_stack` an engine accepts: 1 GiB.
@@ -21,6 +24,7 @@ pub struct Config {
     pub(crate) verify: bool,
     pub(crate) tunables: kiln_runtime_support::tunables::Tunables,
     pub(crate) memory_init_cow: bool,
+    pub(crate) allocation_strategy: InstanceAllocationStrategy,
 }
 
 impl Default for Config {
@@ -31,6 +35,7 @@ impl Default for Config {
             verify: false,
             tunables: Default::default(),
             memory_init_cow: true,
+            allocation_strategy: InstanceAllocationStrategy::OnDemand,
         }
     }
 }
@@ -85,6 +90,13 @@ impl Config {
         self
     }
 
+    /// Sets how instances' memories, tables and VMContexts are allocated
+    /// (default [`InstanceAllocationStrategy::OnDemand`]).
+    pub fn allocation_strategy(&mut self, strategy: InstanceAllocationStrategy) -> &mut Self {
+        self.allocation_strategy = strategy;
+        self
+    }
+
     /// Runs Cranelift's IR verifier on every function (slow; for debugging).
     pub fn cranelift_debug_verifier(&mut self, enable: bool) -> &mut Self {
         self.verify = enable;
@@ -120,6 +132,8 @@ pub(crate) struct EngineInner {
     pub(crate) signatures: Mutex<SignatureRegistry>,
     /// The epoch, which compiled code reads through each store's context.
     pub(crate) epoch: AtomicU64,
+    /// The pools, with the pooling allocation strategy.
+    pub(crate) pool: Option<Arc<PoolingAllocator>>,
 }
 
 /// A compilation and runtime environment; cheap to clone, `Send + Sync`.
@@ -154,13 +168,23 @@ impl Engine {
                 config.max_wasm_stack
             );
         }
+        let pool = match &config.allocation_strategy {
+            InstanceAllocationStrategy::OnDemand => None,
+            InstanceAllocationStrategy::Pooling(p) => Some(Arc::new(PoolingAllocator::new(p.config)?)),
+        };
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
                 signatures: Mutex::new(SignatureRegistry::default()),
                 epoch: AtomicU64::new(0),
+                pool,
             }),
         })
+    }
+
+    /// The pooling allocator, with the pooling strategy.
+    pub(crate) fn pool(&self) -> Option<&Arc<PoolingAllocator>> {
+        self.inner.pool.as_ref()
     }
 
     /// The configuration.

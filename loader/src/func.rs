@@ -35,12 +35,59 @@ pub(crate) type HostFn<T> = dyn Fn(Caller<'_, T>, &mut [u128]) -> Result<()> + S
 pub(crate) struct HostFuncContext {
     vm: VMHostFuncContext,
     pub(crate) func_ref: VMFuncRef,
-    /// The `StoreInner<T>` the function belongs to.
+    /// The `StoreInner<T>` the function belongs to, or null for a linker's
+    /// function shared by every store, which takes the calling instance's.
     store: *mut u8,
+    /// A shared function's type (a store's own keeps it in `FuncData`).
+    shared_ty: Option<FuncType>,
     /// How many values the function reads and writes: the most of its
     /// parameter and result counts.
     arity: usize,
     func: Box<dyn Any + Send + Sync>,
+}
+
+/// A linker's host function, one context shared by every store it is
+/// instantiated in: its `store` is null, so a call from wasm takes the
+/// calling instance's store. Instances importing it keep it alive.
+pub(crate) struct SharedHostFunc<T> {
+    ctx: OwnedPtr<HostFuncContext>,
+    pub(crate) ty: FuncType,
+    pub(crate) host: Arc<HostFn<T>>,
+}
+
+// SAFETY: the context is immutable after construction; its raw pointers
+// are code addresses and its own address.
+unsafe impl<T> Send for SharedHostFunc<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for SharedHostFunc<T> {}
+
+impl<T: 'static> SharedHostFunc<T> {
+    pub(crate) fn new(engine: &crate::Engine, ty: FuncType, host: Arc<HostFn<T>>) -> Self {
+        let type_id = engine.register_signature(&ty.wasm);
+        let array_call: VMArrayCallFn = host_array_call::<T>;
+        let mut ctx = OwnedPtr::new(HostFuncContext {
+            arity: ty.params().len().max(ty.results().len()),
+            vm: VMHostFuncContext { magic: VM_HOST_FUNC_MAGIC, _pad: 0, array_call },
+            func_ref: VMFuncRef {
+                wasm_call: std::ptr::null(),
+                array_call: array_call as *const u8,
+                vmctx: std::ptr::null_mut(),
+                type_id,
+                _pad: 0,
+            },
+            store: std::ptr::null_mut(),
+            shared_ty: Some(ty.clone()),
+            func: Box::new(host.clone()),
+        });
+        ctx.func_ref.vmctx = ctx.as_ptr().cast();
+        Self { ctx, ty, host }
+    }
+
+    /// Its `VMFuncRef`, called from wasm through `wasm_call` (a module's
+    /// wasm-to-array trampoline of the function's signature).
+    pub(crate) fn func_ref(&self, wasm_call: *const u8) -> VMFuncRef {
+        VMFuncRef { wasm_call, ..self.ctx.func_ref }
+    }
 }
 
 /// A function.
@@ -107,13 +154,32 @@ unsafe extern "C" fn host_array_call<T: 'static>(
     len: usize,
 ) {
     // SAFETY: per the contract above.
-    let (ctx, store, instance, values) = unsafe {
+    let (ctx, store_ptr, instance, values) = unsafe {
         let ctx = &*(callee_vmctx as *const HostFuncContext);
-        let store = &mut *(ctx.store as *mut StoreInner<T>);
-        let caller_is_wasm = *(caller_vmctx as *const u32) == VMCONTEXT_MAGIC;
-        let instance = caller_is_wasm.then(|| VmInstance::from_vmctx(caller_vmctx).host_index);
-        (ctx, store, instance, std::slice::from_raw_parts_mut(values, len))
+        let caller = (*(caller_vmctx as *const u32) == VMCONTEXT_MAGIC).then(|| VmInstance::from_vmctx(caller_vmctx));
+        let store_ptr = match (&caller, ctx.store.is_null()) {
+            (_, false) => ctx.store,
+            (Some(caller), true) => caller.store(),
+            (None, true) => std::ptr::null_mut(),
+        };
+        (
+            ctx,
+            store_ptr as *mut StoreInner<T>,
+            caller.map(|c| c.host_index),
+            std::slice::from_raw_parts_mut(values, len),
+        )
     };
+    if store_ptr.is_null() {
+        // A shared function entered from the host through its array entry:
+        // the host calls shared functions directly (`Func::call_raw`), so
+        // only a kiln bug gets here, and with no store there is no frame
+        // to unwind to. Leave the results zeroed.
+        values.fill(0);
+        return;
+    }
+    // SAFETY: the function's own store, or its wasm caller's: either way
+    // the live store this call runs in.
+    let store = unsafe { &mut *store_ptr };
     let store_ctx: *mut _ = store.store_context_ptr();
     // A caller that passes fewer values than the function's type needs was
     // compiled for another type: only a kiln bug, or an artifact whose
@@ -172,13 +238,14 @@ impl Func {
             arity,
             vm: VMHostFuncContext { magic: VM_HOST_FUNC_MAGIC, _pad: 0, array_call },
             func_ref: VMFuncRef {
-                wasm_call: store.host_trampolines.get(&type_id.0).map_or(std::ptr::null(), |p| *p as *const u8),
+                wasm_call: store.host_trampoline(type_id).unwrap_or(std::ptr::null()),
                 array_call: array_call as *const u8,
                 vmctx: std::ptr::null_mut(),
                 type_id,
                 _pad: 0,
             },
             store: store_ptr,
+            shared_ty: None,
             func: Box::new(host),
         });
         ctx.func_ref.vmctx = ctx.as_ptr().cast();
@@ -216,6 +283,19 @@ impl Func {
             if let Some(i) = store.func_by_ref.get(&own) {
                 return Some(Func { store: store.id, index: *i });
             }
+            // SAFETY: as above.
+            let ctx = unsafe { &*(vmctx as *const HostFuncContext) };
+            if let Some(ty) = &ctx.shared_ty {
+                // A linker's shared function, seen through an import slot.
+                store.funcs.push(FuncData {
+                    func_ref: raw as *const VMFuncRef,
+                    ty: ty.clone(),
+                    kind: FuncKind::SharedHost(ctx),
+                });
+                let index = store.funcs.len() - 1;
+                store.func_by_ref.insert(raw, index);
+                return Some(Func { store: store.id, index });
+            }
         }
         // A wasm function not handed out yet.
         // Every VMFuncRef's type id was registered with this engine.
@@ -234,13 +314,16 @@ impl Func {
     /// called from wasm through a table.
     pub(crate) fn to_raw(self, store: &mut StoreOpaque) -> Result<usize> {
         store.check(self.store);
-        let data = &mut store.funcs[self.index];
-        if let FuncKind::Host(ctx) = &mut data.kind
-            && ctx.func_ref.wasm_call.is_null()
-        {
-            match store.host_trampolines.get(&ctx.func_ref.type_id.0) {
-                Some(t) => ctx.func_ref.wasm_call = *t as *const u8,
-                None => bail!(
+        let missing = match &store.funcs[self.index].kind {
+            FuncKind::Host(ctx) if ctx.func_ref.wasm_call.is_null() => Some(ctx.func_ref.type_id),
+            _ => None,
+        };
+        if let Some(type_id) = missing {
+            let trampoline = store.host_trampoline(type_id);
+            let data = &mut store.funcs[self.index];
+            match (trampoline, &mut data.kind) {
+                (Some(t), FuncKind::Host(ctx)) => ctx.func_ref.wasm_call = t,
+                _ => bail!(
                     "host function of type {} cannot be passed to wasm before a module with that type is instantiated in this store",
                     data.ty
                 ),
@@ -285,7 +368,13 @@ impl Func {
     pub(crate) fn call_raw<T: 'static>(&self, store: &mut StoreContextMut<'_, T>, raw: &mut [u128]) -> Result<()> {
         let inner: &mut StoreInner<T> = store.0;
         let data = &inner.opaque.funcs[self.index];
-        if let FuncKind::Host(ctx) = &data.kind {
+        let host_ctx: Option<&HostFuncContext> = match &data.kind {
+            FuncKind::Host(ctx) => Some(ctx),
+            // SAFETY: the instance importing it keeps a shared function alive.
+            FuncKind::SharedHost(ctx) => Some(unsafe { &**ctx }),
+            FuncKind::Wasm => None,
+        };
+        if let Some(ctx) = host_ctx {
             let Some(func) = ctx.func.downcast_ref::<Arc<HostFn<T>>>().cloned() else {
                 bail_bug!("host function of a store of another type");
             };

@@ -24,9 +24,13 @@ use kiln_runtime_support::types::Limits;
 use kiln_runtime_support::vm::error::InstanceError;
 use kiln_runtime_support::vm::instance::{Instance as VmInstance, InstanceImports, InstanceParams};
 use kiln_runtime_support::vm::memory::LinearMemory;
+use kiln_runtime_support::vm::owned::OwnedPtr;
 use kiln_runtime_support::vm::table::Table as VmTable;
 use kiln_runtime_support::vmoffsets::VMFuncRef;
 use std::sync::Arc;
+
+/// The store index of a defined global not handed out as a `Global` yet.
+const GLOBAL_NOT_REGISTERED: usize = usize::MAX;
 
 /// An instance of a module in a store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,7 +119,19 @@ impl Instance {
             }
             EntityIndex::Memory(m) => Extern::Memory(Memory { store: s.id, index: *data.memories.get(m.index())? }),
             EntityIndex::Table(t) => Extern::Table(Table { store: s.id, index: *data.tables.get(t.index())? }),
-            EntityIndex::Global(g) => Extern::Global(Global { store: s.id, index: *data.globals.get(g.index())? }),
+            EntityIndex::Global(g) => {
+                let mut index = *data.globals.get(g.index())?;
+                if index == GLOBAL_NOT_REGISTERED {
+                    let ty = GlobalType::from_wasm(*data.module.info().globals.get(g)?);
+                    let def = data.handle.global_ptr(g);
+                    if def.is_null() {
+                        return None;
+                    }
+                    index = Global::from_definition(s, ty, def).index;
+                    s.instances[self.index].globals[g.index()] = index;
+                }
+                Extern::Global(Global { store: s.id, index })
+            }
         })
     }
 
@@ -162,106 +178,139 @@ impl Instance {
     }
 }
 
-struct Resolved {
-    funcs: Vec<VMFuncRef>,
-    tables: Vec<*mut VmTable>,
-    memories: Vec<*mut LinearMemory>,
-    globals: Vec<*mut kiln_runtime_support::vmoffsets::VMGlobalDefinition>,
-    table_ids: Vec<usize>,
-    memory_ids: Vec<usize>,
-    global_ids: Vec<usize>,
+/// Imports resolved to what the VMContext holds, per kind in import order,
+/// and the store indices of the imported tables, memories and globals.
+#[derive(Default)]
+pub(crate) struct Resolved<'a> {
+    pub(crate) funcs: std::borrow::Cow<'a, [VMFuncRef]>,
+    pub(crate) tables: Vec<*mut VmTable>,
+    pub(crate) memories: Vec<*mut LinearMemory>,
+    pub(crate) globals: Vec<*mut kiln_runtime_support::vmoffsets::VMGlobalDefinition>,
+    pub(crate) table_ids: Vec<usize>,
+    pub(crate) memory_ids: Vec<usize>,
+    pub(crate) global_ids: Vec<usize>,
 }
 
-fn resolve_imports(s: &mut StoreOpaque, module: &Module, imports: &[Extern]) -> Result<Resolved> {
+fn resolve_imports(s: &mut StoreOpaque, module: &Module, imports: &[Extern]) -> Result<Resolved<'static>> {
     let info = module.info();
     if imports.len() != info.imports.len() {
         return Err(LinkError::Count { expected: info.imports.len(), found: imports.len() }.into());
     }
-    let mut r = Resolved {
-        funcs: Vec::new(),
-        tables: Vec::new(),
-        memories: Vec::new(),
-        globals: Vec::new(),
-        table_ids: Vec::new(),
-        memory_ids: Vec::new(),
-        global_ids: Vec::new(),
-    };
+    let mut r = Resolved::default();
     for (import, ext) in info.imports.iter().zip(imports) {
-        let expected = info.entity_type(import.index);
-        let fail = |reason: String| LinkError::Incompatible {
-            module: import.module.clone(),
-            name: import.name.clone(),
-            reason,
-        };
-        match (ext, &expected) {
-            (Extern::Func(f), EntityType::Function(ty)) => {
-                s.check(f.store);
-                let data = &s.funcs[f.index];
-                if data.ty.wasm != *ty {
-                    return Err(fail(format!("expected function of type {ty}, found {}", data.ty)).into());
-                }
-                // SAFETY: the store keeps the VMFuncRef alive.
-                let mut func_ref = unsafe { *data.func_ref };
-                if let crate::store::FuncKind::Host(_) = data.kind {
-                    // Validation proved the import's function and its
-                    // signature in range.
-                    let trampoline = match import.index {
-                        EntityIndex::Function(fi) => {
-                            info.functions.get(fi).and_then(|f| module.inner.wasm_to_array(f.signature))
-                        }
-                        _ => None,
-                    };
-                    let Some(trampoline) = trampoline else {
-                        bail_bug!("function import `{}::{}` has no trampoline", import.module, import.name);
-                    };
-                    func_ref.wasm_call = trampoline;
-                }
-                r.funcs.push(func_ref);
+        resolve_import(s, module, import, ext, &mut r, true)?;
+    }
+    Ok(r)
+}
+
+/// Resolves one import to what the VMContext holds, appending it to `r`.
+/// With `check`, its type is checked too; an `InstancePre` checked it
+/// already, so it passes false (the kind must match in any case).
+pub(crate) fn resolve_import(
+    s: &mut StoreOpaque,
+    module: &Module,
+    import: &kiln_runtime_support::module_info::Import,
+    ext: &Extern,
+    r: &mut Resolved<'_>,
+    check: bool,
+) -> Result<()> {
+    let info = module.info();
+    let expected = info.entity_type(import.index);
+    let fail =
+        |reason: String| LinkError::Incompatible { module: import.module.clone(), name: import.name.clone(), reason };
+    match (ext, &expected) {
+        (Extern::Func(f), EntityType::Function(ty)) => {
+            s.check(f.store);
+            let data = &s.funcs[f.index];
+            if check && data.ty.wasm != *ty {
+                return Err(fail(format!("expected function of type {ty}, found {}", data.ty)).into());
             }
-            (Extern::Table(t), EntityType::Table(ty)) => {
-                let actual = t.ty_in(s);
-                if actual.wasm.element != ty.element || !limits_match(actual.wasm.limits, ty.limits) {
-                    let want = ExternType::Table(TableType { wasm: *ty });
-                    return Err(fail(format!("expected {want}, found {}", ExternType::Table(actual))).into());
-                }
-                r.tables.push(&mut *s.tables[t.index] as *mut VmTable);
-                r.table_ids.push(t.index);
+            // SAFETY: the store keeps the VMFuncRef alive.
+            let mut func_ref = unsafe { *data.func_ref };
+            if let crate::store::FuncKind::Host(_) = data.kind {
+                // Validation proved the import's function and its
+                // signature in range.
+                let trampoline = match import.index {
+                    EntityIndex::Function(fi) => {
+                        info.functions.get(fi).and_then(|f| module.inner.wasm_to_array(f.signature))
+                    }
+                    _ => None,
+                };
+                let Some(trampoline) = trampoline else {
+                    bail_bug!("function import `{}::{}` has no trampoline", import.module, import.name);
+                };
+                func_ref.wasm_call = trampoline;
             }
-            (Extern::Memory(m), EntityType::Memory(ty)) => {
-                s.check(m.store);
-                let mem = &s.memories[m.index];
-                let actual = Limits { min: mem.pages(), max: mem.ty().limits.max };
-                if !limits_match(actual, ty.limits) {
-                    let want = ExternType::Memory(MemoryType { wasm: *ty });
-                    return Err(fail(format!(
-                        "expected {want}, found {}",
-                        ExternType::Memory(MemoryType { wasm: mem.ty() })
-                    ))
-                    .into());
-                }
-                r.memories.push(&mut *s.memories[m.index] as *mut LinearMemory);
-                r.memory_ids.push(m.index);
+            r.funcs.to_mut().push(func_ref);
+        }
+        (Extern::Table(t), EntityType::Table(ty)) => {
+            let actual = t.ty_in(s);
+            if check && (actual.wasm.element != ty.element || !limits_match(actual.wasm.limits, ty.limits)) {
+                let want = ExternType::Table(TableType { wasm: *ty });
+                return Err(fail(format!("expected {want}, found {}", ExternType::Table(actual))).into());
             }
-            (Extern::Global(g), EntityType::Global(ty)) => {
-                let actual = g.ty_in(s);
-                if actual.to_wasm() != *ty {
-                    return Err(
-                        fail(format!("expected global {:?}, found {actual:?}", GlobalType::from_wasm(*ty))).into()
-                    );
-                }
-                r.globals.push(g.definition(s));
-                r.global_ids.push(g.index);
-            }
-            _ => {
+            r.tables.push(&mut *s.tables[t.index] as *mut VmTable);
+            r.table_ids.push(t.index);
+        }
+        (Extern::Memory(m), EntityType::Memory(ty)) => {
+            s.check(m.store);
+            let mem = &s.memories[m.index];
+            let actual = Limits { min: mem.pages(), max: mem.ty().limits.max };
+            if check && !limits_match(actual, ty.limits) {
+                let want = ExternType::Memory(MemoryType { wasm: *ty });
                 return Err(fail(format!(
-                    "expected {}, found a different kind of item",
-                    ExternType::from_entity(expected)
+                    "expected {want}, found {}",
+                    ExternType::Memory(MemoryType { wasm: mem.ty() })
                 ))
                 .into());
             }
+            r.memories.push(&mut *s.memories[m.index] as *mut LinearMemory);
+            r.memory_ids.push(m.index);
+        }
+        (Extern::Global(g), EntityType::Global(ty)) => {
+            let actual = g.ty_in(s);
+            if check && actual.to_wasm() != *ty {
+                return Err(fail(format!("expected global {:?}, found {actual:?}", GlobalType::from_wasm(*ty))).into());
+            }
+            r.globals.push(g.definition(s));
+            r.global_ids.push(g.index);
+        }
+        _ => {
+            return Err(fail(format!(
+                "expected {}, found a different kind of item",
+                ExternType::from_entity(expected)
+            ))
+            .into());
         }
     }
-    Ok(r)
+    Ok(())
+}
+
+/// Whether an item of type `actual` can be imported as `expected`, with
+/// the same rules (and wording) as [`resolve_import`]'s checks; without
+/// `limits`, a memory's or table's size limits are left for later.
+pub(crate) fn check_import_type(actual: &ExternType, expected: EntityType, limits: bool) -> Result<(), String> {
+    match (actual, &expected) {
+        (ExternType::Func(f), EntityType::Function(ty)) if f.wasm != *ty => {
+            Err(format!("expected function of type {ty}, found {f}"))
+        }
+        (ExternType::Table(t), EntityType::Table(ty))
+            if t.wasm.element != ty.element || (limits && !limits_match(t.wasm.limits, ty.limits)) =>
+        {
+            Err(format!("expected {}, found {actual}", ExternType::Table(TableType { wasm: *ty })))
+        }
+        (ExternType::Memory(m), EntityType::Memory(ty)) if limits && !limits_match(m.wasm.limits, ty.limits) => {
+            Err(format!("expected {}, found {actual}", ExternType::Memory(MemoryType { wasm: *ty })))
+        }
+        (ExternType::Global(g), EntityType::Global(ty)) if g.to_wasm() != *ty => {
+            Err(format!("expected global {:?}, found {g:?}", GlobalType::from_wasm(*ty)))
+        }
+        (ExternType::Func(_), EntityType::Function(_))
+        | (ExternType::Table(_), EntityType::Table(_))
+        | (ExternType::Memory(_), EntityType::Memory(_))
+        | (ExternType::Global(_), EntityType::Global(_)) => Ok(()),
+        _ => Err(format!("expected {}, found a different kind of item", ExternType::from_entity(expected))),
+    }
 }
 
 /// Instantiates `module` in the store whose opaque part is `s` and whose
@@ -275,15 +324,58 @@ pub(crate) fn instantiate(
     if !crate::Engine::same(&s.engine, module.engine()) {
         bail!("cross-engine instantiation is not supported");
     }
-    s.register_module(module);
     let resolved = resolve_imports(s, module, imports)?;
+    instantiate_resolved(s, store_ptr, module, resolved, None)
+}
+
+/// A memory of type `ty` for store `s`: from the engine's pool when it has
+/// one, else on demand.
+pub(crate) fn new_memory(s: &StoreOpaque, ty: Limits) -> Result<OwnedPtr<LinearMemory>> {
+    let ty = kiln_runtime_support::types::MemoryType { limits: ty };
+    match s.engine.pool() {
+        Some(pool) => Ok(LinearMemory::new_pooled(pool, ty, MEMORY_LIMIT_PAGES, None)?),
+        None => LinearMemory::new(ty, MEMORY_LIMIT_PAGES)
+            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}")).into()),
+    }
+}
+
+/// A table of type `ty` with every element `init` for store `s`, pooled
+/// when the engine pools.
+pub(crate) fn new_table(
+    s: &StoreOpaque,
+    ty: kiln_runtime_support::types::TableType,
+    init: usize,
+) -> Result<OwnedPtr<VmTable>> {
+    match s.engine.pool() {
+        Some(pool) => Ok(VmTable::new_pooled(pool, ty, init)?),
+        None => VmTable::new(ty, init)
+            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create table: {e}")).into()),
+    }
+}
+
+/// Instantiates `module` with imports already resolved (the engine is
+/// known to be the module's); `keep_alive` is what the imports need kept
+/// alive as long as the instance.
+pub(crate) fn instantiate_resolved(
+    s: &mut StoreOpaque,
+    store_ptr: *mut u8,
+    module: &Module,
+    resolved: Resolved<'_>,
+    keep_alive: Option<Arc<dyn std::any::Any + Send + Sync>>,
+) -> Result<Instance> {
     let info = module.info();
+    if let Some(pool) = s.engine.pool() {
+        pool.validate_module(info, module.inner.offsets.size() as usize)?;
+    }
+    s.register_module(module);
 
     let mut memory_ids = resolved.memory_ids;
     let mut defined_memories = Vec::new();
     for (i, (_, ty)) in info.memories.iter().skip(info.num_imported_memories as usize).enumerate() {
-        let mem =
-            module.inner.new_memory(DefinedMemoryIndex::new(i), *ty, MEMORY_LIMIT_PAGES).map_err(instance_error)?;
+        let mem = module
+            .inner
+            .new_memory(s.engine.pool(), DefinedMemoryIndex::new(i), *ty, MEMORY_LIMIT_PAGES)
+            .map_err(instance_error)?;
         let m = Memory::from_vm(s, mem);
         defined_memories.push(&mut *s.memories[m.index] as *mut LinearMemory);
         memory_ids.push(m.index);
@@ -291,8 +383,7 @@ pub(crate) fn instantiate(
     let mut table_ids = resolved.table_ids;
     let mut defined_tables = Vec::new();
     for (_, ty) in info.tables.iter().skip(info.num_imported_tables as usize) {
-        let t = VmTable::new(*ty, 0)
-            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create table: {e}")))?;
+        let t = new_table(s, *ty, 0)?;
         s.tables.push(t);
         let i = s.tables.len() - 1;
         defined_tables.push(&mut *s.tables[i] as *mut VmTable);
@@ -314,16 +405,16 @@ pub(crate) fn instantiate(
         type_ids: &module.inner.type_ids,
         store_context,
         store: store_ptr,
+        pool: s.engine.pool(),
     })
     .map_err(instance_error)?;
     let index = s.instances.len();
     handle.host_index = index;
 
+    // A defined global gets a store entry only when it is first exported
+    // (`export_entity`), so instantiation inserts nothing for it.
     let mut global_ids = resolved.global_ids;
-    for (g, ty) in info.globals.iter().skip(info.num_imported_globals as usize) {
-        let def = handle.global_ptr(g);
-        global_ids.push(Global::from_definition(s, GlobalType::from_wasm(*ty), def).index);
-    }
+    global_ids.resize(info.globals.len(), GLOBAL_NOT_REGISTERED);
     let init = handle.initialize();
     s.instances.push(InstanceData {
         handle,
@@ -331,6 +422,7 @@ pub(crate) fn instantiate(
         memories: memory_ids,
         tables: table_ids,
         globals: global_ids,
+        _keep_alive: keep_alive,
     });
     if let Err(e) = init {
         return Err(instance_error(e));

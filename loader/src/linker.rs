@@ -1,28 +1,43 @@
 //! `Linker<T>`: names for imports. Host functions defined here are not tied
-//! to a store; each instantiation materializes them in its store.
+//! to a store: each has one context shared by every store, and an
+//! instance imports it without materializing anything in its store.
+//! Imports are resolved and type-checked once, by
+//! [`Linker::instantiate_pre`]; [`Linker::instantiate`] goes through it.
 
-use crate::func::{Caller, Func, HostFn, IntoFunc};
-use crate::instance::Instance;
+use crate::func::{Caller, Func, HostFn, IntoFunc, SharedHostFunc};
+use crate::instance::{Instance, check_import_type};
+use crate::instance_pre::{InstancePre, PreItem};
 use crate::module::Module;
-use crate::store::AsContextMut;
+use crate::store::{AsContext, AsContextMut};
 use crate::types::{ExternType, FuncType};
 use crate::values::Val;
-use crate::{Engine, Extern};
+use crate::{Engine, Extern, LinkError};
 use anyhow::{Result, bail};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 enum Definition<T> {
-    Extern(Extern),
-    HostFunc(FuncType, Arc<HostFn<T>>),
+    /// A store's item, with its type when it was defined.
+    Extern(Extern, ExternType),
+    HostFunc(Arc<SharedHostFunc<T>>),
 }
 
 impl<T> Clone for Definition<T> {
     fn clone(&self) -> Self {
         match self {
-            Self::Extern(e) => Self::Extern(*e),
-            Self::HostFunc(t, f) => Self::HostFunc(t.clone(), f.clone()),
+            Self::Extern(e, t) => Self::Extern(*e, t.clone()),
+            Self::HostFunc(f) => Self::HostFunc(f.clone()),
         }
+    }
+}
+
+/// The type of a store's item.
+fn extern_type(store: impl AsContext, item: &Extern) -> ExternType {
+    match item {
+        Extern::Func(f) => ExternType::Func(f.ty(&store)),
+        Extern::Global(g) => ExternType::Global(g.ty(&store)),
+        Extern::Table(t) => ExternType::Table(t.ty(&store)),
+        Extern::Memory(m) => ExternType::Memory(m.ty(&store)),
     }
 }
 
@@ -67,7 +82,7 @@ impl<T: 'static> Linker<T> {
         func: impl IntoFunc<T, Params, Results>,
     ) -> Result<&mut Self> {
         let (ty, host) = func.into_func();
-        self.insert(module, name, Definition::HostFunc(ty, host))?;
+        self.insert_host(module, name, ty, host)?;
         Ok(self)
     }
 
@@ -92,8 +107,32 @@ impl<T: 'static> Linker<T> {
             }
             Ok(())
         });
-        self.insert(module, name, Definition::HostFunc(ty, host))?;
+        self.insert_host(module, name, ty, host)?;
         Ok(self)
+    }
+
+    fn insert_host(&mut self, module: &str, name: &str, ty: FuncType, host: Arc<HostFn<T>>) -> Result<()> {
+        let shared = SharedHostFunc::new(&self.engine, ty, host);
+        self.insert(module, name, Definition::HostFunc(Arc::new(shared)))
+    }
+
+    /// Defines every function import of `module` that this linker does not
+    /// define as a function that traps, naming the import, when called.
+    /// Other kinds of imports are left alone.
+    pub fn define_unknown_imports_as_traps(&mut self, module: &Module) -> Result<()> {
+        for import in module.imports() {
+            let (m, n) = (import.module().to_string(), import.name().to_string());
+            if self.map.contains_key(&(m.clone(), n.clone())) {
+                continue;
+            }
+            if let ExternType::Func(ty) = import.ty() {
+                let host: Arc<HostFn<T>> = Arc::new(move |_: Caller<'_, T>, _: &mut [u128]| {
+                    bail!("unknown import: `{m}::{n}` has not been defined")
+                });
+                self.insert_host(import.module(), import.name(), ty, host)?;
+            }
+        }
+        Ok(())
     }
 
     /// Defines an item.
@@ -104,7 +143,9 @@ impl<T: 'static> Linker<T> {
         name: &str,
         item: impl Into<Extern>,
     ) -> Result<&mut Self> {
-        self.insert(module, name, Definition::Extern(item.into()))?;
+        let item = item.into();
+        let ty = extern_type(&_store, &item);
+        self.insert(module, name, Definition::Extern(item, ty))?;
         Ok(self)
     }
 
@@ -117,7 +158,9 @@ impl<T: 'static> Linker<T> {
     ) -> Result<&mut Self> {
         for export in instance.exports(&mut store) {
             let name = export.name().to_string();
-            self.insert(module, &name, Definition::Extern(export.into_extern()))?;
+            let item = export.into_extern();
+            let ty = extern_type(&store, &item);
+            self.insert(module, &name, Definition::Extern(item, ty))?;
         }
         Ok(self)
     }
@@ -130,35 +173,57 @@ impl<T: 'static> Linker<T> {
 
     fn materialize(&self, store: &mut impl AsContextMut<Data = T>, def: Definition<T>) -> Extern {
         match def {
-            Definition::Extern(e) => e,
-            Definition::HostFunc(ty, host) => Extern::Func(Func::from_host(store.as_context_mut().0, ty, host)),
+            Definition::Extern(e, _) => e,
+            Definition::HostFunc(h) => {
+                Extern::Func(Func::from_host(store.as_context_mut().0, h.ty.clone(), h.host.clone()))
+            }
         }
     }
 
-    /// Instantiates `module`, resolving its imports by name.
-    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>, module: &Module) -> Result<Instance> {
-        let mut imports = Vec::with_capacity(module.imports().len());
-        for import in module.imports() {
-            let def =
-                self.map.get(&(import.module().to_string(), import.name().to_string())).cloned().ok_or_else(|| {
-                    anyhow::Error::new(crate::LinkError::Unknown {
-                        module: import.module().to_string(),
-                        name: import.name().to_string(),
-                        expected: import.ty().to_string(),
-                    })
-                })?;
-            if let (Definition::HostFunc(ty, _), ExternType::Func(want)) = (&def, import.ty())
-                && *ty != want
-            {
-                bail!(
-                    "incompatible import type for `{}::{}`: expected function of type {want}, found {ty}",
-                    import.module(),
-                    import.name()
-                );
-            }
-            imports.push(self.materialize(&mut store, def));
+    /// Resolves every import of `module` by name and checks its type, once:
+    /// the result instantiates in any store without doing either again.
+    /// An unknown or incompatible import is a [`LinkError`].
+    pub fn instantiate_pre(&self, module: &Module) -> Result<InstancePre<T>> {
+        if !Engine::same(&self.engine, module.engine()) {
+            bail!("cross-engine instantiation is not supported");
         }
-        Instance::new(store, module, &imports)
+        let info = module.info();
+        let mut items = Vec::with_capacity(info.imports.len());
+        for import in &info.imports {
+            let key = (import.module.clone(), import.name.clone());
+            let expected = info.entity_type(import.index);
+            let Some(def) = self.map.get(&key) else {
+                return Err(LinkError::Unknown {
+                    module: import.module.clone(),
+                    name: import.name.clone(),
+                    expected: ExternType::from_entity(expected).to_string(),
+                }
+                .into());
+            };
+            let (actual, item) = match def {
+                Definition::Extern(e, ty) => (ty.clone(), PreItem::Extern(*e)),
+                Definition::HostFunc(h) => (ExternType::Func(h.ty.clone()), PreItem::HostFunc(h.clone())),
+            };
+            // A memory or table can grow after it was defined, which may
+            // make it fit: its type is checked at each instantiation.
+            let grows = matches!(actual, ExternType::Memory(_) | ExternType::Table(_));
+            if let Err(reason) = check_import_type(&actual, expected, !grows) {
+                return Err(LinkError::Incompatible {
+                    module: import.module.clone(),
+                    name: import.name.clone(),
+                    reason,
+                }
+                .into());
+            }
+            items.push(item);
+        }
+        InstancePre::new(module, items)
+    }
+
+    /// Instantiates `module`, resolving its imports by name (through
+    /// [`Linker::instantiate_pre`]).
+    pub fn instantiate(&self, store: impl AsContextMut<Data = T>, module: &Module) -> Result<Instance> {
+        self.instantiate_pre(module)?.instantiate(store)
     }
 
     /// Instantiates `module` and defines its exports under `name`.

@@ -23,6 +23,7 @@ use kiln_runtime_support::vm::error::InstanceError;
 use kiln_runtime_support::vm::instance::ModuleRuntime;
 use kiln_runtime_support::vm::memory::LinearMemory;
 use kiln_runtime_support::vm::owned::OwnedPtr;
+use kiln_runtime_support::vm::pool::PoolingAllocator;
 use kiln_runtime_support::vm::template::InstanceTemplate;
 use kiln_runtime_support::vmoffsets::VMOffsets;
 use object::read::elf::ElfFile64;
@@ -85,13 +86,17 @@ impl ModuleInner {
     /// initial image mapped copy-on-write or, where it cannot be, copied.
     pub(crate) fn new_memory(
         &self,
+        pool: Option<&Arc<PoolingAllocator>>,
         def: DefinedMemoryIndex,
         ty: MemoryType,
         limit_pages: u64,
     ) -> Result<OwnedPtr<LinearMemory>, InstanceError> {
         let mapped = self.images.mapped(&self.meta.images, def);
-        let mut mem = LinearMemory::new_with_image(ty, limit_pages, mapped)
-            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}")))?;
+        let mut mem = match pool {
+            Some(pool) => LinearMemory::new_pooled(pool, ty, limit_pages, mapped)?,
+            None => LinearMemory::new_with_image(ty, limit_pages, mapped)
+                .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}")))?,
+        };
         if mapped.is_none() {
             self.images.copy_into(&self.meta.images, &self.bytes, self.image_section.clone(), def, &mut mem)?;
         }

@@ -9,6 +9,7 @@ use crate::engine::Engine;
 use crate::func::HostFuncContext;
 use crate::module::Module;
 use crate::types::{FuncType, GlobalType};
+use kiln_runtime_support::index::VMSharedTypeId;
 use kiln_runtime_support::vm::instance::Instance as VmInstance;
 use kiln_runtime_support::vm::memory::LinearMemory;
 use kiln_runtime_support::vm::owned::OwnedPtr;
@@ -16,6 +17,7 @@ use kiln_runtime_support::vm::table::Table as VmTable;
 use kiln_runtime_support::vmoffsets::{VMFuncRef, VMGlobalDefinition, VMStoreContext};
 use std::any::Any;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
@@ -29,11 +31,17 @@ pub(crate) struct InstanceData {
     pub(crate) tables: Vec<usize>,
     /// Store index of each global, by `GlobalIndex`.
     pub(crate) globals: Vec<usize>,
+    /// What the instance's imports need kept alive (an `InstancePre`'s
+    /// shared host functions).
+    pub(crate) _keep_alive: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 pub(crate) enum FuncKind {
     Wasm,
     Host(OwnedPtr<HostFuncContext>),
+    /// A linker's function shared across stores (kept alive by the
+    /// instance that imports it).
+    SharedHost(*const HostFuncContext),
 }
 
 pub(crate) struct FuncData {
@@ -64,8 +72,6 @@ pub struct StoreOpaque {
     pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
     pub(crate) func_by_ref: HashMap<usize, usize>,
     pub(crate) global_by_def: HashMap<usize, usize>,
-    /// Wasm-to-host trampolines by engine type id, from the modules seen.
-    pub(crate) host_trampolines: HashMap<u32, usize>,
     pub(crate) modules: Vec<Module>,
     pub(crate) vm_store_context: OwnedPtr<VMStoreContext>,
     /// What an epoch callback raised, for the `Interrupt` trap it caused to
@@ -96,7 +102,6 @@ impl StoreOpaque {
             externrefs: Vec::new(),
             func_by_ref: HashMap::new(),
             global_by_def: HashMap::new(),
-            host_trampolines: HashMap::new(),
             modules: Vec::new(),
             vm_store_context: OwnedPtr::new(VMStoreContext { epoch_ptr: engine.epoch_ptr(), ..Default::default() }),
             pending_deadline_error: None,
@@ -122,14 +127,18 @@ impl StoreOpaque {
         if self.modules.iter().any(|m| Module::same(m, module)) {
             return;
         }
-        let inner = &module.inner;
-        for (sig, id) in inner.type_ids.iter().enumerate() {
-            // Validation gave every signature a trampoline.
-            if let Some(tramp) = inner.wasm_to_array(kiln_runtime_support::SignatureIndex::from_u32(sig as u32)) {
-                self.host_trampolines.entry(id.0).or_insert(tramp as usize);
-            }
-        }
         self.modules.push(module.clone());
+    }
+
+    /// A wasm-to-host trampoline for functions of engine type `id`, from
+    /// one of the modules instantiated in this store (looked up only when
+    /// a store's own host function first needs one, so instantiation
+    /// records nothing).
+    pub(crate) fn host_trampoline(&self, id: VMSharedTypeId) -> Option<*const u8> {
+        self.modules.iter().find_map(|m| {
+            let sig = m.inner.type_ids.iter().position(|t| *t == id)?;
+            m.inner.wasm_to_array(kiln_runtime_support::SignatureIndex::from_u32(sig as u32))
+        })
     }
 }
 

@@ -20,7 +20,10 @@ impl Table {
         init.check(s, ty.element())?;
         let raw = init.to_raw(s)? as usize;
         crate::limiter::check_new_table(limiter, &ty.wasm)?;
-        let t = VmTable::new(ty.wasm, raw).map_err(|e| anyhow!(e))?;
+        let t = match s.engine.pool() {
+            Some(_) => crate::instance::new_table(s, ty.wasm, raw)?,
+            None => VmTable::new(ty.wasm, raw).map_err(|e| anyhow!(e))?,
+        };
         s.tables.push(t);
         Ok(Table { store: s.id, index: s.tables.len() - 1 })
     }

@@ -4,7 +4,7 @@
 //! it from `tokio::task::spawn_blocking`, never on the async reactor.
 
 use anyhow::{Context, Result, bail};
-use kiln::{Engine, Linker, Module, Store};
+use kiln::{Engine, InstancePre, Linker, Module, Store};
 use kiln_wasi::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use kiln_wasi::{DirPerms, FilePerms, WasiCtx, WasiCtxBuilder};
 
@@ -52,21 +52,23 @@ pub struct RequestState {
 /// The loaded module, ready to be instantiated for each request.
 pub struct Guest {
     engine: Engine,
-    module: Module,
-    linker: Linker<RequestState>,
+    /// The module with its WASI imports resolved and type-checked once.
+    pre: InstancePre<RequestState>,
     setup: GuestSetup,
 }
 
 impl Guest {
     /// Links WASI for `module`, which must be a command (export `_start`).
-    /// An import WASI does not provide fails each request's instantiation.
+    /// An import WASI does not provide is an error here, at startup, not
+    /// at each request.
     pub fn new(engine: Engine, module: Module, setup: GuestSetup) -> Result<Self> {
         if module.get_export("_start").is_none() {
             bail!("the module exports no `_start`: `kiln serve` needs a WASI command (WAGI) module");
         }
         let mut linker = Linker::new(&engine);
         kiln_wasi::add_to_linker(&mut linker, |s: &mut RequestState| &mut s.wasi)?;
-        Ok(Self { engine, module, linker, setup })
+        let pre = linker.instantiate_pre(&module).context("failed to link the module")?;
+        Ok(Self { engine, pre, setup })
     }
 
     /// Runs the guest on one request: `vars` as its environment, `body` on
@@ -76,7 +78,7 @@ impl Guest {
         let stdout = MemoryOutputPipe::new(self.setup.max_response_bytes);
         let wasi = self.wasi_ctx(vars, body, stdout.clone())?;
         let mut store = self.new_store(wasi)?;
-        let instance = self.linker.instantiate(&mut store, &self.module).context("failed to instantiate the module")?;
+        let instance = self.pre.instantiate(&mut store).context("failed to instantiate the module")?;
         match kiln_wasi::run_command(&mut store, &instance)? {
             0 => Ok(stdout.contents()),
             status => bail!("the guest exited with status {status}"),

@@ -194,3 +194,57 @@ fn released_images_leave_nothing_behind() {
         assert!(memory.data(&store).iter().all(|b| *b == 0), "a reused reservation is zeroed");
     }
 }
+
+/// An engine whose pool has a single memory slot, so every instance
+/// reuses the one before it.
+fn one_slot_pool() -> Engine {
+    let mut pool = kiln::PoolingAllocationConfig::new();
+    pool.total_memories(1).total_tables(1).total_core_instances(2);
+    let mut config = Config::new();
+    config.allocation_strategy(kiln::InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&config).unwrap()
+}
+
+/// A pooled slot keeps the image mapped between tenants of one module:
+/// what a tenant wrote, over the image and beyond it (also in pages it
+/// grew into), is gone for the next one, which still sees the image, and
+/// the memory is still mapped from the memfd.
+#[test]
+fn a_pooled_slot_keeps_its_image_and_drops_the_tenants_writes() {
+    let engine = one_slot_pool();
+    let module = Module::new(&engine, wat()).unwrap();
+    for round in 0..3 {
+        let (mut store, instance, memory) = instantiate(&module);
+        assert_eq!(memory.data(&store), expected_initial().as_slice(), "round {round}");
+        assert!(mapping_at(memory.data_ptr(&store) as usize + IMAGE_AT).contains("kiln-memory-image"), "round {round}");
+        let store8 = instance.get_typed_func::<(i32, i32), ()>(&mut store, "store").unwrap();
+        store8.call(&mut store, (IMAGE_AT as i32, b'J' as i32)).unwrap();
+        store8.call(&mut store, (7, 1)).unwrap();
+        memory.grow(&mut store, 1).unwrap();
+        memory.data_mut(&mut store)[4 * 65536 + 3] = 9;
+    }
+}
+
+/// A tenant of another module in the same slot sees zeros where the last
+/// module's image was, and its own image where it has one.
+#[test]
+fn a_pooled_slot_drops_another_modules_image() {
+    let engine = one_slot_pool();
+    let imaged = Module::new(&engine, wat()).unwrap();
+    let plain = Module::new(&engine, r#"(module (memory (export "m") 4))"#).unwrap();
+    let other_image =
+        Module::new(&engine, r#"(module (memory (export "m") 4) (data (i32.const 200000) "xyz"))"#).unwrap();
+    let (store, _, memory) = instantiate(&imaged);
+    assert_eq!(memory.data(&store), expected_initial().as_slice());
+    drop(store);
+    let (store, _, memory) = instantiate(&plain);
+    assert!(memory.data(&store).iter().all(|b| *b == 0), "no trace of the other module's image");
+    drop(store);
+    let (store, _, memory) = instantiate(&imaged);
+    assert_eq!(memory.data(&store), expected_initial().as_slice(), "the image is mapped again");
+    drop(store);
+    let (store, _, memory) = instantiate(&other_image);
+    let mut expected = vec![0u8; 4 * 65536];
+    expected[200000..200003].copy_from_slice(b"xyz");
+    assert_eq!(memory.data(&store), expected.as_slice(), "only the new module's image");
+}

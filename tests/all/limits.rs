@@ -180,6 +180,24 @@ fn counts_are_enforced_at_instantiation() {
     Instance::new(&mut store, &module, &[]).unwrap();
 }
 
+/// `InstancePre::instantiate` (and so `Linker::instantiate`) admits
+/// instances exactly as `Instance::new` does.
+#[test]
+fn instance_pre_is_counted_and_limited_too() {
+    let (engine, module) = crate::module(GROW);
+    let pre = Linker::<State>::new(&engine).instantiate_pre(&module).unwrap();
+    let mut store = Store::new(&engine, State { limits: StoreLimitsBuilder::new().instances(1).build() });
+    store.limiter(|s| &mut s.limits);
+    pre.instantiate(&mut store).unwrap();
+    let err = pre.instantiate(&mut store).unwrap_err();
+    assert_eq!(err.to_string(), "resource limit exceeded: instance count too high at 2");
+
+    let mut store = Store::new(&engine, State { limits: StoreLimitsBuilder::new().memory_size(100).build() });
+    store.limiter(|s| &mut s.limits);
+    let err = pre.instantiate(&mut store).unwrap_err();
+    assert_eq!(err.to_string(), "memory minimum size of 1 pages exceeds memory limits");
+}
+
 #[test]
 fn a_failed_link_is_not_counted() {
     let (engine, module) = crate::module(r#"(module (import "m" "f" (func)))"#);

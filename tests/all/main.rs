@@ -9,6 +9,7 @@ mod deadlines;
 mod disas;
 mod fuzz;
 mod limits;
+mod pooling;
 mod serve;
 mod spec;
 mod threads;

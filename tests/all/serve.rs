@@ -173,6 +173,17 @@ fn a_compiled_artifact_serves_too() {
 }
 
 #[test]
+fn the_pooling_allocator_serves_request_after_request() {
+    let server = Server::start(&wagi_hello(), &["-O", "pooling-allocator"]);
+    for i in 0..5 {
+        let path = format!("/pooled/{i}");
+        let r = get(server.addr, &path);
+        assert_eq!(r.status, 200, "{}", server.stderr());
+        assert_eq!(echoed(&r.text(), "path").as_deref(), Some(path.as_str()));
+    }
+}
+
+#[test]
 fn bad_command_lines_fail_with_a_clear_error() {
     let module = wagi_hello();
     let module = module.to_str().unwrap();
@@ -289,7 +300,10 @@ fn timeout_and_fuel_bound_each_request() {
         let r = get(server.addr, "/");
         assert_eq!((r.status, r.text().as_str()), (200, "ok\n"), "-W {limit}: {}", server.stderr());
         let expected = if limit.starts_with("timeout") { "interrupt" } else { "all fuel consumed" };
-        assert!(server.stderr().contains(expected), "-W {limit}: {}", server.stderr());
+        // The server logs before it answers, but the pipe is read by
+        // another thread of this test: wait for it.
+        let stderr = server.wait_for_stderr(expected, Duration::from_secs(10));
+        assert!(stderr.contains(expected), "-W {limit}: {stderr}");
     }
 }
 

@@ -21,7 +21,7 @@ compile_error!("kiln's runtime supports Linux only (runtime-support/src/sys/linu
 #[cfg(target_os = "linux")]
 pub use linux::memfd::sealed_memfd;
 #[cfg(target_os = "linux")]
-pub use linux::mmap::{Mmap, page_size};
+pub use linux::mmap::{Mmap, page_size, round_up_to_page};
 #[cfg(target_os = "linux")]
 pub use linux::signals::{ensure_installed as ensure_signal_handlers, ensure_sigaltstack};
 #[cfg(target_os = "linux")]

@@ -12,6 +12,9 @@ pub enum InstanceError {
     /// The host could not provide the memory the instance needs.
     #[error("resource exhausted: {0}")]
     ResourceExhausted(String),
+    /// The module does not fit the pooling allocator's limits.
+    #[error("{0}")]
+    PoolLimit(String),
     /// A state only a kiln bug (or metadata that got past validation) can
     /// reach.
     #[error(transparent)]

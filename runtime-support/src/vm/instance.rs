@@ -20,6 +20,7 @@ use crate::vm::error::InstanceError;
 use crate::vm::libcalls::BUILTINS;
 use crate::vm::memory::LinearMemory;
 use crate::vm::owned::OwnedPtr;
+use crate::vm::pool::{PoolingAllocator, SlotIndex};
 use crate::vm::table::{Table, range};
 use crate::vm::template::InstanceTemplate;
 use crate::vmoffsets::*;
@@ -74,6 +75,16 @@ pub struct InstanceParams<'a> {
     pub store_context: *mut VMStoreContext,
     /// The store, opaque here.
     pub store: *mut u8,
+    /// The engine's pool, when it has one: the VMContext comes from it.
+    pub pool: Option<&'a Arc<PoolingAllocator>>,
+}
+
+/// Where a VMContext lives.
+enum VmctxStorage {
+    /// Allocated on the heap with this layout.
+    Heap(Layout),
+    /// A slot of an engine's pool, of which `used` bytes are the VMContext.
+    Pooled { pool: Arc<PoolingAllocator>, slot: SlotIndex, used: usize },
 }
 
 /// A runtime instance.
@@ -82,7 +93,7 @@ pub struct Instance {
     pub host_index: usize,
     runtime: Arc<dyn ModuleRuntime>,
     vmctx: NonNull<u8>,
-    vmctx_layout: Layout,
+    vmctx_storage: VmctxStorage,
     memories: PrimaryMap<MemoryIndex, *mut LinearMemory>,
     tables: PrimaryMap<TableIndex, *mut Table>,
     dropped_elems: Vec<bool>,
@@ -133,16 +144,7 @@ impl Instance {
                 *dropped = true;
             }
         }
-        let Ok(vmctx_layout) = Layout::from_size_align(offsets.size().max(16) as usize, 16) else {
-            bail_bug!("VMContext size {} has no layout", offsets.size());
-        };
-        // SAFETY: the layout has a non-zero size.
-        let Some(vmctx) = NonNull::new(unsafe { alloc_zeroed(vmctx_layout) }) else {
-            return Err(InstanceError::ResourceExhausted(format!(
-                "cannot allocate a VMContext of {} bytes",
-                vmctx_layout.size()
-            )));
-        };
+        let (vmctx, vmctx_storage) = allocate_vmctx(offsets.size() as usize, params.pool)?;
         let mut memories = PrimaryMap::new();
         memories.extend(params.imports.memories.iter().copied());
         memories.extend(params.defined_memories);
@@ -155,7 +157,7 @@ impl Instance {
             dropped_data,
             runtime: runtime.clone(),
             vmctx,
-            vmctx_layout,
+            vmctx_storage,
             memories,
             tables,
         });
@@ -377,6 +379,17 @@ impl Instance {
         for (index, seg) in module.elements.iter() {
             match &seg.kind {
                 ElementKind::Active { table, offset } => {
+                    if let Some(init) = runtime.template().table_init(index)
+                        && let Some(&table_ptr) = self.tables.get(init.table)
+                    {
+                        // SAFETY: the store keeps its tables alive.
+                        let table = unsafe { &mut *table_ptr };
+                        if table.init_from_image(u64::from(init.dst), self.vmctx.as_ptr(), &init.offsets) {
+                            self.drop_elem(index);
+                            continue;
+                        }
+                        // It does not fit: the ordinary path below traps.
+                    }
                     let dst = self.eval_const(offset)? as u32;
                     let values = self.element_values(index)?;
                     let Some(&table_ptr) = self.tables.get(*table) else {
@@ -507,10 +520,44 @@ impl Instance {
     }
 }
 
+/// A zeroed VMContext of `size` bytes (16-aligned), from the pool when
+/// there is one, else from the heap.
+fn allocate_vmctx(
+    size: usize,
+    pool: Option<&Arc<PoolingAllocator>>,
+) -> Result<(NonNull<u8>, VmctxStorage), InstanceError> {
+    if let Some(pool) = pool {
+        let max = pool.config().max_core_instance_size;
+        if size > max {
+            return Err(InstanceError::PoolLimit(format!(
+                "instance allocation for this module requires {size} bytes which exceeds the configured maximum of \
+                 {max} bytes"
+            )));
+        }
+        let (slot, ptr) = pool.vmctxs.take()?;
+        let Some(ptr) = NonNull::new(ptr) else { bail_bug!("a pooled VMContext slot at null") };
+        return Ok((ptr, VmctxStorage::Pooled { pool: pool.clone(), slot, used: size }));
+    }
+    let Ok(layout) = Layout::from_size_align(size.max(16), 16) else {
+        bail_bug!("VMContext size {size} has no layout");
+    };
+    // SAFETY: the layout has a non-zero size.
+    let Some(ptr) = NonNull::new(unsafe { alloc_zeroed(layout) }) else {
+        return Err(InstanceError::ResourceExhausted(format!(
+            "cannot allocate a VMContext of {} bytes",
+            layout.size()
+        )));
+    };
+    Ok((ptr, VmctxStorage::Heap(layout)))
+}
+
 impl Drop for Instance {
     fn drop(&mut self) {
-        // SAFETY: allocated in `new` with this layout.
-        unsafe { dealloc(self.vmctx.as_ptr(), self.vmctx_layout) }
+        match &self.vmctx_storage {
+            // SAFETY: allocated in `allocate_vmctx` with this layout.
+            VmctxStorage::Heap(layout) => unsafe { dealloc(self.vmctx.as_ptr(), *layout) },
+            VmctxStorage::Pooled { pool, slot, used } => pool.vmctxs.give(*slot, *used),
+        }
     }
 }
 

@@ -15,17 +15,25 @@
 //! minimum size, so inside the used range, and the decommit replaces its
 //! file mapping, and every private copy of its pages, with anonymous zero
 //! pages.
+//!
+//! With the pooling allocator a memory lives in a slot of the engine's
+//! pool instead ([`LinearMemory::new_pooled`]), with the same layout; the
+//! slot goes back to the pool, reset, when the memory is dropped. A slot
+//! keeps its image mapped between tenants of the same module (see
+//! `vm/pool/memory_pool.rs`).
 
 use crate::sys::{Mmap, page_size};
 use crate::types::{MemoryType, WASM_PAGE_SIZE, WASM32_MAX_PAGES};
+use crate::vm::error::InstanceError;
 use crate::vm::limiter::GrowLimiter;
 use crate::vm::memory_image::MemoryImage;
 use crate::vm::owned::OwnedPtr;
+use crate::vm::pool::{PoolingAllocator, SlotIndex};
 use crate::vmoffsets::VMMemoryDefinition;
 
 use std::io;
 use std::mem::ManuallyDrop;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pub use kiln_environ::heap::{GUARD_SIZE, RESERVATION_SIZE};
 
@@ -65,15 +73,33 @@ pub fn maximum_byte_size(ty: &MemoryType) -> Option<usize> {
     usize::try_from(pages.checked_mul(WASM_PAGE_SIZE)?).ok()
 }
 
+/// Where a memory's reservation comes from.
+#[derive(Debug)]
+enum Backing {
+    /// Its own reservation (taken out only by `Drop`).
+    OnDemand(ManuallyDrop<Mmap>),
+    /// A slot of an engine's pool, with the image mapped into it, if any.
+    Pooled(Arc<PoolingAllocator>, SlotIndex, Option<MemoryImage>),
+}
+
 /// A linear memory. Owned by a store, boxed so its definition has a stable
 /// address that VMContexts point to.
 #[derive(Debug)]
 pub struct LinearMemory {
     definition: VMMemoryDefinition,
-    /// Taken out only by `Drop`.
-    mmap: ManuallyDrop<Mmap>,
+    backing: Backing,
     ty: MemoryType,
     max_pages: u64,
+}
+
+/// The most pages a memory of type `ty` may have, or an error when its
+/// minimum is already above that.
+fn max_pages_for(ty: MemoryType, limit_pages: u64) -> Result<u64, String> {
+    let max_pages = ty.limits.max.unwrap_or(WASM32_MAX_PAGES).min(WASM32_MAX_PAGES).min(limit_pages);
+    if ty.limits.min > max_pages {
+        return Err(format!("memory minimum of {} pages exceeds the limit of {max_pages} pages", ty.limits.min));
+    }
+    Ok(max_pages)
 }
 
 // SAFETY: the raw pointer in `definition` points into `mmap`, which this
@@ -94,13 +120,7 @@ impl LinearMemory {
     /// image's file rather than opened first and then replaced, which
     /// saves splitting the reservation twice.
     pub fn new_with_image(ty: MemoryType, limit_pages: u64, image: Option<&MemoryImage>) -> io::Result<OwnedPtr<Self>> {
-        let max_pages = ty.limits.max.unwrap_or(WASM32_MAX_PAGES).min(WASM32_MAX_PAGES).min(limit_pages);
-        if ty.limits.min > max_pages {
-            return Err(io::Error::other(format!(
-                "memory minimum of {} pages exceeds the limit of {max_pages} pages",
-                ty.limits.min
-            )));
-        }
+        let max_pages = max_pages_for(ty, limit_pages).map_err(io::Error::other)?;
         let mmap = take_reservation()?;
         let len = (ty.limits.min * WASM_PAGE_SIZE) as usize;
         let opened = match image {
@@ -119,7 +139,29 @@ impl LinearMemory {
         }
         Ok(OwnedPtr::new(Self {
             definition: VMMemoryDefinition { base: mmap.as_ptr(), current_length: len },
-            mmap: ManuallyDrop::new(mmap),
+            backing: Backing::OnDemand(ManuallyDrop::new(mmap)),
+            ty,
+            max_pages,
+        }))
+    }
+
+    /// Opens a memory of type `ty` in a slot of `pool`, with at most
+    /// `limit_pages` pages and never more than the pool's
+    /// `max_memory_size`, with `image` mapped copy-on-write over its first
+    /// pages.
+    pub fn new_pooled(
+        pool: &Arc<PoolingAllocator>,
+        ty: MemoryType,
+        limit_pages: u64,
+        image: Option<&MemoryImage>,
+    ) -> Result<OwnedPtr<Self>, InstanceError> {
+        let pool_pages = pool.config().max_memory_size as u64 / WASM_PAGE_SIZE;
+        let max_pages = max_pages_for(ty, limit_pages.min(pool_pages)).map_err(InstanceError::PoolLimit)?;
+        let len = (ty.limits.min * WASM_PAGE_SIZE) as usize;
+        let (slot, base) = pool.memories.take(len, image)?;
+        Ok(OwnedPtr::new(Self {
+            definition: VMMemoryDefinition { base, current_length: len },
+            backing: Backing::Pooled(pool.clone(), slot, image.cloned()),
             ty,
             max_pages,
         }))
@@ -185,7 +227,11 @@ impl LinearMemory {
             return Ok(None);
         }
         debug_assert_eq!(old_bytes % page_size(), 0);
-        if let Err(e) = self.mmap.make_accessible(old_bytes, new_bytes - old_bytes) {
+        let opened = match &self.backing {
+            Backing::OnDemand(mmap) => mmap.make_accessible(old_bytes, new_bytes - old_bytes),
+            Backing::Pooled(pool, slot, _) => pool.memories.grow(*slot, old_bytes, new_bytes),
+        };
+        if let Err(e) = opened {
             limiter.memory_grow_failed(&format!("cannot commit {new_bytes} bytes of memory: {e}"))?;
             return Ok(None);
         }
@@ -208,9 +254,15 @@ impl LinearMemory {
 
 impl Drop for LinearMemory {
     fn drop(&mut self) {
-        // SAFETY: `mmap` is not used again: this is the memory's last use.
-        let mmap = unsafe { ManuallyDrop::take(&mut self.mmap) };
-        release_reservation(mmap, self.definition.current_length);
+        let used = self.definition.current_length;
+        match &mut self.backing {
+            Backing::OnDemand(mmap) => {
+                // SAFETY: `mmap` is not used again: this is the memory's last use.
+                let mmap = unsafe { ManuallyDrop::take(mmap) };
+                release_reservation(mmap, used);
+            }
+            Backing::Pooled(pool, slot, image) => pool.memories.give(*slot, used, image.take()),
+        }
     }
 }
 

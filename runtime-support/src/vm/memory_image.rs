@@ -44,6 +44,13 @@ impl MemoryImage {
         Some(Self { fd, file_offset, linear_offset, len })
     }
 
+    /// Whether `other` is this very image (the same file, offsets and
+    /// length): a slot that still has `other` mapped needs no new mapping.
+    pub fn same(&self, other: &MemoryImage) -> bool {
+        Arc::ptr_eq(&self.fd, &other.fd)
+            && (self.file_offset, self.linear_offset, self.len) == (other.file_offset, other.linear_offset, other.len)
+    }
+
     /// The bytes of the memory it covers.
     pub fn linear_range(&self) -> Range<usize> {
         self.linear_offset..self.linear_offset + self.len

@@ -8,5 +8,7 @@ pub mod limiter;
 pub mod memory;
 pub mod memory_image;
 pub mod owned;
+pub mod pool;
 pub mod table;
+pub mod table_image;
 pub mod template;

@@ -5,24 +5,37 @@
 //! (0 for `ref.null extern`).
 
 use crate::types::{TableType, WasmRefType};
+use crate::vm::error::InstanceError;
 use crate::vm::limiter::GrowLimiter;
 use crate::vm::owned::OwnedPtr;
+use crate::vm::pool::{PoolingAllocator, SlotIndex};
 use crate::vmoffsets::VMTableDefinition;
+use std::sync::Arc;
 
 /// Tables never grow past this many elements, whatever their type allows,
 /// so a guest cannot make the host allocate without bound.
 pub const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 
+/// Where a table's elements live.
+#[derive(Debug)]
+enum Storage {
+    /// On the heap; `definition` points into the vector.
+    OnDemand(Vec<usize>),
+    /// In a slot of an engine's pool, room for `capacity` elements, of
+    /// which `definition.current_elements` are in use.
+    Pooled { pool: Arc<PoolingAllocator>, slot: SlotIndex, capacity: usize },
+}
+
 /// A table. Owned by a store, boxed so its definition has a stable address.
 #[derive(Debug)]
 pub struct Table {
     definition: VMTableDefinition,
-    elements: Vec<usize>,
+    storage: Storage,
     ty: TableType,
 }
 
-// SAFETY: the raw pointer in `definition` points into `elements`, which this
-// value owns.
+// SAFETY: the raw pointer in `definition` points into the vector or pool
+// slot this value holds.
 unsafe impl Send for Table {}
 // SAFETY: as above; mutation needs `&mut self`.
 unsafe impl Sync for Table {}
@@ -44,16 +57,54 @@ impl Table {
         elements.resize(min, init);
         let mut t = OwnedPtr::new(Self {
             definition: VMTableDefinition { base: std::ptr::null_mut(), current_elements: 0 },
-            elements,
+            storage: Storage::OnDemand(elements),
             ty,
         });
         t.sync();
         Ok(t)
     }
 
+    /// A table of type `ty` with every element `init`, in a slot of
+    /// `pool`; it may grow up to the pool's `table_elements`.
+    pub fn new_pooled(
+        pool: &Arc<PoolingAllocator>,
+        ty: TableType,
+        init: usize,
+    ) -> Result<OwnedPtr<Self>, InstanceError> {
+        let capacity = pool.tables.capacity;
+        if ty.limits.min > capacity as u64 {
+            return Err(InstanceError::PoolLimit(format!(
+                "table has a minimum element size of {} which exceeds the limit of {capacity}",
+                ty.limits.min
+            )));
+        }
+        let (slot, base) = pool.tables.take()?;
+        let mut t = OwnedPtr::new(Self {
+            definition: VMTableDefinition { base, current_elements: ty.limits.min as usize },
+            storage: Storage::Pooled { pool: pool.clone(), slot, capacity },
+            ty,
+        });
+        // A slot comes zeroed: only a non-null initial value is written.
+        if init != 0 {
+            t.elements_mut().fill(init);
+        }
+        Ok(t)
+    }
+
     fn sync(&mut self) {
-        self.definition.base = self.elements.as_mut_ptr();
-        self.definition.current_elements = self.elements.len();
+        if let Storage::OnDemand(v) = &mut self.storage {
+            self.definition.base = v.as_mut_ptr();
+            self.definition.current_elements = v.len();
+        }
+    }
+
+    fn elements_mut(&mut self) -> &mut [usize] {
+        if self.definition.current_elements == 0 {
+            return &mut [];
+        }
+        // SAFETY: `[base, base + current_elements)` is the table's live,
+        // initialized storage (vector or slot), borrowed through `&mut self`.
+        unsafe { std::slice::from_raw_parts_mut(self.definition.base, self.definition.current_elements) }
     }
 
     /// The table's type.
@@ -73,27 +124,31 @@ impl Table {
 
     /// Number of elements.
     pub fn len(&self) -> u64 {
-        self.elements.len() as u64
+        self.definition.current_elements as u64
     }
 
     /// Whether the table has no elements.
     pub fn is_empty(&self) -> bool {
-        self.elements.is_empty()
+        self.definition.current_elements == 0
     }
 
     /// The elements.
     pub fn elements(&self) -> &[usize] {
-        &self.elements
+        if self.definition.current_elements == 0 {
+            return &[];
+        }
+        // SAFETY: as in `elements_mut`, shared.
+        unsafe { std::slice::from_raw_parts(self.definition.base, self.definition.current_elements) }
     }
 
     /// The element at `index`.
     pub fn get(&self, index: u64) -> Option<usize> {
-        self.elements.get(usize::try_from(index).ok()?).copied()
+        self.elements().get(usize::try_from(index).ok()?).copied()
     }
 
     /// Sets the element at `index`; false when out of bounds.
     pub fn set(&mut self, index: u64, value: usize) -> bool {
-        match usize::try_from(index).ok().and_then(|i| self.elements.get_mut(i)) {
+        match usize::try_from(index).ok().and_then(|i| self.elements_mut().get_mut(i)) {
             Some(slot) => {
                 *slot = value;
                 true
@@ -126,7 +181,7 @@ impl Table {
             return Ok(None);
         };
         let desired = usize::try_from(new).unwrap_or(usize::MAX);
-        if !limiter.table_growing(self.elements.len(), desired, self.maximum())? {
+        if !limiter.table_growing(self.definition.current_elements, desired, self.maximum())? {
             return Ok(None);
         }
         let max = self.ty.limits.max.unwrap_or(u64::from(u32::MAX)).min(MAX_TABLE_ELEMENTS);
@@ -135,12 +190,24 @@ impl Table {
             return Ok(None);
         }
         // `new <= MAX_TABLE_ELEMENTS`, so both fit a `usize`.
-        if self.elements.try_reserve(delta as usize).is_err() {
-            limiter.table_grow_failed(&format!("cannot allocate a table of {new} elements: out of memory"))?;
-            return Ok(None);
+        match &mut self.storage {
+            Storage::OnDemand(v) => {
+                if v.try_reserve(delta as usize).is_err() {
+                    limiter.table_grow_failed(&format!("cannot allocate a table of {new} elements: out of memory"))?;
+                    return Ok(None);
+                }
+                v.resize(new as usize, init);
+                self.sync();
+            }
+            Storage::Pooled { capacity, .. } => {
+                if new > *capacity as u64 {
+                    limiter.table_grow_failed("table size exceeds the pooling allocator's table_elements")?;
+                    return Ok(None);
+                }
+                self.definition.current_elements = new as usize;
+                self.elements_mut()[old as usize..].fill(init);
+            }
         }
-        self.elements.resize(new as usize, init);
-        self.sync();
         Ok(Some(old))
     }
 
@@ -148,7 +215,7 @@ impl Table {
     pub fn fill(&mut self, dst: u64, value: usize, len: u64) -> bool {
         match range(dst, len, self.len()) {
             Some(r) => {
-                self.elements[r].fill(value);
+                self.elements_mut()[r].fill(value);
                 true
             }
             None => false,
@@ -159,11 +226,24 @@ impl Table {
     pub fn init(&mut self, dst: u64, values: &[usize]) -> bool {
         match range(dst, values.len() as u64, self.len()) {
             Some(r) => {
-                self.elements[r].copy_from_slice(values);
+                self.elements_mut()[r].copy_from_slice(values);
                 true
             }
             None => false,
         }
+    }
+
+    /// Writes a precomputed element segment at `dst`: element `i` becomes
+    /// `vmctx + offsets[i]`, or null for [`NULL_ELEMENT`]. False when out
+    /// of bounds (nothing written).
+    ///
+    /// [`NULL_ELEMENT`]: crate::vm::table_image::NULL_ELEMENT
+    pub fn init_from_image(&mut self, dst: u64, vmctx: *mut u8, offsets: &[u32]) -> bool {
+        let Some(r) = range(dst, offsets.len() as u64, self.len()) else { return false };
+        for (slot, &offset) in self.elements_mut()[r].iter_mut().zip(offsets) {
+            *slot = if offset == crate::vm::table_image::NULL_ELEMENT { 0 } else { vmctx as usize + offset as usize };
+        }
+        true
     }
 
     /// `table.copy` within one table; false when out of bounds.
@@ -171,7 +251,7 @@ impl Table {
         let (Some(d), Some(s)) = (range(dst, len, self.len()), range(src, len, self.len())) else {
             return false;
         };
-        self.elements.copy_within(s, d.start);
+        self.elements_mut().copy_within(s, d.start);
         true
     }
 
@@ -180,8 +260,16 @@ impl Table {
         let (Some(d), Some(s)) = (range(dst, len, self.len()), range(src, len, src_table.len())) else {
             return false;
         };
-        self.elements[d].copy_from_slice(&src_table.elements[s]);
+        self.elements_mut()[d].copy_from_slice(&src_table.elements()[s]);
         true
+    }
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        if let Storage::Pooled { pool, slot, .. } = &self.storage {
+            pool.tables.give(*slot, self.definition.current_elements);
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 
 use crate::index::*;
 use crate::module_info::ModuleInfo;
+use crate::vm::table_image::{self, TableImage, TableInit};
 use crate::vmoffsets::{VMFuncRef, VMOffsets};
 use cranelift_entity::{EntityRef, PrimaryMap};
 use kiln_environ::bail_bug;
@@ -26,6 +27,8 @@ pub struct InstanceTemplate {
     func_ref_offsets: PrimaryMap<FuncIndex, Option<u32>>,
     /// Every VMContext offset that holds a `VMFuncRef`, sorted.
     sorted_offsets: Vec<u32>,
+    /// What the active element segments write.
+    table_image: TableImage,
 }
 
 // SAFETY: the raw pointers are code addresses inside the module's loaded
@@ -91,7 +94,13 @@ impl InstanceTemplate {
         let mut sorted_offsets: Vec<u32> = func_ref_offsets.values().flatten().copied().collect();
         sorted_offsets.sort_unstable();
         sorted_offsets.dedup();
-        Ok(Self { func_refs, func_ref_offsets, sorted_offsets })
+        let table_image = table_image::build(module, |f| func_ref_offsets.get(f).copied().flatten());
+        Ok(Self { func_refs, func_ref_offsets, sorted_offsets, table_image })
+    }
+
+    /// The precomputed writes of element segment `index`, if it has them.
+    pub fn table_init(&self, index: ElemIndex) -> Option<&TableInit> {
+        self.table_image.get(index)?.as_ref()
     }
 
     /// The escaping functions' `VMFuncRef`s, in slot order, `vmctx` null.

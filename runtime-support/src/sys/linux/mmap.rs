@@ -156,6 +156,39 @@ impl Mmap {
         Ok(())
     }
 
+    /// Reserves `len` bytes (rounded up to pages) of readable and writable
+    /// memory, committed by the kernel only as it is touched (pools of
+    /// VMContexts and tables).
+    pub fn accessible(len: usize) -> io::Result<Self> {
+        let m = Self::reserve(len)?;
+        m.make_accessible(0, m.len)?;
+        Ok(m)
+    }
+
+    /// Makes `[start, start + len)` inaccessible, keeping its contents.
+    pub fn make_inaccessible(&self, start: usize, len: usize) -> io::Result<()> {
+        self.protect(start, round_up_to_page(len), libc::PROT_NONE)
+    }
+
+    /// Throws away the contents of `[start, start + len)` with
+    /// `madvise(MADV_DONTNEED)`: the pages keep their protection and read
+    /// as zero from then on (private anonymous memory), and the kernel gets
+    /// them back until they are touched again.
+    pub fn discard(&self, start: usize, len: usize) -> io::Result<()> {
+        let len = round_up_to_page(len);
+        assert!(start.is_multiple_of(page_size()) && start <= self.len && len <= self.len - start);
+        if len == 0 {
+            return Ok(());
+        }
+        // SAFETY: the range lies inside our own mapping (asserted above);
+        // dropping private anonymous pages only zeroes our own memory.
+        let rc = unsafe { libc::madvise(self.ptr.as_ptr().add(start).cast(), len, libc::MADV_DONTNEED) };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// Makes `[start, start + len)` read-only.
     pub fn make_readonly(&self, start: usize, len: usize) -> io::Result<()> {
         self.protect(start, round_up_to_page(len), libc::PROT_READ)
@@ -210,6 +243,22 @@ mod tests {
         // SAFETY: accessible again.
         assert_eq!(unsafe { m.as_ptr().add(p).read() }, 0, "decommit leaves zero pages");
         assert!(m.map_file_private(0, p, fd.as_fd(), 1).is_err(), "unaligned file offset");
+    }
+
+    #[test]
+    fn discard_zeroes_and_keeps_access() {
+        let m = Mmap::accessible(2 * page_size()).unwrap();
+        // SAFETY: both pages are accessible.
+        unsafe {
+            m.as_ptr().write(1);
+            m.as_ptr().add(page_size()).write(2);
+        }
+        m.discard(0, page_size()).unwrap();
+        // SAFETY: both pages are still accessible.
+        unsafe {
+            assert_eq!(m.as_ptr().read(), 0, "the discarded page reads as zero");
+            assert_eq!(m.as_ptr().add(page_size()).read(), 2, "pages outside the range are kept");
+        }
     }
 
     #[test]
