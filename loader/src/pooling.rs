@@ -101,7 +101,11 @@ impl PoolingAllocationConfig {
     }
 
     /// As [`linear_memory_keep_resident`](Self::linear_memory_keep_resident),
-    /// for table slots (default 0).
+    /// for table slots (default 0). Unlike wasmtime, kiln zeroes the first
+    /// 4 pages of a returned table slot in place whatever this says: it
+    /// writes tables at instantiation (from a precomputed image) rather
+    /// than lazily, and a small `memset` is cheaper than the page faults
+    /// that discarding would cost the next tenant.
     pub fn table_keep_resident(&mut self, size: usize) -> &mut Self {
         self.config.table_keep_resident = size;
         self

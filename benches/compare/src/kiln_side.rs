@@ -2,20 +2,20 @@
 //! deserialized (as a server loads its artifact), then instantiated in a
 //! fresh `Store` per request.
 //!
-//! Everything engine-specific is in [`engine`] and [`KilnPre`], so moving
-//! to pre-resolved instantiation and pooled, copy-on-write instances
-//! changes only those: `Linker::instantiate_pre` in [`KilnPre::new`],
-//! `InstancePre::instantiate` in [`KilnPre::instantiate`], and
-//! `Config::allocation_strategy(InstanceAllocationStrategy::Pooling(..))`
-//! plus `Config::memory_init_cow(true)` in [`engine`].
+//! Configured as the wasmtime side is: the pooling allocator with its
+//! default sizes, copy-on-write memory images, and imports resolved once
+//! (`Linker::instantiate_pre`), so a request is `InstancePre::instantiate`
+//! in a new `Store`.
 
-use anyhow::{Result, anyhow};
-use kiln::{Config, Engine, ExternType, Linker, Module, Store};
+use anyhow::Result;
+use kiln::{Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, PoolingAllocationConfig, Store};
 
-/// The engine the benchmarks use: kiln's default configuration (its
-/// on-demand allocator, with data segments copied at instantiation).
+/// The engine the benchmarks use: the pooling allocator (default
+/// `PoolingAllocationConfig`) and copy-on-write memory images.
 pub fn engine() -> Result<Engine> {
-    let config = Config::new();
+    let mut config = Config::new();
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(PoolingAllocationConfig::default()));
+    config.memory_init_cow(true);
     Engine::new(&config)
 }
 
@@ -23,36 +23,28 @@ pub fn engine() -> Result<Engine> {
 /// defined once.
 pub struct KilnPre {
     engine: Engine,
-    linker: Linker<()>,
-    module: Module,
+    pre: InstancePre<()>,
 }
 
 impl KilnPre {
     /// Compiles `wasm`, round-trips it through its artifact bytes, and
-    /// defines every function import as a host function that fails when
-    /// called (instantiation only needs them to exist with the right type).
+    /// defines every function import as one that traps when called
+    /// (instantiation only needs them to exist with the right type).
     pub fn new(engine: &Engine, wasm: &[u8]) -> Result<Self> {
         let artifact = engine.precompile_module(wasm)?;
         // SAFETY: the artifact was produced by this engine just above.
         let module = unsafe { Module::deserialize(engine, &artifact) }?;
         let mut linker = Linker::new(engine);
-        for import in module.imports() {
-            let ExternType::Func(ty) = import.ty() else {
-                return Err(anyhow!("import `{}::{}` is not a function", import.module(), import.name()));
-            };
-            let what = format!("{}::{}", import.module(), import.name());
-            linker.func_new(import.module(), import.name(), ty, move |_, _, _| {
-                Err(anyhow!("`{what}` is a benchmark stub"))
-            })?;
-        }
-        Ok(Self { engine: engine.clone(), linker, module })
+        linker.define_unknown_imports_as_traps(&module)?;
+        let pre = linker.instantiate_pre(&module)?;
+        Ok(Self { engine: engine.clone(), pre })
     }
 
     /// One request's instantiation: a new store, the instance, both
     /// dropped on return.
     pub fn instantiate(&self) -> Result<()> {
         let mut store = Store::new(&self.engine, ());
-        self.linker.instantiate(&mut store, &self.module)?;
+        self.pre.instantiate(&mut store)?;
         Ok(())
     }
 }

@@ -2,8 +2,8 @@
 //! room for `table_elements` pointer-sized elements (page-rounded).
 
 use super::slots::{FreeList, SlotIndex};
-use super::{PoolConfig, reset_slot};
-use crate::sys::{Mmap, round_up_to_page};
+use super::{PoolConfig, ZERO_IN_PLACE_PAGES, reset_slot};
+use crate::sys::{Mmap, page_size, round_up_to_page};
 use crate::vm::error::InstanceError;
 
 #[derive(Debug)]
@@ -35,7 +35,7 @@ impl TablePool {
             free: FreeList::new(config.total_tables, (), "tables"),
             slot_bytes,
             capacity: config.table_elements,
-            keep_resident: config.table_keep_resident,
+            keep_resident: config.table_keep_resident.max(ZERO_IN_PLACE_PAGES * page_size()),
         })
     }
 

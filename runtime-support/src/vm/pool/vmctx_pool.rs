@@ -4,12 +4,9 @@
 //! usual case: a VMContext is a few hundred bytes), discarded when large.
 
 use super::slots::{FreeList, SlotIndex};
-use super::{PoolConfig, reset_slot};
+use super::{PoolConfig, ZERO_IN_PLACE_PAGES, reset_slot};
 use crate::sys::{Mmap, page_size, round_up_to_page};
 use crate::vm::error::InstanceError;
-
-/// A returned VMContext of at most this many pages is zeroed in place.
-const ZERO_IN_PLACE_PAGES: usize = 4;
 
 #[derive(Debug)]
 pub(crate) struct VmctxPool {
