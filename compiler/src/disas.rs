@@ -17,7 +17,7 @@ use kiln_environ::vmoffsets::VMOffsets;
 /// else, so it is deterministic on a given target.
 pub fn clif_of(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<(String, String)>> {
     let wasm = wat::parse_bytes(wasm).map_err(|e| CompileError::Parse(e.to_string()))?;
-    let translation = environ::translate_module(&wasm)?;
+    let translation = environ::translate_module(&wasm, &environ::Features::default())?;
     let info = &translation.info;
     let isa = build_isa(config)?;
     let offsets = VMOffsets::with_ptr(translate::env::target_ptr(&*isa)?, info);

@@ -31,6 +31,7 @@ use obj::{CompiledFunction, ObjectEmitter, compile_ir};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
+pub use environ::Features;
 pub use kiln_environ::{OptLevel, Tunables};
 
 /// Compiler settings.
@@ -43,6 +44,8 @@ pub struct CompilerConfig {
     /// Deadline instrumentation (epoch checks, fuel), recorded in the
     /// artifact.
     pub tunables: Tunables,
+    /// Which supported proposals validation accepts.
+    pub features: Features,
 }
 
 /// The target triple of this host, as artifacts record it.
@@ -99,6 +102,20 @@ pub fn compile(wasm: &[u8], config: &CompilerConfig) -> Result<Vec<u8>, CompileE
     compile_module(wasm, config).map(|c| c.bytes)
 }
 
+/// Validates a WebAssembly binary with the features kiln compiles, as
+/// compilation would, without compiling it. A module valid only with a
+/// feature kiln does not support is [`CompileError::Unsupported`].
+pub fn validate(wasm: &[u8], features: &Features) -> Result<(), CompileError> {
+    let result = wasmparser::Validator::new_with_features(features.wasm()).validate_all(wasm);
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => Err(match environ::needed_unsupported_feature(wasm) {
+            Some(feature) => CompileError::Unsupported(feature.to_string()),
+            None => CompileError::from(e),
+        }),
+    }
+}
+
 /// Compiles `wasm` (binary or text format) to an artifact, keeping its
 /// metadata decoded.
 pub fn compile_module(wasm: &[u8], config: &CompilerConfig) -> Result<CompiledArtifact, CompileError> {
@@ -138,7 +155,7 @@ fn symbol_names(info: &kiln_environ::ModuleInfo) -> PrimaryMap<DefinedFuncIndex,
 }
 
 fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<CompiledArtifact> {
-    let mut translation = environ::translate_module(wasm)?;
+    let mut translation = environ::translate_module(wasm, &config.features)?;
     let data = std::mem::take(&mut translation.data);
     let static_init = environ::static_init::static_init(&mut translation.info, data)?;
     let info = translation.info;

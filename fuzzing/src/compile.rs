@@ -57,7 +57,7 @@ fn compiler_config(u: &mut Unstructured<'_>) -> CompilerConfig {
     // Deadline checks change every function's code: try them too.
     let tunables =
         Tunables { epoch_interruption: u.arbitrary().unwrap_or(false), consume_fuel: u.arbitrary().unwrap_or(false) };
-    CompilerConfig { opt_level, verify, tunables }
+    CompilerConfig { opt_level, verify, tunables, ..Default::default() }
 }
 
 /// Compiles `wasm` both ways. Any error is fine; a panic is a bug, and so is

@@ -25,6 +25,7 @@ pub struct Config {
     pub(crate) tunables: kiln_runtime_support::tunables::Tunables,
     pub(crate) memory_init_cow: bool,
     pub(crate) allocation_strategy: InstanceAllocationStrategy,
+    pub(crate) proposals: crate::features::Proposals,
 }
 
 impl Default for Config {
@@ -36,6 +37,7 @@ impl Default for Config {
             tunables: Default::default(),
             memory_init_cow: true,
             allocation_strategy: InstanceAllocationStrategy::OnDemand,
+            proposals: Default::default(),
         }
     }
 }
@@ -162,6 +164,7 @@ impl Engine {
     /// unlimited (`ulimit -s unlimited`), where the thread's own guard gives
     /// none.
     pub fn new(config: &Config) -> anyhow::Result<Engine> {
+        config.proposals.check()?;
         if config.max_wasm_stack > MAX_WASM_STACK_LIMIT {
             anyhow::bail!(
                 "max_wasm_stack of {} bytes is above the largest supported, {MAX_WASM_STACK_LIMIT} bytes (1 GiB)",
@@ -231,7 +234,12 @@ impl Engine {
     #[cfg(feature = "compiler")]
     pub(crate) fn compile(&self, bytes: &[u8]) -> anyhow::Result<kiln_compiler::CompiledArtifact> {
         let c = &self.inner.config;
-        let config = kiln_compiler::CompilerConfig { opt_level: c.opt_level, verify: c.verify, tunables: c.tunables };
+        let config = kiln_compiler::CompilerConfig {
+            opt_level: c.opt_level,
+            verify: c.verify,
+            tunables: c.tunables,
+            features: c.proposals.compiler_features(),
+        };
         Ok(kiln_compiler::compile_module(bytes, &config)?)
     }
 }

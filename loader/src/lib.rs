@@ -13,6 +13,7 @@
 mod deadline;
 mod engine;
 mod externals;
+mod features;
 mod func;
 mod global;
 mod instance;
@@ -32,6 +33,7 @@ mod typed;
 mod types;
 mod values;
 
+pub use anyhow::{Error, Result, bail, ensure, format_err};
 pub use deadline::UpdateDeadline;
 pub use engine::{Config, Engine, MAX_WASM_STACK_LIMIT, OptLevel};
 pub use externals::{Export, Extern};

@@ -48,6 +48,12 @@ pub struct Linker<T> {
     allow_shadowing: bool,
 }
 
+impl<T> Clone for Linker<T> {
+    fn clone(&self) -> Self {
+        Self { engine: self.engine.clone(), map: self.map.clone(), allow_shadowing: self.allow_shadowing }
+    }
+}
+
 impl<T: 'static> Linker<T> {
     /// An empty linker.
     pub fn new(engine: &Engine) -> Self {
@@ -169,6 +175,54 @@ impl<T: 'static> Linker<T> {
     pub fn get(&self, mut store: impl AsContextMut<Data = T>, module: &str, name: &str) -> Option<Extern> {
         let def = self.map.get(&(module.to_string(), name.to_string()))?.clone();
         Some(self.materialize(&mut store, def))
+    }
+
+    /// Defines `as_module::as_name` as whatever `module::name` is defined as.
+    pub fn alias(&mut self, module: &str, name: &str, as_module: &str, as_name: &str) -> Result<&mut Self> {
+        let Some(def) = self.map.get(&(module.to_string(), name.to_string())).cloned() else {
+            bail!("no item named `{module}::{name}` in the linker");
+        };
+        self.insert(as_module, as_name, def)?;
+        Ok(self)
+    }
+
+    /// Defines every item of `module` under `as_module` as well.
+    pub fn alias_module(&mut self, module: &str, as_module: &str) -> Result<()> {
+        let items: Vec<(String, Definition<T>)> =
+            self.map.iter().filter(|((m, _), _)| m == module).map(|((_, n), d)| (n.clone(), d.clone())).collect();
+        for (name, def) in items {
+            self.insert(as_module, &name, def)?;
+        }
+        Ok(())
+    }
+
+    /// Every item defined, as `(module, name, item)`, materialized in
+    /// `store` (in no particular order, as in wasmtime).
+    pub fn iter<'a: 'p, 'p>(
+        &'a self,
+        mut store: impl AsContextMut<Data = T> + 'p,
+    ) -> impl Iterator<Item = (&'a str, &'a str, Extern)> + 'p {
+        let items: Vec<_> = self
+            .map
+            .iter()
+            .map(|((m, n), def)| (m.as_str(), n.as_str(), self.materialize(&mut store, def.clone())))
+            .collect();
+        items.into_iter()
+    }
+
+    /// The default export of the instance defined as `module`: its export
+    /// named `""`, else `_start` (for compatibility), else a function that
+    /// does nothing, as in wasmtime.
+    pub fn get_default(&self, mut store: impl AsContextMut<Data = T>, module: &str) -> Result<Func> {
+        for name in ["", "_start"] {
+            match self.get(&mut store, module, name) {
+                Some(Extern::Func(f)) => return Ok(f),
+                Some(_) if name.is_empty() => bail!("default export in '{module}' is not a function"),
+                Some(_) => bail!("`_start` in '{module}' is not a function"),
+                None => {}
+            }
+        }
+        Ok(Func::wrap(store, || {}))
     }
 
     fn materialize(&self, store: &mut impl AsContextMut<Data = T>, def: Definition<T>) -> Extern {

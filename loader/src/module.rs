@@ -149,6 +149,26 @@ impl Module {
         Self::load(engine, ArtifactBytes::Owned(compiled.bytes), Some((compiled.metadata, compiled.offsets.for_host())))
     }
 
+    /// Compiles a module from the binary format only (text is refused), as
+    /// wasmtime's `Module::from_binary` does.
+    #[cfg(feature = "compiler")]
+    pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Module> {
+        if !binary.starts_with(b"\0asm") {
+            bail!("expected a WebAssembly binary (it starts with `\\0asm`); text is accepted by `Module::new`");
+        }
+        Self::new(engine, binary)
+    }
+
+    /// Checks that `binary` is a valid WebAssembly module that `engine`
+    /// can compile, without compiling it: the same validation, and the
+    /// same `unsupported: <feature>` error for a proposal kiln does not
+    /// implement. (A few non-canonical encodings of reserved immediates
+    /// are refused only when the function is compiled.)
+    #[cfg(feature = "compiler")]
+    pub fn validate(engine: &Engine, binary: &[u8]) -> Result<()> {
+        Ok(kiln_compiler::validate(binary, &engine.config().proposals.compiler_features())?)
+    }
+
     /// Compiles a module from a `.wasm` or `.wat` file.
     ///
     /// A compiled kiln artifact is refused: it is native code, which only

@@ -119,6 +119,14 @@ tuple_list!(A0 0 A1 1 A2 2 A3 3 A4 4);
 tuple_list!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5);
 tuple_list!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6);
 tuple_list!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7);
+tuple_list!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8);
+tuple_list!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9);
+tuple_list!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10);
+tuple_list!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10 A11 11);
+tuple_list!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10 A11 11 A12 12);
+tuple_list!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10 A11 11 A12 12 A13 13);
+tuple_list!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10 A11 11 A12 12 A13 13 A14 14);
+tuple_list!(A0 0 A1 1 A2 2 A3 3 A4 4 A5 5 A6 6 A7 7 A8 8 A9 9 A10 10 A11 11 A12 12 A13 13 A14 14 A15 15);
 
 /// What a host closure may return: a list of values, or a `Result` of one.
 pub trait WasmRet: Send + 'static {

@@ -65,6 +65,56 @@ impl Val {
         }
     }
 
+    /// The `f32` value; panics if it has another type.
+    pub fn unwrap_f32(&self) -> f32 {
+        self.f32().expect("expected F32")
+    }
+
+    /// The `f64` value; panics if it has another type.
+    pub fn unwrap_f64(&self) -> f64 {
+        self.f64().expect("expected F64")
+    }
+
+    /// The null function reference.
+    pub const fn null_func_ref() -> Val {
+        Val::FuncRef(None)
+    }
+
+    /// The null external reference.
+    pub const fn null_extern_ref() -> Val {
+        Val::ExternRef(None)
+    }
+
+    /// The function reference (`Some(None)` for null), or `None` when the
+    /// value is not a `funcref`.
+    pub fn funcref(&self) -> Option<Option<&Func>> {
+        match self {
+            Val::FuncRef(f) => Some(f.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The function reference (`None` for null); panics if the value is
+    /// not a `funcref`.
+    pub fn unwrap_funcref(&self) -> Option<&Func> {
+        self.funcref().expect("expected funcref")
+    }
+
+    /// The external reference (`Some(None)` for null), or `None` when the
+    /// value is not an `externref`.
+    pub fn externref(&self) -> Option<Option<&ExternRef>> {
+        match self {
+            Val::ExternRef(r) => Some(r.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The external reference (`None` for null); panics if the value is
+    /// not an `externref`.
+    pub fn unwrap_externref(&self) -> Option<&ExternRef> {
+        self.externref().expect("expected externref")
+    }
+
     /// The value's type.
     pub fn ty(&self) -> ValType {
         match self {
@@ -144,8 +194,11 @@ from_val! {
     i64 => I64 (|v| v),
     f32 => F32 (f32::to_bits),
     f64 => F64 (f64::to_bits),
+    u128 => V128 (|v| v),
     Func => FuncRef Some,
+    Option<Func> => FuncRef (|v| v),
     ExternRef => ExternRef Some,
+    Option<ExternRef> => ExternRef (|v| v),
 }
 
 /// A reference to a host value, passed through wasm as `externref`. It

@@ -264,3 +264,192 @@ fn unsupported_features_are_named() {
     let err = Module::new(&engine, "(module (func i32.add))").unwrap_err();
     assert!(err.to_string().starts_with("invalid WebAssembly module"), "{err}");
 }
+
+/// wasmtime's `Result`, `Error`, `bail!`, `ensure!` and `format_err!`,
+/// spelled through kiln.
+#[test]
+fn result_and_error_macros_follow_wasmtime() {
+    fn check(n: i32) -> kiln::Result<i32> {
+        kiln::ensure!(n >= 0, "negative: {n}");
+        if n > 10 {
+            kiln::bail!("too big: {n}");
+        }
+        Ok(n)
+    }
+    assert_eq!(check(3).unwrap(), 3);
+    assert_eq!(check(-1).unwrap_err().to_string(), "negative: -1");
+    assert_eq!(check(11).unwrap_err().to_string(), "too big: 11");
+    let e: kiln::Error = kiln::format_err!("made {}", 1);
+    assert_eq!(e.to_string(), "made 1");
+}
+
+#[test]
+fn module_validate_and_from_binary() {
+    let engine = Engine::default();
+    let binary = wat::parse_str(r#"(module (func (export "f") (result i32) i32.const 1))"#).unwrap();
+    Module::validate(&engine, &binary).unwrap();
+    let invalid = wat::parse_str("(module (func (result i32)))").unwrap();
+    assert!(Module::validate(&engine, &invalid).is_err());
+    let simd = wat::parse_str("(module (func (param v128)))").unwrap();
+    assert!(Module::validate(&engine, &simd).unwrap_err().to_string().contains("simd"));
+    assert!(Module::validate(&engine, b"(module)").is_err(), "text is not a binary");
+
+    let module = Module::from_binary(&engine, &binary).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    assert_eq!(instance.get_typed_func::<(), i32>(&mut store, "f").unwrap().call(&mut store, ()).unwrap(), 1);
+    let err = Module::from_binary(&engine, b"(module)").unwrap_err().to_string();
+    assert!(err.contains("expected a WebAssembly binary"), "{err}");
+}
+
+#[test]
+fn linker_clones_and_finds_default_exports() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let mut linker: Linker<()> = Linker::new(&engine);
+    linker.func_wrap("host", "one", || 1i32).unwrap();
+    let mut copy = linker.clone();
+    copy.func_wrap("host", "two", || 2i32).unwrap();
+    assert!(linker.get(&mut store, "host", "two").is_none(), "the original is unchanged");
+    assert!(copy.get(&mut store, "host", "one").is_some(), "the clone has what the original had");
+
+    let start = Module::new(
+        &engine,
+        r#"(module (global (export "g") (mut i32) (i32.const 0))
+        (func (export "_start") (global.set 0 (i32.const 7))))"#,
+    )
+    .unwrap();
+    let default = Module::new(
+        &engine,
+        r#"(module (global (export "g") (mut i32) (i32.const 0))
+        (func (export "") (global.set 0 (i32.const 9))) (func (export "_start") unreachable))"#,
+    )
+    .unwrap();
+    let not_func = Module::new(&engine, r#"(module (memory (export "") 1))"#).unwrap();
+    for (name, module, expected) in [("start", &start, 7), ("default", &default, 9)] {
+        linker.module(&mut store, name, module).unwrap();
+        linker.get_default(&mut store, name).unwrap().call(&mut store, &[], &mut []).unwrap();
+        let g = linker.get(&mut store, name, "g").unwrap().into_global().unwrap();
+        assert_eq!(g.get(&mut store).i32(), Some(expected), "{name}");
+    }
+    linker.module(&mut store, "mem", &not_func).unwrap();
+    let err = linker.get_default(&mut store, "mem").unwrap_err().to_string();
+    assert_eq!(err, "default export in 'mem' is not a function");
+    // Nothing defined: a function that does nothing.
+    linker.get_default(&mut store, "nothing").unwrap().call(&mut store, &[], &mut []).unwrap();
+}
+
+/// The `Val` helpers wasmtime has for the value types kiln supports.
+#[test]
+fn val_helpers_follow_wasmtime() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let f = Func::wrap(&mut store, || {});
+    let r = ExternRef::new(&mut store, 5u32).unwrap();
+    assert_eq!(Val::from(1.5f32).unwrap_f32(), 1.5);
+    assert_eq!(Val::from(2.5f64).unwrap_f64(), 2.5);
+    assert_eq!(Val::from(7u128).unwrap_v128(), 7);
+    assert!(Val::from(f).unwrap_funcref().is_some());
+    assert!(Val::from(None::<Func>).unwrap_funcref().is_none());
+    assert!(Val::null_func_ref().funcref().is_some_and(|f| f.is_none()));
+    assert!(Val::I32(0).funcref().is_none(), "not a funcref at all");
+    assert_eq!(Val::from(r).unwrap_externref(), Some(&r));
+    assert!(Val::from(None::<ExternRef>).externref().is_some_and(|r| r.is_none()));
+    assert!(Val::null_extern_ref().unwrap_externref().is_none());
+    assert!(Val::I64(0).externref().is_none());
+}
+
+/// Host functions and typed calls take up to 16 parameters and return up
+/// to 16 results, as in wasmtime.
+#[test]
+fn sixteen_params_and_results() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    type P = (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32);
+    let sum = Func::wrap(
+        &mut store,
+        |a: i32,
+         b: i32,
+         c: i32,
+         d: i32,
+         e: i32,
+         f: i32,
+         g: i32,
+         h: i32,
+         i: i32,
+         j: i32,
+         k: i32,
+         l: i32,
+         m: i32,
+         n: i32,
+         o: i32,
+         p: i32| { a + b + c + d + e + f + g + h + i + j + k + l + m + n + o + p },
+    );
+    let typed = sum.typed::<P, i32>(&store).unwrap();
+    let args: P = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+    assert_eq!(typed.call(&mut store, args).unwrap(), 136);
+
+    let module = Module::new(
+        &engine,
+        r#"(module (func (export "many") (param i32) (result i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i64)
+            local.get 0 local.get 0 local.get 0 local.get 0 local.get 0 local.get 0 local.get 0 local.get 0
+            local.get 0 local.get 0 local.get 0 local.get 0 local.get 0 local.get 0 local.get 0 i64.const 99))"#,
+    )
+    .unwrap();
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    type R = (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i64);
+    let many = instance.get_typed_func::<i32, R>(&mut store, "many").unwrap();
+    let r = many.call(&mut store, 4).unwrap();
+    assert_eq!((r.0, r.14, r.15), (4, 4, 99));
+}
+
+/// `Config::wasm_*` as in wasmtime: kiln's proposals can be turned off
+/// (validation then refuses modules using them), unsupported ones can be
+/// turned off but not on.
+#[test]
+fn proposal_toggles_follow_wasmtime() {
+    let multi = "(module (func (export \"two\") (result i32 i32) i32.const 1 i32.const 2))";
+    let mut config = Config::new();
+    config.wasm_simd(false).wasm_threads(false).wasm_component_model(false).wasm_multi_value(false);
+    let engine = Engine::new(&config).unwrap();
+    let err = format!("{:#}", Module::new(&engine, multi).unwrap_err());
+    assert!(err.contains("multi-value") || err.contains("multiple"), "{err}");
+    assert!(Module::validate(&engine, &wat::parse_str(multi).unwrap()).is_err());
+    config.wasm_multi_value(true);
+    Module::new(&Engine::new(&config).unwrap(), multi).unwrap();
+
+    for (name, turn_on) in [
+        ("simd", Config::wasm_simd as fn(&mut Config, bool) -> &mut Config),
+        ("threads", Config::wasm_threads),
+        ("memory64", Config::wasm_memory64),
+        ("gc", Config::wasm_gc),
+    ] {
+        let mut config = Config::new();
+        turn_on(&mut config, true);
+        let err = Engine::new(&config).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains(&format!("kiln does not implement the {name} proposal")), "{name}: {err}");
+    }
+}
+
+#[test]
+fn linker_aliases_and_iterates() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let mut linker: Linker<()> = Linker::new(&engine);
+    linker.func_wrap("a", "f", || 1i32).unwrap().func_wrap("a", "g", || 2i32).unwrap();
+    linker.alias("a", "f", "b", "renamed").unwrap();
+    linker.alias_module("a", "c").unwrap();
+    assert!(linker.alias("a", "missing", "b", "x").is_err());
+    let mut names: Vec<(String, String)> = linker
+        .iter(&mut store)
+        .map(|(m, n, item)| {
+            assert!(item.into_func().is_some());
+            (m.to_string(), n.to_string())
+        })
+        .collect();
+    names.sort();
+    let expected = [("a", "f"), ("a", "g"), ("b", "renamed"), ("c", "f"), ("c", "g")];
+    assert_eq!(names, expected.map(|(m, n)| (m.to_string(), n.to_string())));
+    let f = linker.get(&mut store, "b", "renamed").unwrap().into_func().unwrap();
+    assert_eq!(f.typed::<(), i32>(&store).unwrap().call(&mut store, ()).unwrap(), 1);
+}

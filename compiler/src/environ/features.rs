@@ -8,6 +8,36 @@ pub fn supported() -> WasmFeatures {
     WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
 }
 
+/// Which of the supported WebAssembly 2.0 proposals a compilation accepts
+/// (`Config::wasm_reference_types` and friends): all of them by default;
+/// one turned off makes validation refuse a module that uses it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Features {
+    /// Reference types (`externref`, tables of references, `table.*`).
+    pub reference_types: bool,
+    /// Bulk memory (`memory.copy`, `memory.fill`, passive segments).
+    pub bulk_memory: bool,
+    /// Multiple results and block parameters.
+    pub multi_value: bool,
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Self { reference_types: true, bulk_memory: true, multi_value: true }
+    }
+}
+
+impl Features {
+    /// The validator's feature set.
+    pub fn wasm(&self) -> WasmFeatures {
+        let mut f = supported();
+        f.set(WasmFeatures::REFERENCE_TYPES, self.reference_types);
+        f.set(WasmFeatures::BULK_MEMORY, self.bulk_memory);
+        f.set(WasmFeatures::MULTI_VALUE, self.multi_value);
+        f
+    }
+}
+
 /// Features kiln does not support yet, with the name used in
 /// `unsupported: <feature>` errors.
 const UNSUPPORTED: &[(&str, WasmFeatures)] = &[
@@ -32,7 +62,10 @@ pub fn needed_unsupported_feature(wasm: &[u8]) -> Option<&'static str> {
         return Some("the component model (kiln runs core modules)");
     }
     let valid_with = |features: WasmFeatures| Validator::new_with_features(features).validate_all(wasm).is_ok();
-    if !valid_with(WasmFeatures::all()) {
+    // Invalid under every feature, or valid with what kiln supports (then
+    // a proposal turned off in the engine's `Config` refused it, and the
+    // validator's error says which).
+    if !valid_with(WasmFeatures::all()) || valid_with(supported()) {
         return None;
     }
     UNSUPPORTED
@@ -54,5 +87,14 @@ mod tests {
         assert_eq!(needs("(module (func return_call 0))"), Some("tail-call"));
         assert_eq!(needs("(component)"), Some("the component model (kiln runs core modules)"));
         assert_eq!(needs("(module (func (result i32)))"), None, "invalid under every feature");
+    }
+
+    #[test]
+    fn turning_a_proposal_off_refuses_modules_that_use_it() {
+        let wasm = wat::parse_str("(module (func (result i32 i32) i32.const 0 i32.const 1))").unwrap();
+        let valid = |f: Features| Validator::new_with_features(f.wasm()).validate_all(&wasm).is_ok();
+        assert!(valid(Features::default()));
+        assert!(!valid(Features { multi_value: false, ..Features::default() }));
+        assert!(valid(Features { bulk_memory: false, ..Features::default() }));
     }
 }

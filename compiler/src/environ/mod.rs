@@ -11,7 +11,7 @@ pub mod static_init;
 mod strict;
 mod types;
 
-pub use features::{needed_unsupported_feature, supported};
+pub use features::{Features, needed_unsupported_feature, supported};
 pub use strict::check_reserved_bytes;
 pub use types::val_type;
 
@@ -41,9 +41,9 @@ pub struct ModuleTranslation<'data> {
     pub wasm: &'data [u8],
 }
 
-/// Translates the sections of `wasm`.
-pub fn translate_module(wasm: &[u8]) -> CompileResult<ModuleTranslation<'_>> {
-    let mut validator = Validator::new_with_features(supported());
+/// Translates the sections of `wasm`, validating it with `features`.
+pub fn translate_module<'data>(wasm: &'data [u8], features: &Features) -> CompileResult<ModuleTranslation<'data>> {
+    let mut validator = Validator::new_with_features(features.wasm());
     let mut t = ModuleTranslation { info: ModuleInfo::default(), functions: PrimaryMap::new(), data: Vec::new(), wasm };
     let mut sig_dedup: HashMap<WasmFuncType, SignatureIndex> = HashMap::new();
     let mut escaping: Vec<FuncIndex> = Vec::new();
