@@ -390,7 +390,7 @@ impl Func {
         store: impl AsContext,
     ) -> Result<TypedFunc<Params, Results>> {
         let ty = self.ty(&store);
-        let expected = FuncType::new(Params::valtypes(), Results::valtypes());
+        let expected = FuncType::from_types(Params::valtypes(), Results::valtypes());
         if ty != expected {
             bail!("type mismatch: function has type {ty}, but {expected} was asked for");
         }
@@ -447,7 +447,7 @@ macro_rules! impl_into_func {
             F: Fn($($a),*) -> R + Send + Sync + 'static,
         {
             fn into_func(self) -> (FuncType, Arc<HostFn<T>>) {
-                let ty = FuncType::new([$($a::valtype()),*], R::valtypes());
+                let ty = FuncType::from_types([$($a::valtype()),*], R::valtypes());
                 let f = move |caller: Caller<'_, T>, raw: &mut [u128]| -> Result<()> {
                     let s = &mut caller.store.opaque;
                     let mut i = 0;
@@ -464,7 +464,7 @@ macro_rules! impl_into_func {
             F: Fn(Caller<'_, T>, $($a),*) -> R + Send + Sync + 'static,
         {
             fn into_func(self) -> (FuncType, Arc<HostFn<T>>) {
-                let ty = FuncType::new([$($a::valtype()),*], R::valtypes());
+                let ty = FuncType::from_types([$($a::valtype()),*], R::valtypes());
                 let f = move |caller: Caller<'_, T>, raw: &mut [u128]| -> Result<()> {
                     let Caller { store, instance } = caller;
                     let mut i = 0;

@@ -71,8 +71,23 @@ pub struct FuncType {
 }
 
 impl FuncType {
-    /// A function type from parameter and result types.
-    pub fn new(params: impl IntoIterator<Item = ValType>, results: impl IntoIterator<Item = ValType>) -> Self {
+    /// A function type from parameter and result types. The engine is
+    /// wasmtime's spelling: kiln's function types belong to no engine, so
+    /// a type made for one engine works with any.
+    pub fn new(
+        engine: &crate::Engine,
+        params: impl IntoIterator<Item = ValType>,
+        results: impl IntoIterator<Item = ValType>,
+    ) -> Self {
+        let _ = engine;
+        Self::from_types(params, results)
+    }
+
+    /// [`FuncType::new`] without an engine, for kiln's own use.
+    pub(crate) fn from_types(
+        params: impl IntoIterator<Item = ValType>,
+        results: impl IntoIterator<Item = ValType>,
+    ) -> Self {
         Self {
             wasm: rt::WasmFuncType {
                 params: params.into_iter().map(ValType::to_wasm).collect(),

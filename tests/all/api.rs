@@ -32,7 +32,7 @@ fn func_new_and_linker_get() -> Result<()> {
     let engine = Engine::default();
     let mut store = Store::new(&engine, 0u64);
     let mut linker = Linker::new(&engine);
-    let ty = FuncType::new([ValType::I64], [ValType::I64]);
+    let ty = FuncType::new(&engine, [ValType::I64], [ValType::I64]);
     linker.func_new("env", "double", ty, |mut caller: Caller<'_, u64>, params, results| {
         *caller.data_mut() += 1;
         results[0] = Val::I64(params[0].unwrap_i64() * 2);
@@ -206,13 +206,13 @@ fn host_panics_do_not_unwind_through_wasm() {
 
 #[test]
 fn module_describes_imports_and_exports() -> Result<()> {
-    let (_, module) = module(
+    let (engine, module) = module(
         r#"(module (import "env" "f" (func (param i32) (result i64))) (import "env" "m" (memory 1 2))
              (global (export "g") f32 (f32.const 1)) (func (export "h")) (table (export "t") 3 externref))"#,
     );
     let imports: Vec<_> = module.imports().map(|i| (i.module().to_string(), i.name().to_string(), i.ty())).collect();
     assert_eq!(imports.len(), 2);
-    assert_eq!(imports[0].2, ExternType::Func(FuncType::new([ValType::I32], [ValType::I64])));
+    assert_eq!(imports[0].2, ExternType::Func(FuncType::new(&engine, [ValType::I32], [ValType::I64])));
     assert_eq!(imports[1].2, ExternType::Memory(MemoryType::new(1, Some(2))));
     let exports: Vec<_> = module.exports().map(|e| e.name().to_string()).collect();
     assert_eq!(exports, ["g", "h", "t"]);
@@ -452,4 +452,33 @@ fn linker_aliases_and_iterates() {
     assert_eq!(names, expected.map(|(m, n)| (m.to_string(), n.to_string())));
     let f = linker.get(&mut store, "b", "renamed").unwrap().into_func().unwrap();
     assert_eq!(f.typed::<(), i32>(&store).unwrap().call(&mut store, ()).unwrap(), 1);
+}
+
+#[test]
+fn precompiled_artifacts_are_detected_and_hashed() {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    fn hash(engine: &Engine) -> u64 {
+        let mut h = DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut h);
+        h.finish()
+    }
+    let engine = Engine::default();
+    let wasm = wat::parse_str("(module (func (export \"f\")))").unwrap();
+    let artifact = engine.precompile_module(&wasm).unwrap();
+    assert_eq!(engine.detect_precompiled(&artifact), Some(Precompiled::Module));
+    assert_eq!(engine.detect_precompiled(&wasm), None);
+    assert_eq!(engine.detect_precompiled(b"\x7fELF not really"), None);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.kiln");
+    std::fs::write(&path, &artifact).unwrap();
+    assert_eq!(engine.detect_precompiled_file(&path).unwrap(), Some(Precompiled::Module));
+    assert!(engine.detect_precompiled_file(dir.path().join("missing")).is_err());
+
+    assert_eq!(hash(&engine), hash(&Engine::default()), "same configuration, same hash");
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    let epochs = Engine::new(&config).unwrap();
+    assert_ne!(hash(&engine), hash(&epochs), "artifacts of one do not load in the other");
+    // SAFETY: the artifact was compiled just above.
+    assert!(unsafe { Module::deserialize(&epochs, &artifact) }.is_err());
 }

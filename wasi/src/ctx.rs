@@ -112,7 +112,7 @@ impl WasiCtx {
         WasiCtxBuilder::new()
     }
 
-    /// The guest's arguments, argv[0] first.
+    /// The guest's arguments, `argv[0]` first.
     pub fn args(&self) -> impl Iterator<Item = &[u8]> {
         self.args.iter().map(Vec::as_slice)
     }
@@ -158,7 +158,7 @@ impl WasiCtxBuilder {
         }
     }
 
-    /// Appends one argument (the first is argv[0], the program name).
+    /// Appends one argument (the first is `argv[0]`, the program name).
     pub fn arg(&mut self, arg: impl AsRef<str>) -> &mut Self {
         self.args.push(arg.as_ref().as_bytes().to_vec());
         self
@@ -306,6 +306,12 @@ impl WasiCtxBuilder {
     pub fn preopened_unix_stream(&mut self, s: std::os::unix::net::UnixStream) -> &mut Self {
         self.extras.push(Extra::Socket(Socket::UnixStream(s)));
         self
+    }
+
+    /// The context, as wasmtime-wasi spells it for preview1 (the same as
+    /// [`build`](Self::build)).
+    pub fn build_p1(&mut self) -> crate::p1::WasiP1Ctx {
+        self.build()
     }
 
     /// The context. The builder is left empty, as [`new`](Self::new) makes it.

@@ -39,6 +39,7 @@ mod fd_table;
 mod fs;
 mod linker;
 mod memory;
+pub mod p1;
 mod path;
 pub mod pipe;
 mod poll;

@@ -802,3 +802,20 @@ fn api_huge_descriptor_numbers_are_ebadf() {
         assert_eq!(mem_u32(&mut store, &instance, 1024 + 64), 0, "fd 1 survived, fd {fd}");
     }
 }
+
+/// wasmtime-wasi's preview1 spellings: `WasiCtxBuilder::build_p1`,
+/// `p1::WasiP1Ctx` in the store and `p1::add_to_linker_sync`.
+#[test]
+fn api_p1_spellings_follow_wasmtime_wasi() {
+    use kiln_wasi::p1::{self, WasiP1Ctx};
+    let out = MemoryOutputPipe::new(1024);
+    let wasi: WasiP1Ctx = WasiCtxBuilder::new().stdout(out.clone()).build_p1();
+    let engine = kiln::Engine::default();
+    let module = kiln::Module::new(&engine, WRITER).unwrap();
+    let mut linker: kiln::Linker<WasiP1Ctx> = kiln::Linker::new(&engine);
+    p1::add_to_linker_sync(&mut linker, |t| t).unwrap();
+    let mut store = kiln::Store::new(&engine, wasi);
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap().call(&mut store, ()).unwrap();
+    assert_eq!(out.contents(), b"Hooray it's WASI\n");
+}
