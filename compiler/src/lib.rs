@@ -46,6 +46,9 @@ pub struct CompilerConfig {
     pub tunables: Tunables,
     /// Which supported proposals validation accepts.
     pub features: Features,
+    /// Compile functions one after another on the calling thread instead
+    /// of on rayon's pool (`Config::parallel_compilation(false)`).
+    pub single_threaded: bool,
 }
 
 /// The target triple of this host, as artifacts record it.
@@ -132,6 +135,16 @@ pub fn compile_module(wasm: &[u8], config: &CompilerConfig) -> Result<CompiledAr
     })
 }
 
+/// `f` over `items`, on rayon's pool, or on this thread when
+/// `single_threaded`; the first error wins either way.
+fn map_items<I: Send, O: Send>(
+    items: Vec<I>,
+    single_threaded: bool,
+    f: impl Fn(I) -> CompileResult<O> + Sync + Send,
+) -> CompileResult<Vec<O>> {
+    if single_threaded { items.into_iter().map(f).collect() } else { items.into_par_iter().map(f).collect() }
+}
+
 /// The symbol of each defined function: its name-section name, else the
 /// first name it is exported under, else `wasm-function[N]`, so `nm` and
 /// `objdump` show something meaningful whenever the module says anything.
@@ -191,19 +204,14 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Compile
     };
 
     let inputs: Vec<_> = translation.functions.into_iter().collect();
-    let compiled: Vec<CompiledFunction> = inputs
-        .into_par_iter()
-        .map(|(def, input)| {
-            let mut validator = input.validator.into_validator(Default::default());
-            let mut func = ir::Function::with_name_signature(
-                UserFuncName::user(0, def.index() as u32),
-                ir::Signature::new(call_conv),
-            );
-            let mut ctx = FunctionBuilderContext::new();
-            translate::translate_function(&env, def, &input.body, &mut validator, &mut func, &mut ctx)?;
-            compile_ir(&isa, func, FuncId::from_u32(def.index() as u32))
-        })
-        .collect::<CompileResult<_>>()?;
+    let compiled: Vec<CompiledFunction> = map_items(inputs, config.single_threaded, |(def, input)| {
+        let mut validator = input.validator.into_validator(Default::default());
+        let mut func =
+            ir::Function::with_name_signature(UserFuncName::user(0, def.index() as u32), ir::Signature::new(call_conv));
+        let mut ctx = FunctionBuilderContext::new();
+        translate::translate_function(&env, def, &input.body, &mut validator, &mut func, &mut ctx)?;
+        compile_ir(&isa, func, FuncId::from_u32(def.index() as u32))
+    })?;
 
     // Trampolines.
     let new_epoch_id = new_epoch.as_ref().map(|(id, _)| *id);
@@ -236,10 +244,8 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Compile
             .push((id, trampolines::wasm_to_array(&*isa, offsets.ptr(), ty, UserFuncName::user(0, id.as_u32()))));
         host_ids.push(id);
     }
-    let compiled_trampolines: Vec<(FuncId, CompiledFunction)> = trampolines
-        .into_par_iter()
-        .map(|(id, func)| Ok((id, compile_ir(&isa, func, id)?)))
-        .collect::<CompileResult<_>>()?;
+    let compiled_trampolines: Vec<(FuncId, CompiledFunction)> =
+        map_items(trampolines, config.single_threaded, |(id, func)| Ok((id, compile_ir(&isa, func, id)?)))?;
 
     let mut traps_by_id: HashMap<FuncId, Vec<(u32, kiln_environ::TrapCode)>> = HashMap::new();
     let mut sizes: HashMap<FuncId, u32> = HashMap::new();
@@ -285,4 +291,20 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Compile
             &static_init.image_section,
         )
         .map(|(bytes, metadata)| CompiledArtifact { bytes, metadata, offsets })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_threaded_compilation_stays_on_the_calling_thread() {
+        let me = std::thread::current().id();
+        let threads = map_items((0..64).collect(), true, |_| Ok(std::thread::current().id())).unwrap();
+        assert!(threads.iter().all(|t| *t == me));
+        let results = map_items((0..64).collect(), false, |i: u32| Ok(i * 2)).unwrap();
+        assert_eq!(results, (0..64).map(|i| i * 2).collect::<Vec<_>>(), "order is kept in parallel");
+        let err = map_items(vec![1, 2], true, |i: u32| if i == 2 { Err(CompileError::Empty) } else { Ok(i) });
+        assert!(err.is_err());
+    }
 }

@@ -26,6 +26,9 @@ pub struct Config {
     pub(crate) memory_init_cow: bool,
     pub(crate) allocation_strategy: InstanceAllocationStrategy,
     pub(crate) proposals: crate::features::Proposals,
+    pub(crate) parallel_compilation: bool,
+    pub(crate) memory_reservation: Option<u64>,
+    pub(crate) memory_guard_size: Option<u64>,
 }
 
 impl Default for Config {
@@ -38,6 +41,9 @@ impl Default for Config {
             memory_init_cow: true,
             allocation_strategy: InstanceAllocationStrategy::OnDemand,
             proposals: Default::default(),
+            parallel_compilation: true,
+            memory_reservation: None,
+            memory_guard_size: None,
         }
     }
 }
@@ -89,6 +95,33 @@ impl Config {
     /// the same either way.
     pub fn memory_init_cow(&mut self, enable: bool) -> &mut Self {
         self.memory_init_cow = enable;
+        self
+    }
+
+    /// Whether functions are compiled in parallel on rayon's thread pool
+    /// (default: on). Off, a module compiles on the calling thread alone.
+    pub fn parallel_compilation(&mut self, enable: bool) -> &mut Self {
+        self.parallel_compilation = enable;
+        self
+    }
+
+    /// The address space reserved for each linear memory, before its guard
+    /// region. kiln compiles loads and stores without bounds checks, so
+    /// every 32-bit memory reserves its full 4 GiB: `Engine::new` refuses
+    /// a smaller reservation (there is no bounds-checked mode) and accepts
+    /// a larger one, which a 32-bit memory cannot use anyway.
+    pub fn memory_reservation(&mut self, bytes: u64) -> &mut Self {
+        self.memory_reservation = Some(bytes);
+        self
+    }
+
+    /// The inaccessible region after each linear memory's reservation.
+    /// kiln's guard is fixed at 2 GiB, which its code relies on to elide
+    /// bounds checks for static offsets: `Engine::new` accepts any size up
+    /// to that (the guard is never smaller than asked) and refuses a larger
+    /// one.
+    pub fn memory_guard_size(&mut self, bytes: u64) -> &mut Self {
+        self.memory_guard_size = Some(bytes);
         self
     }
 
@@ -165,6 +198,7 @@ impl Engine {
     /// none.
     pub fn new(config: &Config) -> anyhow::Result<Engine> {
         config.proposals.check()?;
+        check_memory_layout(config)?;
         if config.max_wasm_stack > MAX_WASM_STACK_LIMIT {
             anyhow::bail!(
                 "max_wasm_stack of {} bytes is above the largest supported, {MAX_WASM_STACK_LIMIT} bytes (1 GiB)",
@@ -239,9 +273,31 @@ impl Engine {
             verify: c.verify,
             tunables: c.tunables,
             features: c.proposals.compiler_features(),
+            single_threaded: !c.parallel_compilation,
         };
         Ok(kiln_compiler::compile_module(bytes, &config)?)
     }
+}
+
+/// Refuses a memory reservation or guard size kiln's fixed heap layout
+/// (`kiln_environ::heap`) cannot honour.
+fn check_memory_layout(config: &Config) -> anyhow::Result<()> {
+    use kiln_runtime_support::heap::{GUARD_SIZE, RESERVATION_SIZE};
+    let addressable = RESERVATION_SIZE - GUARD_SIZE;
+    if let Some(bytes) = config.memory_reservation
+        && bytes < addressable
+    {
+        anyhow::bail!(
+            "memory_reservation of {bytes} bytes is below the {addressable} bytes kiln reserves for every memory: \
+             kiln compiles without bounds checks and has no mode for smaller reservations"
+        );
+    }
+    if let Some(bytes) = config.memory_guard_size
+        && bytes > GUARD_SIZE
+    {
+        anyhow::bail!("memory_guard_size of {bytes} bytes is above kiln's fixed guard region of {GUARD_SIZE} bytes");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

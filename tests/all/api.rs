@@ -482,3 +482,28 @@ fn precompiled_artifacts_are_detected_and_hashed() {
     // SAFETY: the artifact was compiled just above.
     assert!(unsafe { Module::deserialize(&epochs, &artifact) }.is_err());
 }
+
+/// `Config::parallel_compilation`, `memory_reservation` and
+/// `memory_guard_size`: what kiln's fixed heap layout can honour works,
+/// anything else fails at `Engine::new` with the reason.
+#[test]
+fn compilation_and_memory_layout_settings() {
+    let mut config = Config::new();
+    config.parallel_compilation(false).memory_reservation(4 << 30).memory_guard_size(64 << 10);
+    let engine = Engine::new(&config).unwrap();
+    let module =
+        Module::new(&engine, r#"(module (memory (export "m") 1) (func (export "f") (result i32) i32.const 5))"#)
+            .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    assert_eq!(instance.get_typed_func::<(), i32>(&mut store, "f").unwrap().call(&mut store, ()).unwrap(), 5);
+
+    let mut small = Config::new();
+    small.memory_reservation(1 << 30);
+    let err = Engine::new(&small).err().unwrap().to_string();
+    assert!(err.contains("no mode for smaller reservations"), "{err}");
+    let mut big_guard = Config::new();
+    big_guard.memory_guard_size(8 << 30);
+    let err = Engine::new(&big_guard).err().unwrap().to_string();
+    assert!(err.contains("fixed guard region"), "{err}");
+}
