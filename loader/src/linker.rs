@@ -12,7 +12,7 @@ use crate::store::{AsContext, AsContextMut};
 use crate::types::{ExternType, FuncType};
 use crate::values::Val;
 use crate::{Engine, Extern, LinkError};
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -46,18 +46,24 @@ pub struct Linker<T> {
     engine: Engine,
     map: HashMap<(String, String), Definition<T>>,
     allow_shadowing: bool,
+    allow_unknown_exports: bool,
 }
 
 impl<T> Clone for Linker<T> {
     fn clone(&self) -> Self {
-        Self { engine: self.engine.clone(), map: self.map.clone(), allow_shadowing: self.allow_shadowing }
+        Self {
+            engine: self.engine.clone(),
+            map: self.map.clone(),
+            allow_shadowing: self.allow_shadowing,
+            allow_unknown_exports: self.allow_unknown_exports,
+        }
     }
 }
 
 impl<T: 'static> Linker<T> {
     /// An empty linker.
     pub fn new(engine: &Engine) -> Self {
-        Self { engine: engine.clone(), map: HashMap::new(), allow_shadowing: false }
+        Self { engine: engine.clone(), map: HashMap::new(), allow_shadowing: false, allow_unknown_exports: false }
     }
 
     /// The engine.
@@ -280,9 +286,68 @@ impl<T: 'static> Linker<T> {
         self.instantiate_pre(module)?.instantiate(store)
     }
 
-    /// Instantiates `module` and defines its exports under `name`.
+    /// Defines the exports of `module` under `name`, as wasmtime does for
+    /// the two kinds of WASI program:
+    /// - a command (it exports `_start`) gets a fresh instance for every
+    ///   call of each of its exported functions, so no state carries over
+    ///   from one call to the next;
+    /// - a reactor (anything else) is instantiated once, its `_initialize`
+    ///   run if it has one, and its exports defined.
     pub fn module(&mut self, mut store: impl AsContextMut<Data = T>, name: &str, module: &Module) -> Result<&mut Self> {
-        let instance = self.instantiate(&mut store, module)?;
-        self.instance(store, name, instance)
+        let is_func = |t: &ExternType| matches!(t, ExternType::Func(_));
+        match (module.get_export("_start"), module.get_export("_initialize")) {
+            (Some(_), Some(_)) => bail!("module must not contain both _start and _initialize"),
+            (Some(t), None) if is_func(&t) => self.command(store, name, module),
+            (Some(_), None) => bail!("`_start` must be a function"),
+            (None, Some(t)) if !is_func(&t) => bail!("`_initialize` must be a function"),
+            _ => {
+                let instance = self.instantiate(&mut store, module)?;
+                if let Some(init) = instance.get_func(&mut store, "_initialize") {
+                    init.typed::<(), ()>(&store)
+                        .and_then(|f| f.call(&mut store, ()))
+                        .context("calling the Reactor initialization function")?;
+                }
+                self.instance(store, name, instance)
+            }
+        }
+    }
+
+    /// [`Linker::module`] for a command: each exported function
+    /// instantiates the module afresh and calls its namesake there.
+    fn command(&mut self, mut store: impl AsContextMut<Data = T>, name: &str, module: &Module) -> Result<&mut Self> {
+        for export in module.exports() {
+            let export_name = export.name().to_string();
+            match export.ty() {
+                ExternType::Func(ty) => {
+                    let pre = self.instantiate_pre(module)?;
+                    let callee = export_name.clone();
+                    let func = Func::new(&mut store, ty, move |mut caller, params, results| {
+                        let instance = pre.instantiate(&mut caller)?;
+                        let Some(f) = instance.get_func(&mut caller, &callee) else {
+                            bail!("command export `{callee}` is not a function");
+                        };
+                        f.call(&mut caller, params, results)
+                    });
+                    self.define(&store, name, &export_name, func)?;
+                }
+                // What toolchains export beside a command's functions, as
+                // wasmtime allows it.
+                ExternType::Memory(_) if export_name == "memory" => {}
+                ExternType::Table(_) if ["__indirect_function_table", "table"].contains(&export_name.as_str()) => {}
+                ExternType::Global(_)
+                    if ["__data_end", "__heap_base", "__dso_handle", "__rtti_base"].contains(&export_name.as_str()) => {
+                }
+                _ if self.allow_unknown_exports => {}
+                _ => bail!("command export '{export_name}' is not a function"),
+            }
+        }
+        Ok(self)
+    }
+
+    /// Whether [`Linker::module`] accepts a command exporting something
+    /// other than functions and the few items toolchains add (default: no).
+    pub fn allow_unknown_exports(&mut self, allow: bool) -> &mut Self {
+        self.allow_unknown_exports = allow;
+        self
     }
 }

@@ -327,7 +327,8 @@ fn linker_clones_and_finds_default_exports() {
     .unwrap();
     let not_func = Module::new(&engine, r#"(module (memory (export "") 1))"#).unwrap();
     for (name, module, expected) in [("start", &start, 7), ("default", &default, 9)] {
-        linker.module(&mut store, name, module).unwrap();
+        let instance = Instance::new(&mut store, module, &[]).unwrap();
+        linker.instance(&mut store, name, instance).unwrap();
         linker.get_default(&mut store, name).unwrap().call(&mut store, &[], &mut []).unwrap();
         let g = linker.get(&mut store, name, "g").unwrap().into_global().unwrap();
         assert_eq!(g.get(&mut store).i32(), Some(expected), "{name}");
@@ -506,4 +507,46 @@ fn compilation_and_memory_layout_settings() {
     big_guard.memory_guard_size(8 << 30);
     let err = Engine::new(&big_guard).err().unwrap().to_string();
     assert!(err.contains("fixed guard region"), "{err}");
+}
+
+/// `Linker::module` as wasmtime documents it: a command gets a fresh
+/// instance per call, a reactor is instantiated once and initialised.
+#[test]
+fn linker_module_runs_commands_afresh_and_initialises_reactors() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let mut linker: Linker<()> = Linker::new(&engine);
+    let command = Module::new(
+        &engine,
+        r#"(module (memory (export "memory") 1) (global $n (mut i32) (i32.const 0))
+            (func (export "_start") (global.set $n (i32.add (global.get $n) (i32.const 1))))
+            (func (export "count") (result i32) (global.get $n)))"#,
+    )
+    .unwrap();
+    linker.module(&mut store, "cmd", &command).unwrap();
+    let start = linker.get_default(&mut store, "cmd").unwrap().typed::<(), ()>(&store).unwrap();
+    start.call(&mut store, ()).unwrap();
+    start.call(&mut store, ()).unwrap();
+    let count = linker.get(&mut store, "cmd", "count").unwrap().into_func().unwrap();
+    assert_eq!(count.typed::<(), i32>(&store).unwrap().call(&mut store, ()).unwrap(), 0, "a fresh instance per call");
+
+    let reactor = Module::new(
+        &engine,
+        r#"(module (global $n (mut i32) (i32.const 0))
+            (func (export "_initialize") (global.set $n (i32.const 40)))
+            (func (export "bump") (result i32) (global.set $n (i32.add (global.get $n) (i32.const 1))) (global.get $n)))"#,
+    )
+    .unwrap();
+    linker.module(&mut store, "lib", &reactor).unwrap();
+    let bump = linker.get(&mut store, "lib", "bump").unwrap().into_func().unwrap().typed::<(), i32>(&store).unwrap();
+    assert_eq!(bump.call(&mut store, ()).unwrap(), 41, "initialised once");
+    assert_eq!(bump.call(&mut store, ()).unwrap(), 42, "one instance throughout");
+
+    let global_export =
+        Module::new(&engine, r#"(module (global (export "g") i32 (i32.const 0)) (func (export "_start")))"#).unwrap();
+    let err = linker.module(&mut store, "bad", &global_export).err().unwrap().to_string();
+    assert_eq!(err, "command export 'g' is not a function");
+    linker.allow_unknown_exports(true).module(&mut store, "ok", &global_export).unwrap();
+    let both = Module::new(&engine, r#"(module (func (export "_start")) (func (export "_initialize")))"#).unwrap();
+    assert!(linker.module(&mut store, "both", &both).is_err());
 }
