@@ -1,5 +1,6 @@
 //! `Table`: a table of references in a store.
 
+use crate::refs::Ref;
 use crate::store::{AsContext, AsContextMut};
 use crate::types::{TableType, ValType};
 use crate::values::Val;
@@ -15,9 +16,10 @@ pub struct Table {
 
 impl Table {
     /// Creates a table of type `ty` with every element `init`.
-    pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table> {
+    pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
         let (s, limiter) = store.as_context_mut().0.opaque_and_limiter();
-        init.check(s, ty.element())?;
+        let init = Val::from(init);
+        init.check(s, ty.element().to_val_type())?;
         let raw = init.to_raw(s)? as usize;
         crate::limiter::check_new_table(limiter, &ty.wasm)?;
         let t = match s.engine.pool() {
@@ -42,7 +44,7 @@ impl Table {
     }
 
     fn element(&self, store: impl AsContext) -> ValType {
-        self.ty(store).element()
+        self.ty(store).element().to_val_type()
     }
 
     /// The current number of elements.
@@ -53,15 +55,16 @@ impl Table {
     }
 
     /// The element at `index`, if in bounds.
-    pub fn get(&self, mut store: impl AsContextMut, index: u64) -> Option<Val> {
+    pub fn get(&self, mut store: impl AsContextMut, index: u64) -> Option<Ref> {
         let ty = self.element(&store);
         let s = &mut store.as_context_mut().0.opaque;
         let raw = s.tables[self.index].get(index)?;
-        Some(Val::from_raw(s, raw as u128, ty))
+        Ref::from_val(Val::from_raw(s, raw as u128, ty))
     }
 
     /// Sets the element at `index`.
-    pub fn set(&self, mut store: impl AsContextMut, index: u64, val: Val) -> Result<()> {
+    pub fn set(&self, mut store: impl AsContextMut, index: u64, val: Ref) -> Result<()> {
+        let val = Val::from(val);
         let ty = self.element(&store);
         let s = &mut store.as_context_mut().0.opaque;
         val.check(s, ty)?;
@@ -75,7 +78,8 @@ impl Table {
     /// Grows by `delta` elements set to `init`, returning the previous size.
     /// Fails when the type's maximum or the store's limiter does not allow
     /// it (with the limiter's error, if it gave one).
-    pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Val) -> Result<u64> {
+    pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Ref) -> Result<u64> {
+        let init = Val::from(init);
         let ty = self.element(&store);
         let (s, limiter) = store.as_context_mut().0.opaque_and_limiter();
         init.check(s, ty)?;

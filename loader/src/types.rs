@@ -1,6 +1,7 @@
 //! The public type descriptions: `ValType`, `FuncType`, `MemoryType`,
 //! `TableType`, `GlobalType`, `ExternType`, `ImportType`, `ExportType`.
 
+use crate::refs::RefType;
 use kiln_runtime_support::module_info::EntityType;
 use kiln_runtime_support::types as rt;
 use std::fmt;
@@ -49,12 +50,28 @@ impl ValType {
         }
     }
 
-    pub(crate) fn ref_type(self) -> Option<rt::WasmRefType> {
+    /// `funcref`, as wasmtime spells it.
+    pub const FUNCREF: ValType = ValType::FuncRef;
+    /// `externref`, as wasmtime spells it.
+    pub const EXTERNREF: ValType = ValType::ExternRef;
+
+    /// The reference type, for `funcref` and `externref`.
+    pub fn as_ref(&self) -> Option<&RefType> {
         match self {
-            Self::FuncRef => Some(rt::WasmRefType::Func),
-            Self::ExternRef => Some(rt::WasmRefType::Extern),
+            Self::FuncRef => Some(&RefType::FUNCREF),
+            Self::ExternRef => Some(&RefType::EXTERNREF),
             _ => None,
         }
+    }
+
+    /// Whether it is a reference type.
+    pub fn is_ref(&self) -> bool {
+        self.as_ref().is_some()
+    }
+
+    /// The reference type; panics for a number or vector type.
+    pub fn unwrap_ref(&self) -> &RefType {
+        self.as_ref().expect("expected a reference type")
     }
 }
 
@@ -189,15 +206,18 @@ pub struct TableType {
 
 impl TableType {
     /// A table of `element` references with `min` elements, growable to `max`.
-    /// `element` must be `FuncRef` or `ExternRef`.
-    pub fn new(element: ValType, min: u32, max: Option<u32>) -> Self {
-        let element = element.ref_type().unwrap_or(rt::WasmRefType::Func);
-        Self { wasm: rt::TableType { element, limits: rt::Limits { min: min.into(), max: max.map(u64::from) } } }
+    pub fn new(element: RefType, min: u32, max: Option<u32>) -> Self {
+        Self {
+            wasm: rt::TableType { element: element.0, limits: rt::Limits { min: min.into(), max: max.map(u64::from) } },
+        }
     }
 
     /// The element type.
-    pub fn element(&self) -> ValType {
-        ValType::from_wasm(rt::WasmValType::Ref(self.wasm.element))
+    pub fn element(&self) -> &RefType {
+        match self.wasm.element {
+            rt::WasmRefType::Func => &RefType::FUNCREF,
+            rt::WasmRefType::Extern => &RefType::EXTERNREF,
+        }
     }
 
     /// Minimum size.

@@ -117,8 +117,8 @@ fn memory_global_table_from_the_host() -> Result<()> {
     let c = Global::new(&mut store, GlobalType::new(ValType::F64, Mutability::Const), 1.5f64.into())?;
     assert!(c.set(&mut store, 2.5f64.into()).is_err());
 
-    let t = Table::new(&mut store, TableType::new(ValType::FuncRef, 2, None), Val::FuncRef(None))?;
-    assert_eq!(t.grow(&mut store, 3, Val::FuncRef(None))?, 2);
+    let t = Table::new(&mut store, TableType::new(RefType::FUNCREF, 2, None), Ref::Func(None))?;
+    assert_eq!(t.grow(&mut store, 3, Ref::Func(None))?, 2);
     assert_eq!(t.size(&store), 5);
     assert!(t.get(&mut store, 5).is_none());
 
@@ -147,7 +147,7 @@ fn host_functions_in_tables_and_as_funcref_values() -> Result<()> {
     let instance = Instance::new(&mut store, &module, &[])?;
     let host = Func::wrap(&mut store, |x: i32| x + 100);
     let table = instance.get_table(&mut store, "t").unwrap();
-    table.set(&mut store, 0, Val::FuncRef(Some(host)))?;
+    table.set(&mut store, 0, host.into())?;
     assert_eq!(instance.get_typed_func::<i32, i32>(&mut store, "call0")?.call(&mut store, 1)?, 101);
     let id = instance.get_typed_func::<Option<Func>, Option<Func>>(&mut store, "id")?;
     assert_eq!(id.call(&mut store, Some(host))?, Some(host));
@@ -549,4 +549,35 @@ fn linker_module_runs_commands_afresh_and_initialises_reactors() {
     linker.allow_unknown_exports(true).module(&mut store, "ok", &global_export).unwrap();
     let both = Module::new(&engine, r#"(module (func (export "_start")) (func (export "_initialize")))"#).unwrap();
     assert!(linker.module(&mut store, "both", &both).is_err());
+}
+
+/// Tables take and give `Ref`s and have `RefType` elements, as in wasmtime.
+#[test]
+fn tables_use_ref_and_ref_type() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let f = Func::wrap(&mut store, || 7i32);
+    // A host function enters a table once a module of its type is in the
+    // store (kiln takes the wasm-to-host trampoline from the module).
+    let typed = Module::new(&engine, "(module (func (export \"g\") (result i32) i32.const 0))").unwrap();
+    Instance::new(&mut store, &typed, &[]).unwrap();
+    let t = Table::new(&mut store, TableType::new(RefType::FUNCREF, 2, Some(4)), Ref::Func(None)).unwrap();
+    assert_eq!(t.ty(&store).element(), &RefType::FUNCREF);
+    assert!(t.get(&mut store, 0).unwrap().is_null());
+    t.set(&mut store, 1, f.into()).unwrap();
+    let got = t.get(&mut store, 1).unwrap();
+    assert!(got.is_func() && got.is_non_null());
+    assert_eq!(got.unwrap_func().unwrap().typed::<(), i32>(&store).unwrap().call(&mut store, ()).unwrap(), 7);
+    assert!(t.set(&mut store, 0, Ref::Extern(None)).is_err(), "an externref in a funcref table");
+
+    let r = ExternRef::new(&mut store, "host").unwrap();
+    let e =
+        Table::new(&mut store, TableType::new(RefType::EXTERNREF, 0, None), Ref::null(&RefType::EXTERNREF)).unwrap();
+    assert_eq!(e.grow(&mut store, 2, r.into()).unwrap(), 0);
+    assert_eq!(e.get(&mut store, 1).unwrap().unwrap_extern(), Some(&r));
+    assert!(e.get(&mut store, 1).unwrap().as_func().is_none());
+    assert_eq!(ValType::FUNCREF.unwrap_ref(), &RefType::FUNCREF);
+    assert!(!ValType::I32.is_ref());
+    assert_eq!(RefType::EXTERNREF.to_string(), "externref");
+    assert!(Val::from(Ref::Func(None)).funcref().is_some());
 }

@@ -416,8 +416,8 @@ fn make_imports(store: &mut Store<()>, module: &Module) -> anyhow::Result<Vec<Ex
             }
             ExternType::Memory(ty) => Memory::new(&mut *store, ty)?.into(),
             ExternType::Table(ty) => {
-                let v = Val::default_for(ty.element());
-                Table::new(&mut *store, ty, v)?.into()
+                let init = Ref::null(ty.element());
+                Table::new(&mut *store, ty, init)?.into()
             }
         });
     }

@@ -61,7 +61,7 @@ fn table_grow_past_the_limit_returns_minus_one() {
     assert_eq!(grow(&mut store, &instance, "grow_table", 1).unwrap(), -1);
     let table = instance.get_table(&mut store, "table").unwrap();
     assert_eq!(table.size(&store), 5);
-    assert!(table.grow(&mut store, 1, Val::FuncRef(None)).is_err());
+    assert!(table.grow(&mut store, 1, Ref::Func(None)).is_err());
 }
 
 #[test]

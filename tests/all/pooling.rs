@@ -190,7 +190,7 @@ fn slot_counts_are_enforced_and_slots_come_back() -> Result<()> {
     assert!(err.contains("maximum concurrent limit of 3 for core instances reached"), "{err}");
     let mut other = Store::new(&engine, ());
     let err =
-        Table::new(&mut other, TableType::new(ValType::FuncRef, 1, None), Val::FuncRef(None)).unwrap_err().to_string();
+        Table::new(&mut other, TableType::new(RefType::FUNCREF, 1, None), Ref::Func(None)).unwrap_err().to_string();
     assert!(err.contains("maximum concurrent limit of 3 for tables reached"), "{err}");
     drop(store);
     // Everything is free again.
@@ -318,7 +318,7 @@ fn shared_host_functions_work_as_exports_and_table_entries() -> Result<()> {
         let double = instance.get_typed_func::<i32, i32>(&mut store, "double")?;
         assert_eq!(double.call(&mut store, 21)?, 42);
         let table = instance.get_table(&mut store, "t").unwrap();
-        let Some(Val::FuncRef(Some(f))) = table.get(&mut store, 0) else { panic!("a function in the table") };
+        let Some(Ref::Func(Some(f))) = table.get(&mut store, 0) else { panic!("a function in the table") };
         assert_eq!(f.typed::<i32, i32>(&store)?.call(&mut store, 5)?, 10);
         assert_eq!(&f, double.func(), "the same function either way");
         // From wasm, through the table.

@@ -3,7 +3,9 @@
 //! kind with the values the suite expects.
 
 use anyhow::Result;
-use kiln::{Global, GlobalType, Linker, Memory, MemoryType, Mutability, Store, Table, TableType, Val, ValType};
+use kiln::{
+    Global, GlobalType, Linker, Memory, MemoryType, Mutability, Ref, RefType, Store, Table, TableType, Val, ValType,
+};
 
 /// Defines `spectest` in `linker`.
 pub fn define<T: 'static>(linker: &mut Linker<T>, store: &mut Store<T>) -> Result<()> {
@@ -24,7 +26,7 @@ pub fn define<T: 'static>(linker: &mut Linker<T>, store: &mut Store<T>) -> Resul
         let g = Global::new(&mut *store, GlobalType::new(ty, Mutability::Const), val)?;
         linker.define(&*store, "spectest", name, g)?;
     }
-    let table = Table::new(&mut *store, TableType::new(ValType::FuncRef, 10, Some(20)), Val::FuncRef(None))?;
+    let table = Table::new(&mut *store, TableType::new(RefType::FUNCREF, 10, Some(20)), Ref::Func(None))?;
     linker.define(&*store, "spectest", "table", table)?;
     let memory = Memory::new(&mut *store, MemoryType::new(1, Some(2)))?;
     linker.define(&*store, "spectest", "memory", memory)?;
