@@ -7,7 +7,7 @@ use kiln::*;
 fn main() -> Result<()> {
     let engine = Engine::default();
     let bytes = engine.precompile_module(br#"(module (func (export "answer") (result i32) i32.const 42))"#)?;
-    ensure!(engine.detect_precompiled(&bytes) == Some(Precompiled::Module));
+    ensure!(Engine::detect_precompiled(&bytes) == Some(Precompiled::Module));
 
     // SAFETY: the artifact was produced by this engine just above.
     let module = unsafe { Module::deserialize(&engine, &bytes)? };

@@ -46,14 +46,14 @@ impl Hash for CompatibilityHash<'_> {
 
 impl Engine {
     /// Whether `bytes` are a precompiled kiln module (what `kiln compile`
-    /// and `Module::serialize` write), without checking that this engine
-    /// can load it.
-    pub fn detect_precompiled(&self, bytes: &[u8]) -> Option<Precompiled> {
+    /// and `Module::serialize` write), without checking that an engine can
+    /// load it. An associated function, as in wasmtime.
+    pub fn detect_precompiled(bytes: &[u8]) -> Option<Precompiled> {
         detect(bytes)
     }
 
     /// [`Engine::detect_precompiled`] on the contents of a file.
-    pub fn detect_precompiled_file(&self, path: impl AsRef<Path>) -> Result<Option<Precompiled>> {
+    pub fn detect_precompiled_file(path: impl AsRef<Path>) -> Result<Option<Precompiled>> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
         Ok(detect(&bytes))

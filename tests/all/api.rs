@@ -466,14 +466,14 @@ fn precompiled_artifacts_are_detected_and_hashed() {
     let engine = Engine::default();
     let wasm = wat::parse_str("(module (func (export \"f\")))").unwrap();
     let artifact = engine.precompile_module(&wasm).unwrap();
-    assert_eq!(engine.detect_precompiled(&artifact), Some(Precompiled::Module));
-    assert_eq!(engine.detect_precompiled(&wasm), None);
-    assert_eq!(engine.detect_precompiled(b"\x7fELF not really"), None);
+    assert_eq!(Engine::detect_precompiled(&artifact), Some(Precompiled::Module));
+    assert_eq!(Engine::detect_precompiled(&wasm), None);
+    assert_eq!(Engine::detect_precompiled(b"\x7fELF not really"), None);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f.kiln");
     std::fs::write(&path, &artifact).unwrap();
-    assert_eq!(engine.detect_precompiled_file(&path).unwrap(), Some(Precompiled::Module));
-    assert!(engine.detect_precompiled_file(dir.path().join("missing")).is_err());
+    assert_eq!(Engine::detect_precompiled_file(&path).unwrap(), Some(Precompiled::Module));
+    assert!(Engine::detect_precompiled_file(dir.path().join("missing")).is_err());
 
     assert_eq!(hash(&engine), hash(&Engine::default()), "same configuration, same hash");
     let mut config = Config::new();

@@ -12,6 +12,7 @@ mod limits;
 mod pooling;
 mod serve;
 mod spec;
+mod spellings;
 mod threads;
 mod traps;
 mod wasi;
