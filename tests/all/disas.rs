@@ -108,8 +108,8 @@ fn disas_matches_expectations() {
 
 #[test]
 fn flags_lines_select_deadlines() {
-    assert_eq!(flags(b";; flags: epoch fuel\n(module)"), Tunables { epoch_interruption: true, consume_fuel: true });
-    assert_eq!(flags(b";; flags: fuel\n"), Tunables { epoch_interruption: false, consume_fuel: true });
+    assert_eq!(flags(b";; flags: epoch fuel\n(module)"), Tunables { epoch_interruption: true, consume_fuel: true, ..Tunables::default() });
+    assert_eq!(flags(b";; flags: fuel\n"), Tunables { epoch_interruption: false, consume_fuel: true, ..Tunables::default() });
     assert_eq!(flags(b";; A comment.\n(module)"), Tunables::default());
 }
 
