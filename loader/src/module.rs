@@ -89,14 +89,9 @@ impl ModuleInner {
         pool: Option<&Arc<PoolingAllocator>>,
         def: DefinedMemoryIndex,
         ty: MemoryType,
-        limit_pages: u64,
     ) -> Result<OwnedPtr<LinearMemory>, InstanceError> {
         let mapped = self.images.mapped(&self.meta.images, def);
-        let mut mem = match pool {
-            Some(pool) => LinearMemory::new_pooled(pool, ty, limit_pages, mapped)?,
-            None => LinearMemory::new_with_image(ty, limit_pages, mapped)
-                .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}")))?,
-        };
+        let mut mem = crate::instance::allocate_memory(pool, ty, mapped)?;
         if mapped.is_none() {
             self.images.copy_into(&self.meta.images, &self.bytes, self.image_section.clone(), def, &mut mem)?;
         }
