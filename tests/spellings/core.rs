@@ -50,6 +50,16 @@ pub fn config_and_engine() -> Result<()> {
     ensure!(Engine::detect_precompiled(&binary).is_none());
     let _hash = engine.precompile_compatibility_hash();
     engine.increment_epoch();
+
+    // Code generation as kiln does it: Cranelift, for the host's
+    // architecture, no DWARF, traps from signals. (With a target set,
+    // wasmtime only precompiles: it runs no code compiled for a target it
+    // treats as foreign, even the host's bare architecture.)
+    let mut config = Config::new();
+    config.strategy(Strategy::Cranelift).debug_info(false).signals_based_traps(true);
+    config.target(std::env::consts::ARCH)?;
+    let engine = Engine::new(&config)?;
+    ensure!(Engine::detect_precompiled(&engine.precompile_module(&binary)?) == Some(Precompiled::Module));
     Ok(())
 }
 

@@ -150,14 +150,10 @@ fn api_reactor_is_initialized_then_called() {
 #[test]
 fn api_read_only_preopen_refuses_changes() {
     let tmp = tempfile::tempdir().unwrap();
-    let wasi =
-        WasiCtxBuilder::new().preopened_dir(tmp.path(), "/data", FsPerms::ReadOnly).unwrap().build();
+    let wasi = WasiCtxBuilder::new().preopened_dir(tmp.path(), "/data", FsPerms::ReadOnly).unwrap().build();
     assert_eq!(run_wat(&mkdir_module(b"new", 3), wasi), Errno::NOTCAPABLE.raw() as i32);
     assert!(!tmp.path().join("new").exists());
-    let wasi = WasiCtxBuilder::new()
-        .preopened_dir(tmp.path(), "/data", FsPerms::ReadWrite)
-        .unwrap()
-        .build();
+    let wasi = WasiCtxBuilder::new().preopened_dir(tmp.path(), "/data", FsPerms::ReadWrite).unwrap().build();
     assert_eq!(run_wat(&mkdir_module(b"new", 3), wasi), 0);
     assert!(tmp.path().join("new").is_dir());
 }
@@ -604,7 +600,8 @@ fn api_partial_permissions_are_enforced() {
     let mutate_only = (DirPerms::MUTATE, FilePerms::all());
     assert_eq!(open_errno(dir, mutate_only, ".", DIRECTORY, FD_READDIR, 0), notcapable, "reopen . to list it");
     assert_eq!(open_errno(dir, mutate_only, "f", 0, FD_READ, 0), notcapable, "open an entry");
-    let wasi = WasiCtxBuilder::new().preopened_dir_with_perms(dir, ".", DirPerms::MUTATE, FilePerms::all()).unwrap().build();
+    let wasi =
+        WasiCtxBuilder::new().preopened_dir_with_perms(dir, ".", DirPerms::MUTATE, FilePerms::all()).unwrap().build();
     assert_eq!(run_wat(&mkdir_module(b"made", 4), wasi), 0, "MUTATE still creates directories");
     assert!(dir.join("made").is_dir());
 
