@@ -15,7 +15,7 @@ fn wasm(text: &str) -> Result<Vec<u8>> {
     Ok(wat::parse_str(text)?)
 }
 
-/// `Result`, `Error`, `bail!`, `ensure!`, `format_err!`.
+/// `Result`, `Error`, `bail!`, `ensure!`, `format_err!`, `error::Context`.
 pub fn errors() -> Result<()> {
     fn half(n: i32) -> Result<i32> {
         ensure!(n % 2 == 0, "{n} is odd");
@@ -28,6 +28,9 @@ pub fn errors() -> Result<()> {
     ensure!(half(3).is_err() && half(-2).is_err());
     let e: Error = format_err!("made by {}", "format_err");
     ensure!(e.to_string() == "made by format_err");
+    use self::api::error::Context as _;
+    let e = "x".parse::<i32>().context("not a number").unwrap_err();
+    ensure!(e.to_string() == "not a number" && e.chain().count() == 2);
     Ok(())
 }
 
