@@ -42,10 +42,9 @@ mod wasi {
 
     #[test]
     fn every_wasi_program_runs_on_wasmtime() {
-        for (name, program) in [
-            ("wasi_args_env_exit", wasi_args_env_exit as fn() -> Result<()>),
-            ("wasi_preopens", wasi_preopens),
-        ] {
+        for (name, program) in
+            [("wasi_args_env_exit", wasi_args_env_exit as fn() -> Result<()>), ("wasi_preopens", wasi_preopens)]
+        {
             program().unwrap_or_else(|e| panic!("{name}: {e:?}"));
         }
     }
