@@ -58,7 +58,7 @@ struct RunState {
 /// `kiln run`: load, link WASI and `--preload`s, then run `_start` or call
 /// `--invoke`. Returns the guest's exit code.
 pub fn run_command(args: RunArgs) -> Result<ExitCode> {
-    use kiln_wasi::{DirPerms, FilePerms, WasiCtxBuilder};
+    use kiln_wasi::{FsPerms, WasiCtxBuilder};
     let options = args.grouped.parse()?;
     let mut config = Config::new();
     options.configure(&mut config);
@@ -96,7 +96,7 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     }
     for dir in &args.dirs {
         let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
-        wasi.preopened_dir(host, guest, DirPerms::all(), FilePerms::all())?;
+        wasi.preopened_dir(host, guest, FsPerms::ReadWrite)?;
     }
     for addr in args.tcplisten.iter().chain(&options.tcplisten) {
         let listener = std::net::TcpListener::bind(addr).with_context(|| format!("failed to listen on `{addr}`"))?;

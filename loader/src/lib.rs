@@ -10,6 +10,7 @@
 //! wat; without it, only precompiled artifacts load
 //! (`Module::deserialize`), for deployments that never compile.
 
+mod codegen;
 mod deadline;
 mod engine;
 mod externals;
@@ -36,6 +37,13 @@ mod types;
 mod values;
 
 pub use anyhow::{Error, Result, bail, ensure, format_err};
+
+/// Errors under wasmtime's module path (`wasmtime::error::Context` and
+/// friends). kiln's errors are `anyhow`'s, so these are anyhow's items.
+pub mod error {
+    pub use anyhow::{Chain, Context, Error, Result, bail, ensure, format_err};
+}
+pub use codegen::Strategy;
 pub use deadline::UpdateDeadline;
 pub use engine::{Config, Engine, MAX_WASM_STACK_LIMIT, OptLevel};
 pub use externals::{Export, Extern};
