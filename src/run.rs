@@ -35,6 +35,10 @@ pub struct RunArgs {
     /// backtraces; it emits no DWARF.
     #[arg(short = 'd', long = "debug-info")]
     pub debug_info: bool,
+    /// Report the guest's functions to a native profiler: `perfmap` writes
+    /// `/tmp/perf-PID.map`, so that `perf report` names wasm functions.
+    #[arg(long = "profile", value_name = "STRATEGY", value_enum)]
+    pub profile: Option<Profile>,
     /// The guest's argv[0] (default: the module's file name).
     #[arg(long, value_name = "ARGV0")]
     pub argv0: Option<String>,
@@ -47,6 +51,27 @@ pub struct RunArgs {
     /// `--invoke`d function. Options after the module are kiln's until `--`.
     #[arg(trailing_var_arg = false)]
     pub args: Vec<String>,
+}
+
+/// The profilers `--profile` names, as wasmtime's CLI spells them.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Profile {
+    /// `/tmp/perf-PID.map` for `perf`.
+    Perfmap,
+    /// perf's jitdump format (not implemented: refused).
+    Jitdump,
+    /// Intel VTune (not implemented: refused).
+    Vtune,
+}
+
+impl Profile {
+    fn strategy(self) -> kiln::ProfilingStrategy {
+        match self {
+            Profile::Perfmap => kiln::ProfilingStrategy::PerfMap,
+            Profile::Jitdump => kiln::ProfilingStrategy::JitDump,
+            Profile::Vtune => kiln::ProfilingStrategy::VTune,
+        }
+    }
 }
 
 /// The store data of `kiln run`.
@@ -62,6 +87,9 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     let options = args.grouped.parse()?;
     let mut config = Config::new();
     options.configure(&mut config);
+    if let Some(profile) = args.profile {
+        config.profiler(profile.strategy());
+    }
     let engine = Engine::new(&config)?;
     if args.debug_info || options.debug_info {
         tracing::debug!("--debug-info: function names are always kept; no DWARF is emitted");

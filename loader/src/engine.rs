@@ -30,6 +30,7 @@ pub struct Config {
     pub(crate) memory_reservation: Option<u64>,
     pub(crate) memory_guard_size: Option<u64>,
     pub(crate) codegen: crate::codegen::CodegenChoices,
+    pub(crate) profiler: crate::profiling::ProfilingStrategy,
 }
 
 impl Default for Config {
@@ -46,6 +47,7 @@ impl Default for Config {
             memory_reservation: None,
             memory_guard_size: None,
             codegen: Default::default(),
+            profiler: Default::default(),
         }
     }
 }
@@ -235,6 +237,7 @@ impl Engine {
         config.proposals.check()?;
         config.codegen.check()?;
         check_memory_layout(config)?;
+        crate::profiling::start(config.profiler)?;
         if config.max_wasm_stack > MAX_WASM_STACK_LIMIT {
             anyhow::bail!(
                 "max_wasm_stack of {} bytes is above the largest supported, {MAX_WASM_STACK_LIMIT} bytes (1 GiB)",
