@@ -31,6 +31,8 @@ pub struct Config {
     pub(crate) memory_guard_size: Option<u64>,
     pub(crate) codegen: crate::codegen::CodegenChoices,
     pub(crate) profiler: crate::profiling::ProfilingStrategy,
+    #[cfg(feature = "compiler")]
+    pub(crate) cache: Option<crate::cache::Cache>,
 }
 
 impl Default for Config {
@@ -48,11 +50,22 @@ impl Default for Config {
             memory_guard_size: None,
             codegen: Default::default(),
             profiler: Default::default(),
+            #[cfg(feature = "compiler")]
+            cache: None,
         }
     }
 }
 
 impl Config {
+    /// Compiles through `cache` (`None`, the default, compiles every time):
+    /// `Module::new` loads a module compiled before with the same settings
+    /// from it, and stores what it compiles. See [`Cache`](crate::Cache).
+    #[cfg(feature = "compiler")]
+    pub fn cache(&mut self, cache: Option<crate::cache::Cache>) -> &mut Self {
+        self.cache = cache;
+        self
+    }
+
     /// The default configuration.
     pub fn new() -> Self {
         Self::default()
@@ -306,15 +319,20 @@ impl Engine {
     /// Compiles a module, keeping its metadata decoded for `Module::new`.
     #[cfg(feature = "compiler")]
     pub(crate) fn compile(&self, bytes: &[u8]) -> anyhow::Result<kiln_compiler::CompiledArtifact> {
+        Ok(kiln_compiler::compile_module(bytes, &self.compiler_config())?)
+    }
+
+    /// What the compiler is told: every setting that shapes an artifact.
+    #[cfg(feature = "compiler")]
+    pub(crate) fn compiler_config(&self) -> kiln_compiler::CompilerConfig {
         let c = &self.inner.config;
-        let config = kiln_compiler::CompilerConfig {
+        kiln_compiler::CompilerConfig {
             opt_level: c.opt_level,
             verify: c.verify,
             tunables: c.tunables,
             features: c.proposals.compiler_features(),
             single_threaded: !c.parallel_compilation,
-        };
-        Ok(kiln_compiler::compile_module(bytes, &config)?)
+        }
     }
 }
 

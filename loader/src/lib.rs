@@ -10,6 +10,8 @@
 //! wat; without it, only precompiled artifacts load
 //! (`Module::deserialize`), for deployments that never compile.
 
+#[cfg(feature = "compiler")]
+mod cache;
 mod codegen;
 mod deadline;
 mod engine;
@@ -44,6 +46,8 @@ pub use anyhow::{Error, Result, bail, ensure, format_err};
 pub mod error {
     pub use anyhow::{Chain, Context, Error, Result, bail, ensure, format_err};
 }
+#[cfg(feature = "compiler")]
+pub use cache::{Cache, CacheConfig, default_cache_directory};
 pub use codegen::Strategy;
 pub use deadline::UpdateDeadline;
 pub use engine::{Config, Engine, MAX_WASM_STACK_LIMIT, OptLevel};

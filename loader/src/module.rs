@@ -140,8 +140,21 @@ impl Module {
     /// Compiles a module from binary or text WebAssembly.
     #[cfg(feature = "compiler")]
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
-        let compiled = engine.compile(bytes.as_ref())?;
-        Self::load(engine, ArtifactBytes::Owned(compiled.bytes), Some((compiled.metadata, compiled.offsets.for_host())))
+        let bytes = bytes.as_ref();
+        let compile = || {
+            let compiled = engine.compile(bytes)?;
+            let artifact = compiled.bytes;
+            let meta = Some((compiled.metadata, compiled.offsets.for_host()));
+            match &engine.config().cache {
+                // The cache needs the bytes too: one copy for it.
+                Some(_) => Ok((Self::load(engine, ArtifactBytes::Owned(artifact.clone()), meta)?, artifact)),
+                None => Ok((Self::load(engine, ArtifactBytes::Owned(artifact), meta)?, Vec::new())),
+            }
+        };
+        match &engine.config().cache {
+            Some(cache) => cache.get_or_compile(engine, bytes, compile),
+            None => compile().map(|(module, _)| module),
+        }
     }
 
     /// Compiles a module from the binary format only (text is refused), as
