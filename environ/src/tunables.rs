@@ -2,15 +2,19 @@
 //! recorded in every artifact so that the loader can refuse code compiled
 //! for another engine configuration.
 //!
-//! Today these are the two kinds of deadline: epoch interruption and fuel.
-//! Code compiled without a check cannot be stopped by it, and code compiled
-//! with one reads store-context fields an engine without it never updates,
-//! so an artifact loads only into an engine whose settings are the same.
+//! These are the two kinds of deadline, epoch interruption and fuel, and
+//! whether relaxed SIMD is deterministic. Code compiled without a deadline
+//! check cannot be stopped by it, and code compiled with one reads
+//! store-context fields an engine without it never updates; relaxed SIMD
+//! compiled for speed may give results that differ from host to host, which
+//! an engine that asked for determinism must not run. So an artifact loads
+//! only into an engine whose settings are the same.
 
 use serde::{Deserialize, Serialize};
 
-/// The deadline instrumentation an artifact was compiled with.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The deadline instrumentation and relaxed-SIMD semantics an artifact was
+/// compiled with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Tunables {
     /// Function entries and loop headers compare the engine's epoch with
     /// the store's deadline.
@@ -18,6 +22,17 @@ pub struct Tunables {
     /// Every operator consumes fuel; function entries and loop headers
     /// trap when it is exhausted.
     pub consume_fuel: bool,
+    /// Relaxed SIMD operators give the same result on every host (the
+    /// translator reads this): wasmtime's `relaxed_simd_deterministic`.
+    /// Off, each may use the fastest native instruction.
+    pub relaxed_simd_deterministic: bool,
+}
+
+impl Default for Tunables {
+    /// No deadlines; deterministic relaxed SIMD.
+    fn default() -> Self {
+        Self { epoch_interruption: false, consume_fuel: false, relaxed_simd_deterministic: true }
+    }
 }
 
 impl Tunables {
@@ -40,6 +55,14 @@ impl Tunables {
                 has(engine.consume_fuel)
             ));
         }
+        if self.relaxed_simd_deterministic != engine.relaxed_simd_deterministic {
+            let mode = |b: bool| if b { "deterministic" } else { "native (non-deterministic)" };
+            return Some(format!(
+                "module was compiled with {} relaxed SIMD, but the engine has relaxed_simd_deterministic {}",
+                mode(self.relaxed_simd_deterministic),
+                has(engine.relaxed_simd_deterministic)
+            ));
+        }
         None
     }
 }
@@ -50,7 +73,7 @@ mod tests {
 
     #[test]
     fn equal_settings_match() {
-        let t = Tunables { epoch_interruption: true, consume_fuel: false };
+        let t = Tunables { epoch_interruption: true, ..Tunables::default() };
         assert_eq!(t.mismatch(&t), None);
         assert_eq!(Tunables::default().mismatch(&Tunables::default()), None);
     }
@@ -72,5 +95,23 @@ mod tests {
             fuel.mismatch(&off).as_deref(),
             Some("module was compiled with fuel consumption, but the engine has it disabled")
         );
+        let native = Tunables { relaxed_simd_deterministic: false, ..off };
+        assert_eq!(
+            native.mismatch(&off).as_deref(),
+            Some(
+                "module was compiled with native (non-deterministic) relaxed SIMD, but the engine has \
+                 relaxed_simd_deterministic enabled"
+            )
+        );
+        assert_eq!(
+            off.mismatch(&native).as_deref(),
+            Some("module was compiled with deterministic relaxed SIMD, but the engine has relaxed_simd_deterministic disabled")
+        );
+    }
+
+    #[test]
+    fn relaxed_simd_is_deterministic_by_default() {
+        assert!(Tunables::default().relaxed_simd_deterministic);
+        assert!(!Tunables::default().epoch_interruption && !Tunables::default().consume_fuel);
     }
 }

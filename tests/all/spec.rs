@@ -1,5 +1,6 @@
-//! The official spec suite: every file of the `core-2.0` group of
-//! `FEATURES.tsv` must pass every directive.
+//! The official spec suite: every file of the `core-2.0`, `simd`,
+//! `3.0-simd` and `proposal-relaxed-simd` groups of `FEATURES.tsv` must
+//! pass every directive.
 
 use std::path::PathBuf;
 
@@ -11,11 +12,13 @@ fn group(name: &str) -> Vec<PathBuf> {
     suite.group(name).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
-#[test]
-fn core_2_0_passes_every_directive() {
-    let files = group("core-2.0");
-    assert_eq!(files.len(), 90, "core-2.0 group has 90 files");
-    let queue = std::sync::Mutex::new(files.clone());
+/// Runs every file of group `name` (which must have `files` files) on all
+/// cores and fails on any failure, listing them all; returns how many
+/// directives passed.
+fn run_group(name: &str, files: usize) -> usize {
+    let list = group(name);
+    assert_eq!(list.len(), files, "{name} group has {files} files");
+    let queue = std::sync::Mutex::new(list);
     let results = std::sync::Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|s| {
@@ -42,9 +45,37 @@ fn core_2_0_passes_every_directive() {
             Err(e) => failures.push(format!("{}: {e:#}", file.display())),
         }
     }
-    println!("core-2.0: {passed} passed, {} failed", failures.len());
+    failures.sort();
+    println!("{name}: {passed} passed, {} failed", failures.len());
+    assert!(failures.is_empty(), "{name}: {} spec failures:\n{}", failures.len(), failures.join("\n"));
+    passed
+}
+
+#[test]
+fn core_2_0_passes_every_directive() {
+    let passed = run_group("core-2.0", 90);
     assert!(passed > 15_000, "suspiciously few directives ran: {passed}");
-    assert!(failures.is_empty(), "spec failures:\n{}", failures.join("\n"));
+}
+
+/// The fixed-width SIMD proposal (`simd_*.wast`).
+#[test]
+fn simd_passes_every_directive() {
+    let passed = run_group("simd", 58);
+    assert!(passed > 20_000, "suspiciously few directives ran: {passed}");
+}
+
+/// The SIMD files of WebAssembly 3.0 (relaxed SIMD among them).
+#[test]
+fn simd_3_0_passes_every_directive() {
+    let passed = run_group("3.0-simd", 9);
+    assert!(passed > 400, "suspiciously few directives ran: {passed}");
+}
+
+/// The relaxed-SIMD proposal's own files, run deterministically.
+#[test]
+fn simd_relaxed_passes_every_directive() {
+    let passed = run_group("proposal-relaxed-simd", 7);
+    assert!(passed > 80, "suspiciously few directives ran: {passed}");
 }
 
 #[test]

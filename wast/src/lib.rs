@@ -8,6 +8,7 @@
 //! The runner is built on kiln's public embedding API, and on the
 //! compiler's error type, to tell `assert_invalid` from "unsupported".
 
+mod patterns;
 mod runner;
 pub mod spectest;
 mod suite;

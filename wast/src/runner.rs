@@ -12,13 +12,14 @@
 //! - `assert_trap`/`assert_exhaustion`: the call traps with the expected
 //!   trap code, mapped from the suite's message.
 
+use crate::patterns::value_matches;
 use crate::spectest;
 use anyhow::{Context, Result, anyhow, bail};
-use kiln::{Engine, ExternRef, Func, Instance, Linker, Module, Store, Trap, Val};
+use kiln::{Config, Engine, ExternRef, Func, Instance, Linker, Module, Store, Trap, V128, Val};
 use kiln_compiler::CompileError;
 use std::collections::HashMap;
 use std::path::Path;
-use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{AbstractHeapType, HeapType, WastArgCore, WastRetCore};
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 
@@ -65,9 +66,13 @@ enum Outcome {
 }
 
 impl WastContext {
-    /// A fresh context with `spectest` defined.
+    /// A fresh context with `spectest` defined, on an engine with SIMD and
+    /// deterministic relaxed SIMD (kiln's defaults, asked for explicitly:
+    /// the suite's expectations assume them).
     pub fn new() -> Result<Self> {
-        let engine = Engine::default();
+        let mut config = Config::new();
+        config.wasm_simd(true).wasm_relaxed_simd(true).relaxed_simd_deterministic(true);
+        let engine = Engine::new(&config)?;
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);
         linker.allow_shadowing(true);
@@ -98,7 +103,7 @@ impl WastContext {
             WastArgCore::I64(v) => Val::I64(*v),
             WastArgCore::F32(v) => Val::F32(v.bits),
             WastArgCore::F64(v) => Val::F64(v.bits),
-            WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
+            WastArgCore::V128(v) => Val::V128(V128::from(u128::from_le_bytes(v.to_le_bytes()))),
             WastArgCore::RefNull(HeapType::Abstract { ty: AbstractHeapType::Func, .. }) => Val::FuncRef(None),
             WastArgCore::RefNull(HeapType::Abstract { ty: AbstractHeapType::Extern, .. }) => Val::ExternRef(None),
             WastArgCore::RefExtern(n) => Val::ExternRef(Some(self.extern_ref(*n)?)),
@@ -151,19 +156,23 @@ impl WastContext {
 
     fn matches(&self, val: &Val, expected: &WastRet<'_>) -> Result<bool> {
         let WastRet::Core(expected) = expected else { bail!("component-model results are not supported") };
+        if let Some(matched) = value_matches(val, expected) {
+            return Ok(matched);
+        }
+        self.ref_matches(val, expected)
+    }
+
+    /// Whether a reference `val` matches `expected` (`either` included).
+    fn ref_matches(&self, val: &Val, expected: &WastRetCore<'_>) -> Result<bool> {
         Ok(match (val, expected) {
-            (Val::I32(a), WastRetCore::I32(b)) => a == b,
-            (Val::I64(a), WastRetCore::I64(b)) => a == b,
-            (Val::F32(a), WastRetCore::F32(p)) => match p {
-                NanPattern::CanonicalNan => a & 0x7fff_ffff == 0x7fc0_0000,
-                NanPattern::ArithmeticNan => f32::from_bits(*a).is_nan() && a & 0x0040_0000 != 0,
-                NanPattern::Value(v) => *a == v.bits,
-            },
-            (Val::F64(a), WastRetCore::F64(p)) => match p {
-                NanPattern::CanonicalNan => a & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
-                NanPattern::ArithmeticNan => f64::from_bits(*a).is_nan() && a & 0x0008_0000_0000_0000 != 0,
-                NanPattern::Value(v) => *a == v.bits,
-            },
+            (_, WastRetCore::Either(alternatives)) => {
+                for alt in alternatives {
+                    if self.ref_matches(val, alt)? {
+                        return Ok(true);
+                    }
+                }
+                false
+            }
             (Val::FuncRef(f), WastRetCore::RefNull(_)) => f.is_none(),
             (Val::ExternRef(r), WastRetCore::RefNull(_)) => r.is_none(),
             (Val::FuncRef(f), WastRetCore::RefFunc(None)) => f.is_some(),
@@ -203,7 +212,7 @@ impl WastContext {
                     }
                     for (v, r) in vals.iter().zip(&results) {
                         if !self.matches(v, r)? {
-                            bail!("expected {r:?}, got {v:?}");
+                            bail!("expected {r:?}, got {}", describe(v));
                         }
                     }
                 }
@@ -249,6 +258,19 @@ impl WastContext {
             other => bail!("unsupported directive {other:?}"),
         }
         Ok(())
+    }
+}
+
+/// A result for a failure message: a vector as its four 32-bit lanes in
+/// hex (lane 0 first), anything else as `Debug` shows it.
+fn describe(v: &Val) -> String {
+    match v {
+        Val::V128(x) => {
+            let b = x.as_u128().to_le_bytes();
+            let lane = |i: usize| u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
+            format!("V128(i32x4 {:#010x} {:#010x} {:#010x} {:#010x})", lane(0), lane(1), lane(2), lane(3))
+        }
+        other => format!("{other:?}"),
     }
 }
 
