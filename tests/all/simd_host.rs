@@ -204,3 +204,64 @@ fn enabling_a_feature_the_host_lacks_refuses_the_module() {
     let bytes = engine.precompile_module(b"(module)").unwrap();
     assert_ne!(header_features(&bytes) & missing.bit(), 0, "recorded for another host to check");
 }
+
+const SIMD_KERNEL: &str = r#"(module
+  (func (export "dot") (param v128 v128) (result i32)
+    (local v128)
+    (local.set 2 (i32x4.mul (local.get 0) (local.get 1)))
+    (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get 2)) (i32x4.extract_lane 1 (local.get 2)))
+      (i32.add (i32x4.extract_lane 2 (local.get 2)) (i32x4.extract_lane 3 (local.get 2)))))
+  (func (export "ceil") (param v128) (result v128) (f32x4.ceil (local.get 0))))"#;
+
+fn engine_with(flags: &[(&str, &str)]) -> Engine {
+    let mut config = Config::new();
+    for (name, value) in flags {
+        // SAFETY: turning features off only restricts the code.
+        unsafe { config.cranelift_flag_set(name, value) };
+    }
+    Engine::new(&config).unwrap()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn simd_code_without_avx_records_it_and_computes_the_same() {
+    let wat = SIMD_KERNEL.as_bytes();
+    for flags in [&[][..], &[("has_avx", "false"), ("has_avx2", "false")][..]] {
+        let engine = engine_with(flags);
+        let bytes = engine.precompile_module(wat).unwrap();
+        if !flags.is_empty() {
+            assert_eq!(header_features(&bytes) & (bit("has_avx") | bit("has_avx2")), 0);
+        }
+        // SAFETY: compiled just now by kiln.
+        let module = unsafe { Module::deserialize(&engine, &bytes) }.unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let dot = instance.get_typed_func::<(V128, V128), i32>(&mut store, "dot").unwrap();
+        assert_eq!(dot.call(&mut store, (i32x4([1, 2, 3, 4]), i32x4([5, 6, 7, 8]))).unwrap(), 70, "{flags:?}");
+        let ceil = instance.get_typed_func::<V128, V128>(&mut store, "ceil").unwrap();
+        let halves = i32x4([1.5f32.to_bits(), (-1.5f32).to_bits(), 0, 2.25f32.to_bits()]);
+        let want = i32x4([2f32.to_bits(), (-1f32).to_bits(), 0, 3f32.to_bits()]);
+        assert_eq!(ceil.call(&mut store, halves).unwrap(), want, "{flags:?}");
+    }
+}
+
+/// Vector rounding has no fallback without SSE4.1: compiling it fails with
+/// an error naming the feature, never a panic, and code that does not
+/// round still compiles.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn simd_rounding_without_sse41_is_a_clear_error() {
+    let engine = engine_with(&[("has_sse41", "false")]);
+    let err = Module::new(&engine, SIMD_KERNEL).unwrap_err().to_string();
+    assert!(err.contains("f32x4.ceil") && err.contains("has_sse41"), "{err}");
+    let no_rounding = SIMD_KERNEL.replace("(f32x4.ceil (local.get 0))", "(f32x4.neg (local.get 0))");
+    let bytes = engine.precompile_module(no_rounding.as_bytes()).unwrap();
+    assert_eq!(header_features(&bytes) & bit("has_sse41"), 0, "the header does not ask for SSE4.1");
+    // SAFETY: compiled just now by kiln.
+    let module = unsafe { Module::deserialize(&engine, &bytes) }.unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let dot = instance.get_typed_func::<(V128, V128), i32>(&mut store, "dot").unwrap();
+    assert_eq!(dot.call(&mut store, (i32x4([1, 2, 3, 4]), i32x4([1, 1, 1, u32::MAX]))).unwrap(), 2);
+}
