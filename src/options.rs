@@ -353,10 +353,11 @@ mod tests {
 
     #[test]
     fn simd_and_codegen_use_wasmtime_spellings() {
-        let o = GroupedOptions::parse(&[], &strings(&["simd=n,relaxed-simd=no", "relaxed-simd-deterministic=n"]), &[], &[])
-            .unwrap()
-            .with_codegen(&strings(&["cranelift-has-avx=false,cranelift-has_avx2=false", "cranelift-has-sse41"]))
-            .unwrap();
+        let o =
+            GroupedOptions::parse(&[], &strings(&["simd=n,relaxed-simd=no", "relaxed-simd-deterministic=n"]), &[], &[])
+                .unwrap()
+                .with_codegen(&strings(&["cranelift-has-avx=false,cranelift-has_avx2=false", "cranelift-has-sse41"]))
+                .unwrap();
         assert_eq!((o.simd, o.relaxed_simd, o.relaxed_simd_deterministic), (Some(false), Some(false), Some(false)));
         let flag = |n: &str, v: Option<&str>| (n.to_string(), v.map(str::to_string));
         assert_eq!(

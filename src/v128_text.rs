@@ -29,8 +29,12 @@ pub fn parse_v128(text: &str) -> Result<u128> {
     let rest = trimmed.strip_prefix("v128.const").unwrap_or(trimmed).trim_start();
     let split = rest.find(|c: char| c == ':' || c.is_whitespace()).unwrap_or(rest.len());
     let (shape, lanes) = rest.split_at(split);
-    let lanes: Vec<&str> =
-        lanes.strip_prefix(':').unwrap_or(lanes).split(|c: char| c == ',' || c.is_whitespace()).filter(|l| !l.is_empty()).collect();
+    let lanes: Vec<&str> = lanes
+        .strip_prefix(':')
+        .unwrap_or(lanes)
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|l| !l.is_empty())
+        .collect();
     let (width, count) = match shape {
         "i8x16" => (8, 16),
         "i16x8" => (16, 8),
@@ -44,8 +48,12 @@ pub fn parse_v128(text: &str) -> Result<u128> {
     let mut bits = 0u128;
     for (i, lane) in lanes.iter().enumerate() {
         let value: u128 = match shape {
-            "f32x4" => u128::from(lane.parse::<f32>().map_err(|_| bad(&format!("lane `{lane}` is not an f32")))?.to_bits()),
-            "f64x2" => u128::from(lane.parse::<f64>().map_err(|_| bad(&format!("lane `{lane}` is not an f64")))?.to_bits()),
+            "f32x4" => {
+                u128::from(lane.parse::<f32>().map_err(|_| bad(&format!("lane `{lane}` is not an f32")))?.to_bits())
+            }
+            "f64x2" => {
+                u128::from(lane.parse::<f64>().map_err(|_| bad(&format!("lane `{lane}` is not an f64")))?.to_bits())
+            }
             _ => int_lane(lane, width).ok_or_else(|| bad(&format!("lane `{lane}` is not an i{width}")))?,
         };
         bits |= value << (i as u32 * width);

@@ -48,7 +48,9 @@ pub(crate) fn build_isa(config: &CompilerConfig) -> CompileResult<OwnedTargetIsa
 fn flag_error(name: &str, value: &str, e: SetError, shared: &settings::Builder) -> CompileError {
     CompileError::Target(match e {
         SetError::BadName(_) if shared.iter().any(|s| s.name == name) => {
-            format!("Cranelift flag `{name}` is a shared setting kiln fixes; only ISA flags (such as `has_avx`) can be set")
+            format!(
+                "Cranelift flag `{name}` is a shared setting kiln fixes; only ISA flags (such as `has_avx`) can be set"
+            )
         }
         SetError::BadName(_) => format!("unknown Cranelift flag `{name}` for this target"),
         SetError::BadType => format!("Cranelift flag `{name}` cannot be set this way"),

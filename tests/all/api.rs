@@ -410,10 +410,9 @@ fn sixteen_params_and_results() {
 #[test]
 fn simd_toggles_reach_validation() {
     let simd = wat::parse_str("(module (func (param v128) (result v128) local.get 0 i32x4.neg))").unwrap();
-    let relaxed = wat::parse_str(
-        "(module (func (param v128 v128) (result v128) local.get 0 local.get 1 i8x16.relaxed_swizzle))",
-    )
-    .unwrap();
+    let relaxed =
+        wat::parse_str("(module (func (param v128 v128) (result v128) local.get 0 local.get 1 i8x16.relaxed_swizzle))")
+            .unwrap();
     let default = Engine::default();
     Module::validate(&default, &simd).unwrap();
     Module::validate(&default, &relaxed).unwrap();
