@@ -364,9 +364,6 @@ pub(crate) fn instantiate_resolved(
     keep_alive: Option<Arc<dyn std::any::Any + Send + Sync>>,
 ) -> Result<Instance> {
     let info = module.info();
-    if let Some(pool) = s.engine.pool() {
-        pool.validate_module(info, module.inner.offsets.size() as usize)?;
-    }
     s.register_module(module);
 
     let mut memory_ids = resolved.memory_ids;

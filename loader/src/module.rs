@@ -296,6 +296,11 @@ impl Module {
         };
         // Only after validation: the layout is computed from its counts.
         let offsets = offsets.unwrap_or_else(|| VMOffsets::new(&meta.module));
+        // Once per module, as wasmtime does: a module that can never fit the
+        // engine's pool is refused here, not at every instantiation.
+        if let Some(pool) = engine.pool() {
+            pool.validate_module(&meta.module, offsets.size() as usize)?;
+        }
         let type_ids: Vec<_> = meta.module.signatures.values().map(|ty| engine.register_signature(ty)).collect();
         let base = code.base();
         let template = InstanceTemplate::new(

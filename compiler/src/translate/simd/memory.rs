@@ -9,8 +9,8 @@
 //! needs alignment.
 
 use super::super::FuncTranslator;
-use super::V128;
 use super::super::heap::heap_flags;
+use super::V128;
 use crate::error::CompileResult;
 use cranelift_codegen::ir::{InstBuilder, Type, Value};
 use wasmparser::MemArg;
@@ -52,7 +52,12 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `v128.load{8x8,16x4,32x2}_{s,u}`
-    pub(in super::super) fn v128_load_extend(&mut self, memarg: &MemArg, kind: ExtendLoad, signed: bool) -> CompileResult<()> {
+    pub(in super::super) fn v128_load_extend(
+        &mut self,
+        memarg: &MemArg,
+        kind: ExtendLoad,
+        signed: bool,
+    ) -> CompileResult<()> {
         let index = self.pop()?;
         let (addr, offset) = self.v_address(memarg, index, 8)?;
         let f = heap_flags();

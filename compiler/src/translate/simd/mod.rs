@@ -30,6 +30,8 @@ mod integer;
 mod lanes;
 mod memory;
 mod relaxed;
+#[cfg(test)]
+mod tests;
 
 pub use integer::Half;
 pub use lanes::LaneExtend;

@@ -14,9 +14,10 @@
 //!   the rest is discarded with `madvise(MADV_DONTNEED)`, which makes it
 //!   read as zero. A slot that cannot be reset is never handed out again.
 //!
-//! Everything a module needs is checked against the pool's limits at
-//! instantiation ([`PoolingAllocator::validate_module`]), before any slot is
-//! taken, so a module that can never fit gets a clear error, not a panic.
+//! Everything a module needs is checked against the pool's limits once,
+//! when the module is loaded ([`PoolingAllocator::validate_module`]), so a
+//! module that can never fit gets a clear error, not a panic, and no
+//! instantiation pays for the check again.
 
 mod memory_pool;
 mod slots;
