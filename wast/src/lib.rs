@@ -13,5 +13,5 @@ mod runner;
 pub mod spectest;
 mod suite;
 
-pub use runner::{Report, WastContext, run_file, run_str};
+pub use runner::{Report, WastContext, run_file, run_file_with_config, run_str};
 pub use suite::{SUBMODULE, SUITE_ENV, SpecSuite};

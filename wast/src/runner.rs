@@ -72,7 +72,13 @@ impl WastContext {
     pub fn new() -> Result<Self> {
         let mut config = Config::new();
         config.wasm_simd(true).wasm_relaxed_simd(true).relaxed_simd_deterministic(true);
-        let engine = Engine::new(&config)?;
+        Self::with_config(&config)
+    }
+
+    /// A fresh context with `spectest` defined, on an engine made with
+    /// `config` (e.g. relaxed SIMD left to the host's native instructions).
+    pub fn with_config(config: &Config) -> Result<Self> {
+        let engine = Engine::new(config)?;
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);
         linker.allow_shadowing(true);
@@ -293,6 +299,11 @@ fn expect_trap(outcome: Outcome, message: &str) -> Result<()> {
 
 /// Runs the script in `contents` (named `name` in messages).
 pub fn run_str(name: &str, contents: &str) -> Result<Report> {
+    run_str_with(name, contents, WastContext::new()?)
+}
+
+/// Runs the script in `contents` in the context `cx`.
+fn run_str_with(name: &str, contents: &str, mut cx: WastContext) -> Result<Report> {
     // The suite deliberately uses bidi and other "confusing" characters in
     // names (names.wast), so the lexer must accept them.
     let mut lexer = wast::lexer::Lexer::new(contents);
@@ -303,7 +314,6 @@ pub fn run_str(name: &str, contents: &str) -> Result<Report> {
         e.set_path(Path::new(name));
         anyhow!("{e}")
     })?;
-    let mut cx = WastContext::new()?;
     let mut report = Report::default();
     for directive in wast.directives {
         let (line, col) = directive.span().linecol_in(contents);
@@ -319,4 +329,10 @@ pub fn run_str(name: &str, contents: &str) -> Result<Report> {
 pub fn run_file(path: &Path) -> Result<Report> {
     let contents = std::fs::read_to_string(path).with_context(|| format!("failed to read {}", path.display()))?;
     run_str(&path.display().to_string(), &contents)
+}
+
+/// Runs the script at `path` on an engine made with `config`.
+pub fn run_file_with_config(path: &Path, config: &Config) -> Result<Report> {
+    let contents = std::fs::read_to_string(path).with_context(|| format!("failed to read {}", path.display()))?;
+    run_str_with(&path.display().to_string(), &contents, WastContext::with_config(config)?)
 }
