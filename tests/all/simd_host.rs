@@ -265,3 +265,19 @@ fn simd_rounding_without_sse41_is_a_clear_error() {
     let dot = instance.get_typed_func::<(V128, V128), i32>(&mut store, "dot").unwrap();
     assert_eq!(dot.call(&mut store, (i32x4([1, 2, 3, 4]), i32x4([1, 1, 1, u32::MAX]))).unwrap(), 2);
 }
+
+#[test]
+fn cranelift_flags_and_relaxed_mode_change_the_compatibility_hash() {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let hash = |engine: &Engine| {
+        let mut h = DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut h);
+        h.finish()
+    };
+    let default = hash(&Engine::default());
+    assert_eq!(default, hash(&Engine::default()));
+    assert_ne!(default, hash(&engine_with(&[("has_avx", "false")])));
+    let mut native = Config::new();
+    native.relaxed_simd_deterministic(false);
+    assert_ne!(default, hash(&Engine::new(&native).unwrap()));
+}
