@@ -37,6 +37,10 @@ pub struct RunArgs {
     /// backtraces; it emits no DWARF.
     #[arg(short = 'd', long = "debug-info")]
     pub debug_info: bool,
+    /// Report the guest's functions to a native profiler: `perfmap` writes
+    /// `/tmp/perf-PID.map`, so that `perf report` names wasm functions.
+    #[arg(long = "profile", value_name = "STRATEGY", value_enum)]
+    pub profile: Option<Profile>,
     /// The guest's argv[0] (default: the module's file name).
     #[arg(long, value_name = "ARGV0")]
     pub argv0: Option<String>,
@@ -55,6 +59,27 @@ pub struct RunArgs {
     pub args: Vec<String>,
 }
 
+/// The profilers `--profile` names, as wasmtime's CLI spells them.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Profile {
+    /// `/tmp/perf-PID.map` for `perf`.
+    Perfmap,
+    /// perf's jitdump format (not implemented: refused).
+    Jitdump,
+    /// Intel VTune (not implemented: refused).
+    Vtune,
+}
+
+impl Profile {
+    fn strategy(self) -> kiln::ProfilingStrategy {
+        match self {
+            Profile::Perfmap => kiln::ProfilingStrategy::PerfMap,
+            Profile::Jitdump => kiln::ProfilingStrategy::JitDump,
+            Profile::Vtune => kiln::ProfilingStrategy::VTune,
+        }
+    }
+}
+
 /// The store data of `kiln run`.
 struct RunState {
     wasi: kiln_wasi::WasiCtx,
@@ -64,10 +89,13 @@ struct RunState {
 /// `kiln run`: load, link WASI and `--preload`s, then run `_start` or call
 /// `--invoke`. Returns the guest's exit code.
 pub fn run_command(args: RunArgs) -> Result<ExitCode> {
-    use kiln_wasi::{DirPerms, FilePerms, WasiCtxBuilder};
+    use kiln_wasi::{FsPerms, WasiCtxBuilder};
     let options = args.grouped.parse()?;
     let mut config = Config::new();
     options.configure(&mut config);
+    if let Some(profile) = args.profile {
+        config.profiler(profile.strategy());
+    }
     let engine = Engine::new(&config)?;
     if args.debug_info || options.debug_info {
         tracing::debug!("--debug-info: function names are always kept; no DWARF is emitted");
@@ -102,7 +130,7 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     }
     for dir in &args.dirs {
         let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
-        wasi.preopened_dir(host, guest, DirPerms::all(), FilePerms::all())?;
+        wasi.preopened_dir(host, guest, FsPerms::ReadWrite)?;
     }
     for addr in args.tcplisten.iter().chain(&options.tcplisten) {
         let listener = std::net::TcpListener::bind(addr).with_context(|| format!("failed to listen on `{addr}`"))?;

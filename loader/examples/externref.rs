@@ -20,7 +20,7 @@ fn main() -> Result<()> {
 
     let func = instance.get_typed_func::<Option<ExternRef>, Option<ExternRef>>(&mut store, "func")?;
     let back = func.call(&mut store, Some(hello))?.ok_or_else(|| format_err!("null came back"))?;
-    let text = back.data(&store)?.downcast_ref::<String>().cloned();
+    let text = back.data(&store)?.and_then(|d| d.downcast_ref::<String>()).cloned();
     println!("round trip: {text:?}");
     ensure!(text.as_deref() == Some("Hello, world!"));
 

@@ -20,9 +20,14 @@ use kiln_runtime_support::tunables::Tunables;
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 
-/// What an epoch deadline callback asks for.
+/// What an epoch deadline callback asks for. (wasmtime's async `Yield`
+/// variants are absent: kiln has no async support.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UpdateDeadline {
+    /// Stop: the running wasm traps with [`Trap::Interrupt`](crate::Trap),
+    /// and the deadline stays where it is.
+    Interrupt,
     /// Keep running, with the deadline this many ticks beyond the current
     /// epoch.
     Continue(u64),
@@ -68,6 +73,7 @@ pub(crate) unsafe extern "C" fn epoch_hook<T>(store: *mut u8) -> u32 {
             inner.opaque.set_epoch_deadline(ticks);
             0
         }
+        Ok(Ok(UpdateDeadline::Interrupt)) => 1,
         Ok(Err(error)) => {
             inner.opaque.pending_deadline_error = Some(PendingError::Error(error));
             1

@@ -30,6 +30,8 @@ pub struct Config {
     pub(crate) memory_reservation: Option<u64>,
     pub(crate) memory_guard_size: Option<u64>,
     pub(crate) cranelift_flags: Vec<(String, Option<String>)>,
+    pub(crate) codegen: crate::codegen::CodegenChoices,
+    pub(crate) profiler: crate::profiling::ProfilingStrategy,
 }
 
 impl Default for Config {
@@ -46,6 +48,8 @@ impl Default for Config {
             memory_reservation: None,
             memory_guard_size: None,
             cranelift_flags: Vec::new(),
+            codegen: Default::default(),
+            profiler: Default::default(),
         }
     }
 }
@@ -178,6 +182,39 @@ impl Config {
         self
     }
 
+    /// The code generator. kiln has Cranelift only: `Auto` and `Cranelift`
+    /// work, [`Strategy::Winch`](crate::Strategy::Winch) fails `Engine::new`.
+    pub fn strategy(&mut self, strategy: crate::Strategy) -> &mut Self {
+        self.codegen.strategy = strategy;
+        self
+    }
+
+    /// The target to compile for. kiln compiles for the host only: the host's
+    /// triple, or a shorter one that agrees with it (such as its bare
+    /// architecture), is accepted and changes nothing; any other target, or
+    /// a string that is no target triple, is an error. The code uses the
+    /// host's CPU features (as [`Config::cranelift_flag_set`] leaves them),
+    /// and an artifact records them and loads only where they are present.
+    pub fn target(&mut self, target: &str) -> anyhow::Result<&mut Self> {
+        crate::codegen::check_target(target)?;
+        Ok(self)
+    }
+
+    /// Whether to emit DWARF debug information for compiled code. kiln
+    /// emits none: `false` (the default) works, `true` fails `Engine::new`.
+    pub fn debug_info(&mut self, enable: bool) -> &mut Self {
+        self.codegen.debug_info = enable;
+        self
+    }
+
+    /// Whether traps may be detected with signals (guard pages). kiln's code
+    /// always relies on them: `true` (the default) works, `false` fails
+    /// `Engine::new`.
+    pub fn signals_based_traps(&mut self, enable: bool) -> &mut Self {
+        self.codegen.signals_based_traps = enable;
+        self
+    }
+
     /// Runs Cranelift's IR verifier on every function (slow; for debugging).
     pub fn cranelift_debug_verifier(&mut self, enable: bool) -> &mut Self {
         self.verify = enable;
@@ -244,6 +281,7 @@ impl Engine {
     /// none.
     pub fn new(config: &Config) -> anyhow::Result<Engine> {
         config.proposals.check()?;
+        config.codegen.check()?;
         check_memory_layout(config)?;
         #[cfg(feature = "compiler")]
         kiln_compiler::check_target(&compiler_config(config))?;
@@ -251,6 +289,7 @@ impl Engine {
         if let Some((name, _)) = config.cranelift_flags.first() {
             anyhow::bail!("Cranelift flag `{name}`: this build of kiln has no compiler (the `compiler` feature)");
         }
+        crate::profiling::start(config.profiler)?;
         if config.max_wasm_stack > MAX_WASM_STACK_LIMIT {
             anyhow::bail!(
                 "max_wasm_stack of {} bytes is above the largest supported, {MAX_WASM_STACK_LIMIT} bytes (1 GiB)",

@@ -24,7 +24,9 @@ use kiln_runtime_support::types::Limits;
 use kiln_runtime_support::vm::error::InstanceError;
 use kiln_runtime_support::vm::instance::{Instance as VmInstance, InstanceImports, InstanceParams};
 use kiln_runtime_support::vm::memory::LinearMemory;
+use kiln_runtime_support::vm::memory_image::MemoryImage;
 use kiln_runtime_support::vm::owned::OwnedPtr;
+use kiln_runtime_support::vm::pool::PoolingAllocator;
 use kiln_runtime_support::vm::table::Table as VmTable;
 use kiln_runtime_support::vmoffsets::VMFuncRef;
 use std::sync::Arc;
@@ -328,28 +330,33 @@ pub(crate) fn instantiate(
     instantiate_resolved(s, store_ptr, module, resolved, None)
 }
 
-/// A memory of type `ty` for store `s`: from the engine's pool when it has
-/// one, else on demand.
-pub(crate) fn new_memory(s: &StoreOpaque, ty: Limits) -> Result<OwnedPtr<LinearMemory>> {
-    let ty = kiln_runtime_support::types::MemoryType { limits: ty };
-    match s.engine.pool() {
-        Some(pool) => Ok(LinearMemory::new_pooled(pool, ty, MEMORY_LIMIT_PAGES, None)?),
-        None => LinearMemory::new(ty, MEMORY_LIMIT_PAGES)
-            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}")).into()),
+/// A memory of type `ty`, with `image` mapped over its first pages: from
+/// `pool` when the engine has one, else on demand. The one place that
+/// chooses; defined memories, `Memory::new` and the CoW path all come here.
+pub(crate) fn allocate_memory(
+    pool: Option<&Arc<PoolingAllocator>>,
+    ty: kiln_runtime_support::types::MemoryType,
+    image: Option<&MemoryImage>,
+) -> Result<OwnedPtr<LinearMemory>, InstanceError> {
+    match pool {
+        Some(pool) => LinearMemory::new_pooled(pool, ty, MEMORY_LIMIT_PAGES, image),
+        None => LinearMemory::new_with_image(ty, MEMORY_LIMIT_PAGES, image)
+            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}"))),
     }
 }
 
-/// A table of type `ty` with every element `init` for store `s`, pooled
-/// when the engine pools.
-pub(crate) fn new_table(
-    s: &StoreOpaque,
+/// A table of type `ty` with every element `init`: from `pool` when the
+/// engine has one, else on demand.
+pub(crate) fn allocate_table(
+    pool: Option<&Arc<PoolingAllocator>>,
     ty: kiln_runtime_support::types::TableType,
     init: usize,
-) -> Result<OwnedPtr<VmTable>> {
-    match s.engine.pool() {
-        Some(pool) => Ok(VmTable::new_pooled(pool, ty, init)?),
-        None => VmTable::new(ty, init)
-            .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create table: {e}")).into()),
+) -> Result<OwnedPtr<VmTable>, InstanceError> {
+    match pool {
+        Some(pool) => VmTable::new_pooled(pool, ty, init),
+        None => {
+            VmTable::new(ty, init).map_err(|e| InstanceError::ResourceExhausted(format!("failed to create table: {e}")))
+        }
     }
 }
 
@@ -369,10 +376,7 @@ pub(crate) fn instantiate_resolved(
     let mut memory_ids = resolved.memory_ids;
     let mut defined_memories = Vec::new();
     for (i, (_, ty)) in info.memories.iter().skip(info.num_imported_memories as usize).enumerate() {
-        let mem = module
-            .inner
-            .new_memory(s.engine.pool(), DefinedMemoryIndex::new(i), *ty, MEMORY_LIMIT_PAGES)
-            .map_err(instance_error)?;
+        let mem = module.inner.new_memory(s.engine.pool(), DefinedMemoryIndex::new(i), *ty).map_err(instance_error)?;
         let m = Memory::from_vm(s, mem);
         defined_memories.push(&mut *s.memories[m.index] as *mut LinearMemory);
         memory_ids.push(m.index);
@@ -380,7 +384,7 @@ pub(crate) fn instantiate_resolved(
     let mut table_ids = resolved.table_ids;
     let mut defined_tables = Vec::new();
     for (_, ty) in info.tables.iter().skip(info.num_imported_tables as usize) {
-        let t = new_table(s, *ty, 0)?;
+        let t = allocate_table(s.engine.pool(), *ty, 0)?;
         s.tables.push(t);
         let i = s.tables.len() - 1;
         defined_tables.push(&mut *s.tables[i] as *mut VmTable);

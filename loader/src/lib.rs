@@ -10,6 +10,7 @@
 //! wat; without it, only precompiled artifacts load
 //! (`Module::deserialize`), for deployments that never compile.
 
+mod codegen;
 mod deadline;
 mod engine;
 mod externals;
@@ -26,6 +27,7 @@ mod memory_images;
 mod module;
 mod pooling;
 mod precompiled;
+mod profiling;
 mod refs;
 mod store;
 mod stored_artifact;
@@ -37,6 +39,13 @@ mod v128;
 mod values;
 
 pub use anyhow::{Error, Result, bail, ensure, format_err};
+
+/// Errors under wasmtime's module path (`wasmtime::error::Context` and
+/// friends). kiln's errors are `anyhow`'s, so these are anyhow's items.
+pub mod error {
+    pub use anyhow::{Chain, Context, Error, Result, bail, ensure, format_err};
+}
+pub use codegen::Strategy;
 pub use deadline::UpdateDeadline;
 pub use engine::{Config, Engine, MAX_WASM_STACK_LIMIT, OptLevel};
 pub use externals::{Export, Extern};
@@ -54,6 +63,7 @@ pub use memory::{Memory, MemoryAccessError};
 pub use module::{Module, looks_like_artifact};
 pub use pooling::{InstanceAllocationStrategy, PoolingAllocationConfig};
 pub use precompiled::Precompiled;
+pub use profiling::{ProfilingStrategy, perf_map_path};
 pub use refs::{Ref, RefType};
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use table::Table;

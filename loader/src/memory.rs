@@ -34,10 +34,7 @@ impl Memory {
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let (s, limiter) = store.as_context_mut().0.opaque_and_limiter();
         crate::limiter::check_new_memory(limiter, &ty.wasm)?;
-        let mem = match s.engine.pool() {
-            Some(_) => crate::instance::new_memory(s, ty.wasm.limits)?,
-            None => LinearMemory::new(ty.wasm, MEMORY_LIMIT_PAGES).map_err(|e| anyhow!(e))?,
-        };
+        let mem = crate::instance::allocate_memory(s.engine.pool(), ty.wasm, None)?;
         Ok(Self::from_vm(s, mem))
     }
 

@@ -13,7 +13,7 @@ use crate::stored_artifact::StoredArtifact;
 use crate::types::{ExportType, ExternType, ImportType};
 use anyhow::{Context, Result, bail};
 use cranelift_entity::EntityRef;
-use kiln_runtime_support::artifact::{self, ArtifactError, ArtifactHeader, ArtifactMetadata, Sections};
+use kiln_runtime_support::artifact::{self, ArtifactError, ArtifactHeader, ArtifactMetadata, CodeSymbol, Sections};
 use kiln_runtime_support::code_memory::CodeMemory;
 use kiln_runtime_support::index::*;
 use kiln_runtime_support::module_info::ModuleInfo;
@@ -89,14 +89,9 @@ impl ModuleInner {
         pool: Option<&Arc<PoolingAllocator>>,
         def: DefinedMemoryIndex,
         ty: MemoryType,
-        limit_pages: u64,
     ) -> Result<OwnedPtr<LinearMemory>, InstanceError> {
         let mapped = self.images.mapped(&self.meta.images, def);
-        let mut mem = match pool {
-            Some(pool) => LinearMemory::new_pooled(pool, ty, limit_pages, mapped)?,
-            None => LinearMemory::new_with_image(ty, limit_pages, mapped)
-                .map_err(|e| InstanceError::ResourceExhausted(format!("failed to create memory: {e}")))?,
-        };
+        let mut mem = crate::instance::allocate_memory(pool, ty, mapped)?;
         if mapped.is_none() {
             self.images.copy_into(&self.meta.images, &self.bytes, self.image_section.clone(), def, &mut mem)?;
         }
@@ -269,6 +264,7 @@ impl Module {
         reloc::check_call_targets(&text.relocs, meta.code.functions.values().as_slice(), meta.code.new_epoch)?;
         let traps: Arc<[_]> = meta.code.traps.clone().into();
         let code = CodeMemory::new(text.bytes, &text.relocs, traps)?;
+        crate::profiling::register(engine.config().profiler, code_ranges(&meta, &text.symbols, code.base() as usize));
         // Where `.text` lies in `bytes` (nowhere, for a module without
         // code: its empty slice need not point into `bytes`).
         let text_at = (text.bytes.as_ptr() as usize).checked_sub(bytes.as_ptr() as usize);
@@ -401,4 +397,32 @@ fn decode_checked(file: &ElfFile64<'_, LittleEndian>, bytes: &[u8]) -> Result<Ar
         bail!(ArtifactError::Checksum { expected: header.checksum, computed });
     }
     Ok(ArtifactMetadata::decode(&meta_bytes[artifact::HEADER_SIZE..])?)
+}
+
+/// Every function and trampoline of a loaded module, named for profilers
+/// (see `profiling`). `symbols` are the `.text` symbols, in the order
+/// validation checked: defined functions, array-to-wasm trampolines, then
+/// wasm-to-array ones.
+fn code_ranges<'a>(
+    meta: &'a ArtifactMetadata,
+    symbols: &'a [CodeSymbol],
+    base: usize,
+) -> impl Iterator<Item = crate::profiling::CodeRange> + 'a {
+    let info = &meta.module;
+    let module = info.name.as_deref().unwrap_or("<module>");
+    let funcs = meta.code.functions.keys().map(move |def| {
+        let f = info.func_index(def);
+        match info.func_name(f) {
+            Some(name) => format!("{module}!{name}"),
+            None => format!("{module}!wasm-function[{}]", f.index()),
+        }
+    });
+    let array_to_wasm = meta.code.array_to_wasm.keys().map(move |i| format!("{module}!array_to_wasm[{}]", i.index()));
+    let wasm_to_array = meta.code.wasm_to_array.keys().map(move |i| format!("{module}!wasm_to_array[{}]", i.index()));
+    let names = funcs.chain(array_to_wasm).chain(wasm_to_array);
+    symbols.iter().zip(names).map(move |(sym, name)| crate::profiling::CodeRange {
+        start: base + sym.offset as usize,
+        len: sym.size as usize,
+        name,
+    })
 }

@@ -5,7 +5,6 @@ use crate::store::{AsContext, AsContextMut};
 use crate::types::{TableType, ValType};
 use crate::values::Val;
 use anyhow::{Result, anyhow, bail};
-use kiln_runtime_support::vm::table::Table as VmTable;
 
 /// A table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -22,10 +21,7 @@ impl Table {
         init.check(s, ty.element().to_val_type())?;
         let raw = init.to_raw(s)? as usize;
         crate::limiter::check_new_table(limiter, &ty.wasm)?;
-        let t = match s.engine.pool() {
-            Some(_) => crate::instance::new_table(s, ty.wasm, raw)?,
-            None => VmTable::new(ty.wasm, raw).map_err(|e| anyhow!(e))?,
-        };
+        let t = crate::instance::allocate_table(s.engine.pool(), ty.wasm, raw)?;
         s.tables.push(t);
         Ok(Table { store: s.id, index: s.tables.len() - 1 })
     }

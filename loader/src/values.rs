@@ -219,11 +219,16 @@ impl ExternRef {
         Ok(ExternRef { store: s.id, index: s.externrefs.len() - 1 })
     }
 
-    /// The wrapped value.
-    pub fn data<'a, T: 'a>(&self, store: impl Into<crate::StoreContext<'a, T>>) -> Result<&'a (dyn Any + Send + Sync)> {
+    /// The wrapped value. Always `Some`: the `Option` is wasmtime's spelling,
+    /// whose `externref`s made from GC references carry no host value
+    /// (kiln has no GC).
+    pub fn data<'a, T: 'a>(
+        &self,
+        store: impl Into<crate::StoreContext<'a, T>>,
+    ) -> Result<Option<&'a (dyn Any + Send + Sync)>> {
         let s = &store.into().0.opaque;
         s.check(self.store);
-        Ok(&*s.externrefs[self.index])
+        Ok(Some(&*s.externrefs[self.index]))
     }
 
     pub(crate) fn to_raw(self, store: &StoreOpaque) -> usize {

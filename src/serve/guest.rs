@@ -6,7 +6,7 @@
 use anyhow::{Context, Result, bail};
 use kiln::{Engine, InstancePre, Linker, Module, Store};
 use kiln_wasi::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use kiln_wasi::{DirPerms, FilePerms, WasiCtx, WasiCtxBuilder};
+use kiln_wasi::{FsPerms, WasiCtx, WasiCtxBuilder};
 
 /// What every request's guest gets, fixed when the server starts.
 #[derive(Debug, Default)]
@@ -108,7 +108,7 @@ impl Guest {
         }
         wasi.envs(&setup.envs).envs(vars);
         for (host, guest) in &setup.dirs {
-            wasi.preopened_dir(host, guest, DirPerms::all(), FilePerms::all())
+            wasi.preopened_dir(host, guest, FsPerms::ReadWrite)
                 .with_context(|| format!("failed to open `--dir {host}`"))?;
         }
         wasi.stdin(MemoryInputPipe::new(body)).stdout(stdout).inherit_stderr();

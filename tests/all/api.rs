@@ -163,7 +163,7 @@ fn externrefs_round_trip() -> Result<()> {
     let r = ExternRef::new(&mut store, String::from("hi"))?;
     let id = instance.get_typed_func::<Option<ExternRef>, Option<ExternRef>>(&mut store, "id")?;
     let back = id.call(&mut store, Some(r))?.unwrap();
-    assert_eq!(back.data(&store)?.downcast_ref::<String>().map(String::as_str), Some("hi"));
+    assert_eq!(back.data(&store)?.and_then(|d| d.downcast_ref::<String>()).map(String::as_str), Some("hi"));
     Ok(())
 }
 
@@ -459,6 +459,33 @@ fn proposal_toggles_follow_wasmtime() {
         turn_on(&mut config, true);
         let err = Engine::new(&config).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains(&format!("kiln does not implement the {name} proposal")), "{name}: {err}");
+    }
+}
+
+/// `Config::strategy`, `target`, `debug_info` and `signals_based_traps`:
+/// what kiln does is accepted, anything else refused by name.
+#[test]
+fn codegen_settings_accept_only_what_kiln_does() {
+    let mut config = Config::new();
+    config.strategy(Strategy::Cranelift).debug_info(false).signals_based_traps(true);
+    config.target(std::env::consts::ARCH).unwrap();
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, r#"(module (func (export "f") (result i32) i32.const 7))"#).unwrap();
+    let mut store = Store::new(&engine, ());
+    let f = Instance::new(&mut store, &module, &[]).unwrap().get_typed_func::<(), i32>(&mut store, "f").unwrap();
+    assert_eq!(f.call(&mut store, ()).unwrap(), 7);
+
+    let other = if std::env::consts::ARCH == "aarch64" { "x86_64" } else { "aarch64" };
+    assert!(Config::new().target(other).is_err());
+    for (setting, configure) in [
+        ("Strategy::Winch", (|c: &mut Config| _ = c.strategy(Strategy::Winch)) as fn(&mut Config)),
+        ("debug_info(true)", |c| _ = c.debug_info(true)),
+        ("signals_based_traps(false)", |c| _ = c.signals_based_traps(false)),
+    ] {
+        let mut config = Config::new();
+        configure(&mut config);
+        let err = Engine::new(&config).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains(setting), "{setting}: {err}");
     }
 }
 

@@ -106,6 +106,26 @@ fn a_callback_extends_the_deadline_then_traps() {
 }
 
 #[test]
+fn a_callback_can_interrupt() {
+    let engine = engine(true, false);
+    let (mut store, instance) = instance(&engine);
+    // Deadline 0 is reached at the first check; `Continue(0)` reaches it
+    // again at the next loop header, and then the callback stops the loop.
+    store.set_epoch_deadline(0);
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let seen = calls.clone();
+    store.epoch_deadline_callback(move |_ctx| {
+        Ok(match seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => UpdateDeadline::Continue(0),
+            _ => UpdateDeadline::Interrupt,
+        })
+    });
+    let f = instance.get_typed_func::<(), ()>(&mut store, "count_forever").unwrap();
+    assert_eq!(trap(&f.call(&mut store, ()).unwrap_err()), Trap::Interrupt);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[test]
 fn fuel_is_exact_for_straight_line_code() {
     let engine = engine(false, true);
     let (mut store, instance) = instance(&engine);

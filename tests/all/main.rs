@@ -10,6 +10,7 @@ mod disas;
 mod fuzz;
 mod limits;
 mod pooling;
+mod profiling;
 mod serve;
 mod simd_host;
 mod spec;

@@ -15,7 +15,7 @@ fn wasm(text: &str) -> Result<Vec<u8>> {
     Ok(wat::parse_str(text)?)
 }
 
-/// `Result`, `Error`, `bail!`, `ensure!`, `format_err!`.
+/// `Result`, `Error`, `bail!`, `ensure!`, `format_err!`, `error::Context`.
 pub fn errors() -> Result<()> {
     fn half(n: i32) -> Result<i32> {
         ensure!(n % 2 == 0, "{n} is odd");
@@ -28,6 +28,9 @@ pub fn errors() -> Result<()> {
     ensure!(half(3).is_err() && half(-2).is_err());
     let e: Error = format_err!("made by {}", "format_err");
     ensure!(e.to_string() == "made by format_err");
+    use self::api::error::Context as _;
+    let e = "x".parse::<i32>().context("not a number").unwrap_err();
+    ensure!(e.to_string() == "not a number" && e.chain().count() == 2);
     Ok(())
 }
 
@@ -50,6 +53,16 @@ pub fn config_and_engine() -> Result<()> {
     ensure!(Engine::detect_precompiled(&binary).is_none());
     let _hash = engine.precompile_compatibility_hash();
     engine.increment_epoch();
+
+    // Code generation as kiln does it: Cranelift, for the host's
+    // architecture, no DWARF, traps from signals. (With a target set,
+    // wasmtime only precompiles: it runs no code compiled for a target it
+    // treats as foreign, even the host's bare architecture.)
+    let mut config = Config::new();
+    config.strategy(Strategy::Cranelift).debug_info(false).signals_based_traps(true);
+    config.target(std::env::consts::ARCH)?;
+    let engine = Engine::new(&config)?;
+    ensure!(Engine::detect_precompiled(&engine.precompile_module(&binary)?) == Some(Precompiled::Module));
     Ok(())
 }
 

@@ -66,13 +66,30 @@ impl std::ops::BitOr for FilePerms {
     }
 }
 
-/// Read-only or read-write, for [`WasiCtxBuilder::preopened_dir_access`].
+/// Read-only or read-write: what [`WasiCtxBuilder::preopened_dir`] grants on
+/// a directory and everything under it (wasmtime-wasi's spelling). For finer
+/// grants use [`WasiCtxBuilder::preopened_dir_with_perms`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DirAccess {
-    /// `DirPerms::READ` and `FilePerms::READ`.
+pub enum FsPerms {
+    /// Reading only: [`DirPerms::READ`] and [`FilePerms::READ`].
     ReadOnly,
-    /// Everything.
+    /// Everything: [`DirPerms::all`] and [`FilePerms::all`].
     ReadWrite,
+}
+
+impl FsPerms {
+    /// Whether these permissions forbid every change (`ReadOnly`).
+    pub fn write_not_permitted(&self) -> bool {
+        *self == FsPerms::ReadOnly
+    }
+
+    /// The directory and file permissions these stand for.
+    pub fn split(self) -> (DirPerms, FilePerms) {
+        match self {
+            FsPerms::ReadOnly => (DirPerms::READ, FilePerms::READ),
+            FsPerms::ReadWrite => (DirPerms::all(), FilePerms::all()),
+        }
+    }
 }
 
 /// The rights (base, inheriting) of a preopen with these permissions.
@@ -249,9 +266,22 @@ impl WasiCtxBuilder {
     }
 
     /// Lets the guest reach the host directory `host_path` (and nothing
-    /// outside it) under the name `guest_path`. Preopens get descriptors
-    /// 3, 4, ... in the order they are added.
+    /// outside it) under the name `guest_path`, read-only or read-write.
+    /// Preopens get descriptors 3, 4, ... in the order they are added.
     pub fn preopened_dir(
+        &mut self,
+        host_path: impl AsRef<Path>,
+        guest_path: impl AsRef<str>,
+        perms: FsPerms,
+    ) -> Result<&mut Self> {
+        let (dir_perms, file_perms) = perms.split();
+        self.preopened_dir_with_perms(host_path, guest_path, dir_perms, file_perms)
+    }
+
+    /// [`preopened_dir`](Self::preopened_dir) with separate grants for the
+    /// directories and for the files (wasmtime-wasi before 48 spelled this
+    /// `preopened_dir`; 48 has only [`FsPerms`]).
+    pub fn preopened_dir_with_perms(
         &mut self,
         host_path: impl AsRef<Path>,
         guest_path: impl AsRef<str>,
@@ -268,20 +298,6 @@ impl WasiCtxBuilder {
         let (base, inheriting) = preopen_rights(dir_perms, file_perms);
         self.extras.push(Extra::Dir { dir, guest, base, inheriting });
         Ok(self)
-    }
-
-    /// [`preopened_dir`](Self::preopened_dir) with a read-only or read-write switch.
-    pub fn preopened_dir_access(
-        &mut self,
-        host_path: impl AsRef<Path>,
-        guest_path: impl AsRef<str>,
-        access: DirAccess,
-    ) -> Result<&mut Self> {
-        let (d, f) = match access {
-            DirAccess::ReadOnly => (DirPerms::READ, FilePerms::READ),
-            DirAccess::ReadWrite => (DirPerms::all(), FilePerms::all()),
-        };
-        self.preopened_dir(host_path, guest_path, d, f)
     }
 
     /// Hands the guest a listening TCP socket (for `sock_accept`).

@@ -2,7 +2,7 @@
 //! `wasi_unstable` ones) in a capability sandbox.
 //!
 //! ```no_run
-//! use kiln_wasi::{DirPerms, FilePerms, WasiCtx, WasiCtxBuilder, I32Exit};
+//! use kiln_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, I32Exit};
 //! use kiln::{Engine, Linker, Module, Store};
 //!
 //! struct State { wasi: WasiCtx }
@@ -15,7 +15,7 @@
 //! let wasi = WasiCtxBuilder::new()
 //!     .args(&["app.wasm", "--verbose"])
 //!     .inherit_stdio()
-//!     .preopened_dir("./data", ".", DirPerms::all(), FilePerms::all())?
+//!     .preopened_dir("./data", ".", FsPerms::ReadWrite)?
 //!     .build();
 //! let mut store = Store::new(&engine, State { wasi });
 //! let instance = linker.instantiate(&mut store, &module)?;
@@ -47,7 +47,7 @@ mod sock;
 mod types;
 mod unstable;
 
-pub use ctx::{DirAccess, DirPerms, FilePerms, WasiCtx, WasiCtxBuilder};
+pub use ctx::{DirPerms, FilePerms, FsPerms, WasiCtx, WasiCtxBuilder};
 pub use errno::Errno;
 pub use linker::add_to_linker;
 pub use types::{Abi, Fd, FileType, Rights};

@@ -184,7 +184,7 @@ impl WastContext {
             (Val::FuncRef(f), WastRetCore::RefFunc(None)) => f.is_some(),
             (Val::ExternRef(r), WastRetCore::RefExtern(None)) => r.is_some(),
             (Val::ExternRef(Some(r)), WastRetCore::RefExtern(Some(n))) => {
-                r.data(&self.store)?.downcast_ref::<u32>() == Some(n)
+                r.data(&self.store)?.and_then(|d| d.downcast_ref::<u32>()) == Some(n)
             }
             _ => false,
         })

@@ -150,14 +150,10 @@ fn api_reactor_is_initialized_then_called() {
 #[test]
 fn api_read_only_preopen_refuses_changes() {
     let tmp = tempfile::tempdir().unwrap();
-    let wasi =
-        WasiCtxBuilder::new().preopened_dir(tmp.path(), "/data", DirPerms::READ, FilePerms::READ).unwrap().build();
+    let wasi = WasiCtxBuilder::new().preopened_dir(tmp.path(), "/data", FsPerms::ReadOnly).unwrap().build();
     assert_eq!(run_wat(&mkdir_module(b"new", 3), wasi), Errno::NOTCAPABLE.raw() as i32);
     assert!(!tmp.path().join("new").exists());
-    let wasi = WasiCtxBuilder::new()
-        .preopened_dir_access(tmp.path(), "/data", kiln_wasi::DirAccess::ReadWrite)
-        .unwrap()
-        .build();
+    let wasi = WasiCtxBuilder::new().preopened_dir(tmp.path(), "/data", FsPerms::ReadWrite).unwrap().build();
     assert_eq!(run_wat(&mkdir_module(b"new", 3), wasi), 0);
     assert!(tmp.path().join("new").is_dir());
 }
@@ -537,7 +533,7 @@ fn api_no_host_paths_or_inodes_leak() {
           (call $readdir (i32.load (i32.const 120)) (i32.const 1024) (i32.const 4096) (i64.const 0) (i32.const 128)))))
     "#;
     let mut b = WasiCtxBuilder::new();
-    b.preopened_dir(&root, "/", DirPerms::all(), FilePerms::all()).unwrap();
+    b.preopened_dir(&root, "/", FsPerms::ReadWrite).unwrap();
     let (mut store, instance) = instantiate(wat, b.build());
     kiln_wasi::run_command(&mut store, &instance).unwrap();
 
@@ -580,7 +576,7 @@ fn open_errno(dir: &Path, perms: (DirPerms, FilePerms), path: &str, oflags: u32,
               (i32.const {oflags}) (i64.const {rights}) (i64.const 0) (i32.const {fdflags}) (i32.const 200)))))"#,
         len = path.len()
     );
-    let wasi = WasiCtxBuilder::new().preopened_dir(dir, ".", perms.0, perms.1).unwrap().build();
+    let wasi = WasiCtxBuilder::new().preopened_dir_with_perms(dir, ".", perms.0, perms.1).unwrap().build();
     run_wat(&wat, wasi)
 }
 
@@ -604,7 +600,8 @@ fn api_partial_permissions_are_enforced() {
     let mutate_only = (DirPerms::MUTATE, FilePerms::all());
     assert_eq!(open_errno(dir, mutate_only, ".", DIRECTORY, FD_READDIR, 0), notcapable, "reopen . to list it");
     assert_eq!(open_errno(dir, mutate_only, "f", 0, FD_READ, 0), notcapable, "open an entry");
-    let wasi = WasiCtxBuilder::new().preopened_dir(dir, ".", DirPerms::MUTATE, FilePerms::all()).unwrap().build();
+    let wasi =
+        WasiCtxBuilder::new().preopened_dir_with_perms(dir, ".", DirPerms::MUTATE, FilePerms::all()).unwrap().build();
     assert_eq!(run_wat(&mkdir_module(b"made", 4), wasi), 0, "MUTATE still creates directories");
     assert!(dir.join("made").is_dir());
 

@@ -10,7 +10,7 @@ mod suite;
 
 use kiln::{Engine, Instance, Linker, Module, Store};
 use kiln_wasi::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use kiln_wasi::{DirPerms, Errno, FilePerms, I32Exit, WasiCtx, WasiCtxBuilder};
+use kiln_wasi::{DirPerms, Errno, FilePerms, FsPerms, I32Exit, WasiCtx, WasiCtxBuilder};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -118,5 +118,5 @@ fn mkdir_module(path: &[u8], len: usize) -> String {
 }
 
 fn preopen(dir: &Path) -> WasiCtx {
-    WasiCtxBuilder::new().preopened_dir(dir, ".", DirPerms::all(), FilePerms::all()).unwrap().build()
+    WasiCtxBuilder::new().preopened_dir(dir, ".", FsPerms::ReadWrite).unwrap().build()
 }
