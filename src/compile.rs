@@ -10,10 +10,19 @@ use std::process::ExitCode;
 /// Compiles `input` (.wasm or .wat) and writes the artifact to `output`.
 /// `optimize` holds the values of `-O` (`opt-level=0|1|2|s`) and `wasm`
 /// those of `-W` (`epoch-interruption`, `timeout`, `fuel`: the deadline
-/// checks to compile in, which `run` must then ask for too), as for `run`.
-pub fn compile_file(input: &Path, output: &Path, optimize: &[String], wasm: &[String]) -> Result<ExitCode> {
+/// checks to compile in, which `run` must then ask for too; `simd`,
+/// `relaxed-simd`, `relaxed-simd-deterministic`), as for `run`, and
+/// `codegen` those of `-C` (`cranelift-FLAG[=VAL]`: CPU features to use or
+/// not, which the artifact records).
+pub fn compile_file(
+    input: &Path,
+    output: &Path,
+    optimize: &[String],
+    wasm: &[String],
+    codegen: &[String],
+) -> Result<ExitCode> {
     let mut config = Config::new();
-    GroupedOptions::parse(optimize, wasm, &[], &[])?.configure(&mut config);
+    GroupedOptions::parse(optimize, wasm, &[], &[])?.with_codegen(codegen)?.configure(&mut config);
     let engine = Engine::new(&config)?;
     let bytes = std::fs::read(input).with_context(|| format!("failed to read `{}`", input.display()))?;
     let artifact =

@@ -5,7 +5,8 @@
 //! - [`compile`]: `kiln compile` and `kiln wasm2obj`.
 //! - [`wast`]: `kiln wast`, on the `kiln-wast` runner.
 //! - [`serve`]: `kiln serve`, a WAGI HTTP server (hyper on tokio).
-//! - [`options`]: wasmtime's grouped options (`-O`, `-W`, `-S`, `-D`).
+//! - [`options`]: wasmtime's grouped options (`-O`, `-W`, `-S`, `-D`, `-C`).
+//! - [`v128_text`]: `v128` arguments and results of `--invoke`.
 //! - [`atomic_write`]: how every artifact is written: a temporary file
 //!   renamed into place.
 
@@ -14,4 +15,5 @@ pub mod compile;
 pub mod options;
 pub mod run;
 pub mod serve;
+pub mod v128_text;
 pub mod wast;

@@ -27,9 +27,13 @@ enum Command {
         /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
         #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
         optimize: Vec<String>,
-        /// Wasm options: `epoch-interruption`, `fuel=N` compile deadline checks in.
+        /// Wasm options: `epoch-interruption`, `fuel=N` compile deadline checks in;
+        /// `simd=y|n`, `relaxed-simd=y|n`, `relaxed-simd-deterministic=y|n`.
         #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
         wasm: Vec<String>,
+        /// Codegen options: `cranelift-FLAG[=VAL]`, e.g. `cranelift-has-avx=false`.
+        #[arg(short = 'C', long = "codegen", value_name = "KEY[=VAL[,..]]")]
+        codegen: Vec<String>,
     },
     /// Compile a module to a native ELF object: `kiln wasm2obj IN OUT`.
     Wasm2obj {
@@ -40,9 +44,13 @@ enum Command {
         /// Optimization options: `opt-level=0|1|2|s`.
         #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
         optimize: Vec<String>,
-        /// Wasm options: `epoch-interruption`, `fuel=N`.
+        /// Wasm options: `epoch-interruption`, `fuel=N`, `simd`, `relaxed-simd`,
+        /// `relaxed-simd-deterministic`.
         #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
         wasm: Vec<String>,
+        /// Codegen options: `cranelift-FLAG[=VAL]`.
+        #[arg(short = 'C', long = "codegen", value_name = "KEY[=VAL[,..]]")]
+        codegen: Vec<String>,
     },
     /// Serve HTTP: every request runs a fresh instance of a WAGI module.
     Serve(Box<serve::ServeArgs>),
@@ -83,11 +91,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(normalized_args());
     let result = match cli.command {
         Command::Run(args) => run::run_command(*args),
-        Command::Compile { input, output, optimize, wasm } => {
+        Command::Compile { input, output, optimize, wasm, codegen } => {
             let output = output.unwrap_or_else(|| input.with_extension("o"));
-            compile::compile_file(&input, &output, &optimize, &wasm)
+            compile::compile_file(&input, &output, &optimize, &wasm, &codegen)
         }
-        Command::Wasm2obj { input, output, optimize, wasm } => compile::compile_file(&input, &output, &optimize, &wasm),
+        Command::Wasm2obj { input, output, optimize, wasm, codegen } => {
+            compile::compile_file(&input, &output, &optimize, &wasm, &codegen)
+        }
         Command::Serve(args) => serve::serve_command(*args),
         Command::Wast { files } => wast::run_files(&files),
     };

@@ -1,4 +1,4 @@
-//! wasmtime's grouped options, `-O`, `-W`, `-S` and `-D`, each taking
+//! wasmtime's grouped options, `-O`, `-W`, `-S`, `-D` and `-C`, each taking
 //! `KEY[=VALUE]` items (several per flag when comma-separated), so that
 //! scripts written for `wasmtime run` work with `kiln run`.
 //!
@@ -20,7 +20,8 @@ pub struct GroupedFlags {
     pub optimize: Vec<String>,
     /// WebAssembly options: `max-wasm-stack=BYTES`, `timeout=DURATION`,
     /// `fuel=N`, `epoch-interruption`, `max-memory-size=BYTES`,
-    /// `max-table-elements=N`, `trap-on-grow-failure`.
+    /// `max-table-elements=N`, `trap-on-grow-failure`, `simd=y|n`,
+    /// `relaxed-simd=y|n`, `relaxed-simd-deterministic=y|n` (default y).
     #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
     pub wasm: Vec<String>,
     /// WASI options: `inherit-env`, `tcplisten=ADDR` (`run` only),
@@ -30,12 +31,17 @@ pub struct GroupedFlags {
     /// Debug options: `debug-info` (as `-d`).
     #[arg(short = 'D', long = "debug", value_name = "KEY[=VAL[,..]]")]
     pub debug: Vec<String>,
+    /// Codegen options: `cranelift-FLAG[=VAL]` sets a Cranelift ISA flag,
+    /// e.g. `cranelift-has-avx=false` (`-` and `_` alike); a bare one
+    /// enables it.
+    #[arg(short = 'C', long = "codegen", value_name = "KEY[=VAL[,..]]")]
+    pub codegen: Vec<String>,
 }
 
 impl GroupedFlags {
     /// Parses every flag's items.
     pub fn parse(&self) -> Result<GroupedOptions> {
-        GroupedOptions::parse(&self.optimize, &self.wasm, &self.wasi, &self.debug)
+        GroupedOptions::parse(&self.optimize, &self.wasm, &self.wasi, &self.debug)?.with_codegen(&self.codegen)
     }
 }
 
@@ -70,6 +76,15 @@ pub struct GroupedOptions {
     pub tcplisten: Vec<String>,
     /// `-D debug-info`: accepted; kiln always keeps function names.
     pub debug_info: bool,
+    /// `-W simd=y|n`.
+    pub simd: Option<bool>,
+    /// `-W relaxed-simd=y|n`.
+    pub relaxed_simd: Option<bool>,
+    /// `-W relaxed-simd-deterministic=y|n`.
+    pub relaxed_simd_deterministic: Option<bool>,
+    /// `-C cranelift-FLAG[=VAL]`, in order, as Cranelift names the flags
+    /// (`has_avx`).
+    pub cranelift: Vec<(String, Option<String>)>,
 }
 
 impl GroupedOptions {
@@ -100,11 +115,14 @@ impl GroupedOptions {
                 "max-memory-size" => me.max_memory_size = Some(number("-W", key, value)?),
                 "max-table-elements" => me.max_table_elements = Some(number("-W", key, value)?),
                 "trap-on-grow-failure" => me.trap_on_grow_failure = boolean("-W", key, value)?,
+                "simd" => me.simd = Some(boolean("-W", key, value)?),
+                "relaxed-simd" => me.relaxed_simd = Some(boolean("-W", key, value)?),
+                "relaxed-simd-deterministic" => me.relaxed_simd_deterministic = Some(boolean("-W", key, value)?),
                 _ => bail!(unknown(
                     "-W",
                     key,
                     "max-wasm-stack, timeout, fuel, epoch-interruption, max-memory-size, max-table-elements, \
-                     trap-on-grow-failure"
+                     trap-on-grow-failure, simd, relaxed-simd, relaxed-simd-deterministic"
                 )),
             }
         }
@@ -126,8 +144,43 @@ impl GroupedOptions {
         Ok(me)
     }
 
+    /// Adds the values given to `-C`: `cranelift-FLAG[=VAL]` items, the
+    /// flag's `-`s read as `_` (wasmtime's spelling).
+    pub fn with_codegen(mut self, codegen: &[String]) -> Result<Self> {
+        for (key, value) in items(codegen) {
+            match key.strip_prefix("cranelift-") {
+                Some(flag) if !flag.is_empty() => {
+                    self.cranelift.push((flag.replace('-', "_"), value.map(str::to_string)));
+                }
+                _ => bail!(unknown("-C", key, "cranelift-FLAG[=VAL], e.g. cranelift-has-avx=false")),
+            }
+        }
+        Ok(self)
+    }
+
     /// Applies the engine settings to `config`.
     pub fn configure(&self, config: &mut Config) {
+        if let Some(enable) = self.simd {
+            config.wasm_simd(enable);
+        }
+        if let Some(enable) = self.relaxed_simd {
+            config.wasm_relaxed_simd(enable);
+        }
+        if let Some(enable) = self.relaxed_simd_deterministic {
+            config.relaxed_simd_deterministic(enable);
+        }
+        for (flag, value) in &self.cranelift {
+            // SAFETY: the user asked for this flag on the command line, as
+            // with wasmtime's `-C`; a bad name or value fails `Engine::new`,
+            // and an artifact asking for a CPU feature the host lacks is
+            // refused at load.
+            unsafe {
+                match value {
+                    Some(v) => config.cranelift_flag_set(flag, v),
+                    None => config.cranelift_flag_enable(flag),
+                };
+            }
+        }
         if let Some(level) = self.opt_level {
             config.cranelift_opt_level(level);
         }
@@ -252,6 +305,10 @@ mod tests {
                 inherit_env: true,
                 tcplisten: strings(&["127.0.0.1:0", "[::1]:0"]),
                 debug_info: true,
+                simd: None,
+                relaxed_simd: None,
+                relaxed_simd_deterministic: None,
+                cranelift: Vec::new(),
             }
         );
         assert_eq!(GroupedOptions::parse(&[], &[], &[], &[]).unwrap(), GroupedOptions::default());
@@ -292,6 +349,27 @@ mod tests {
         assert_eq!(err("max-memory-size=1MiB"), "`-W max-memory-size=1MiB`: expected a number");
         assert_eq!(err("max-table-elements"), "`-W max-table-elements` needs a number");
         assert!(err("trap-on-grow-failure=maybe").contains("expected y or n"));
+    }
+
+    #[test]
+    fn simd_and_codegen_use_wasmtime_spellings() {
+        let o =
+            GroupedOptions::parse(&[], &strings(&["simd=n,relaxed-simd=no", "relaxed-simd-deterministic=n"]), &[], &[])
+                .unwrap()
+                .with_codegen(&strings(&["cranelift-has-avx=false,cranelift-has_avx2=false", "cranelift-has-sse41"]))
+                .unwrap();
+        assert_eq!((o.simd, o.relaxed_simd, o.relaxed_simd_deterministic), (Some(false), Some(false), Some(false)));
+        let flag = |n: &str, v: Option<&str>| (n.to_string(), v.map(str::to_string));
+        assert_eq!(
+            o.cranelift,
+            vec![flag("has_avx", Some("false")), flag("has_avx2", Some("false")), flag("has_sse41", None)]
+        );
+        let bad = |c: &str| GroupedOptions::default().with_codegen(&strings(&[c])).unwrap_err().to_string();
+        assert!(bad("has-avx=false").contains("`-C has-avx` is not an option kiln supports"));
+        assert!(bad("cranelift-").contains("`-C cranelift-`"));
+        let mut config = Config::new();
+        o.configure(&mut config);
+        kiln::Engine::new(&config).unwrap();
     }
 
     #[test]

@@ -12,6 +12,8 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 pub struct RunArgs {
     /// Call this exported function instead of `_start`, printing its results.
+    /// `v128` arguments: `0x` and 32 hex digits, `"i32x4 1 2 3 4"` or
+    /// `i32x4:1,2,3,4` (any shape); `v128` results print as `i32x4 0x.. 0x.. 0x.. 0x..`.
     #[arg(long, value_name = "NAME")]
     pub invoke: Option<String>,
     /// Grant the guest access to a host directory, as GUEST (default: the
@@ -49,6 +51,10 @@ pub struct RunArgs {
     pub module: PathBuf,
     /// Arguments: for the module (after its name as argv[0]), or for the
     /// `--invoke`d function. Options after the module are kiln's until `--`.
+    /// A `v128` argument is `0x` and 32 hex digits, or a shape and its
+    /// lanes, lane 0 first: `"i32x4 1 2 3 4"` or `i32x4:1,2,3,4`
+    /// (also i8x16, i16x8, i64x2, f32x4, f64x2); a `v128` result prints as
+    /// `i32x4 0x00000001 0x00000002 0x00000003 0x00000004`.
     #[arg(trailing_var_arg = false)]
     pub args: Vec<String>,
 }
@@ -203,6 +209,7 @@ pub fn parse_arg(ty: ValType, arg: &str) -> Result<Val> {
         ValType::I64 => Val::I64(parse_int::<i64, u64>(arg).ok_or_else(bad)?),
         ValType::F32 => Val::F32(arg.parse::<f32>().map_err(|_| bad())?.to_bits()),
         ValType::F64 => Val::F64(arg.parse::<f64>().map_err(|_| bad())?.to_bits()),
+        ValType::V128 => Val::V128(crate::v128_text::parse_v128(arg)?.into()),
         other => bail!("cannot pass a {other} argument from the command line"),
     })
 }
@@ -231,14 +238,16 @@ fn parse_int<S: TryFrom<i128> + Copy, U: TryFrom<i128> + Into<i128>>(s: &str) ->
     S::try_from(bits - (1i128 << width)).ok()
 }
 
-/// Formats a result the way `wasmtime --invoke` prints it.
+/// Formats a result the way `wasmtime --invoke` prints it; a `v128` as the
+/// text format writes it (`i32x4 0x00000001 ...`, see [`crate::v128_text`]),
+/// where wasmtime prints one decimal integer.
 pub fn format_val(v: &Val) -> String {
     match v {
         Val::I32(x) => x.to_string(),
         Val::I64(x) => x.to_string(),
         Val::F32(b) => f32::from_bits(*b).to_string(),
         Val::F64(b) => f64::from_bits(*b).to_string(),
-        Val::V128(x) => format!("{x:#034x}"),
+        Val::V128(x) => crate::v128_text::format_v128(x.as_u128()),
         Val::FuncRef(None) | Val::ExternRef(None) => "null".into(),
         Val::FuncRef(Some(_)) => "<funcref>".into(),
         Val::ExternRef(Some(_)) => "<externref>".into(),

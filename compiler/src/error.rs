@@ -6,6 +6,8 @@
 //! - a WebAssembly feature kiln does not implement: [`CompileError::Unsupported`];
 //! - a valid module beyond what kiln (or Cranelift) can handle:
 //!   [`CompileError::Limit`];
+//! - the configured target's: [`CompileError::Target`] (a bad Cranelift
+//!   flag, or a CPU feature an operator needs turned off);
 //! - a kiln bug: [`CompileError::Internal`], raised by [`bail_bug!`] for
 //!   states that only a bug in kiln can reach, instead of panicking.
 
@@ -32,6 +34,10 @@ pub enum CompileError {
     /// The module is valid but exceeds an implementation limit of kiln or
     /// Cranelift (code size, data size, ...).
     Limit(String),
+    /// The target, as configured, cannot be built or cannot compile the
+    /// module: an unknown Cranelift flag or a bad value, or an operator
+    /// Cranelift cannot lower with the CPU features left enabled.
+    Target(String),
     /// A kiln bug: the compiler reached a state that valid input cannot
     /// lead to. Please report it.
     Internal(String),
@@ -47,6 +53,7 @@ impl fmt::Display for CompileError {
             }
             Self::Unsupported(feature) => write!(f, "unsupported: {feature}"),
             Self::Limit(m) => write!(f, "implementation limit exceeded: {m}"),
+            Self::Target(m) => write!(f, "target configuration: {m}"),
             Self::Internal(m) => write!(f, "internal compiler error (a kiln bug): {m}"),
         }
     }
@@ -65,6 +72,9 @@ impl From<cranelift_codegen::CodegenError> for CompileError {
         use cranelift_codegen::CodegenError as E;
         match e {
             E::ImplLimitExceeded | E::CodeTooLarge => Self::Limit(e.to_string()),
+            E::Unsupported(m) => {
+                Self::Target(format!("Cranelift cannot compile this with the target's enabled CPU features: {m}"))
+            }
             e => Self::Internal(format!("cranelift: {e}")),
         }
     }

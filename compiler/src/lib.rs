@@ -9,6 +9,7 @@
 pub mod disas;
 pub mod environ;
 pub mod error;
+mod isa;
 pub mod obj;
 pub mod trampolines;
 pub mod translate;
@@ -18,13 +19,12 @@ pub use disas::clif_of;
 pub use error::CompileError;
 
 use cranelift_codegen::ir::{self, UserFuncName};
-use cranelift_codegen::isa::OwnedTargetIsa;
-use cranelift_codegen::settings::{self, Configurable};
 use cranelift_entity::{EntityRef, PrimaryMap};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
 use error::CompileResult;
-use kiln_environ::artifact::{ArtifactHeader, ArtifactMetadata, CodeLayout, CpuFeature};
+use isa::{build_isa, cpu_features};
+use kiln_environ::artifact::{ArtifactHeader, ArtifactMetadata, CodeLayout};
 use kiln_environ::vmoffsets::{TargetPtr, VMOffsets};
 use kiln_environ::{DefinedFuncIndex, EntityIndex, FuncIndex};
 use obj::{CompiledFunction, ObjectEmitter, compile_ir};
@@ -49,43 +49,16 @@ pub struct CompilerConfig {
     /// Compile functions one after another on the calling thread instead
     /// of on rayon's pool (`Config::parallel_compilation(false)`).
     pub single_threaded: bool,
+    /// Cranelift ISA flags to set, in order, over the host's:
+    /// `(name, Some(value))` from `Config::cranelift_flag_set` (e.g.
+    /// `("has_avx", Some("false"))`), `(name, None)` from
+    /// `Config::cranelift_flag_enable`.
+    pub cranelift_flags: Vec<(String, Option<String>)>,
 }
 
 /// The target triple of this host, as artifacts record it.
 pub fn host_target() -> String {
     target_lexicon::Triple::host().to_string()
-}
-
-fn build_isa(config: &CompilerConfig) -> CompileResult<OwnedTargetIsa> {
-    let codegen = |e: &dyn std::fmt::Display| CompileError::Internal(format!("target setup: {e}"));
-    let mut flags = settings::builder();
-    let opt = match config.opt_level {
-        OptLevel::None => "none",
-        OptLevel::Speed => "speed",
-        OptLevel::SpeedAndSize => "speed_and_size",
-    };
-    for (k, v) in [
-        ("opt_level", opt),
-        ("preserve_frame_pointers", "true"),
-        ("enable_multi_ret_implicit_sret", "true"),
-        ("enable_probestack", "false"),
-        ("unwind_info", "false"),
-        ("is_pic", "false"),
-        ("enable_verifier", if config.verify { "true" } else { "false" }),
-    ] {
-        flags.set(k, v).map_err(|e| codegen(&e))?;
-    }
-    let isa = cranelift_native::builder().map_err(|e| codegen(&e))?;
-    isa.finish(settings::Flags::new(flags)).map_err(|e| codegen(&e))
-}
-
-/// The CPU features compiled code may use, as artifact header bits.
-fn cpu_features(isa: &OwnedTargetIsa) -> u64 {
-    isa.isa_flags()
-        .iter()
-        .filter(|v| v.as_bool() == Some(true))
-        .filter_map(|v| CpuFeature::by_name(v.name))
-        .fold(0, |acc, f| acc | f.bit())
 }
 
 /// A compiled module: the artifact, and the metadata it carries, for a
@@ -103,6 +76,13 @@ pub struct CompiledArtifact {
 /// Compiles `wasm` (binary or text format) to an artifact.
 pub fn compile(wasm: &[u8], config: &CompilerConfig) -> Result<Vec<u8>, CompileError> {
     compile_module(wasm, config).map(|c| c.bytes)
+}
+
+/// Checks that the target `config` describes can be built (its Cranelift
+/// flags exist and have valid values), without compiling anything: what
+/// `Engine::new` asks.
+pub fn check_target(config: &CompilerConfig) -> Result<(), CompileError> {
+    build_isa(config).map(drop)
 }
 
 /// Validates a WebAssembly binary with the features kiln compiles, as

@@ -29,6 +29,7 @@ pub struct Config {
     pub(crate) parallel_compilation: bool,
     pub(crate) memory_reservation: Option<u64>,
     pub(crate) memory_guard_size: Option<u64>,
+    pub(crate) cranelift_flags: Vec<(String, Option<String>)>,
     pub(crate) codegen: crate::codegen::CodegenChoices,
     pub(crate) profiler: crate::profiling::ProfilingStrategy,
     #[cfg(feature = "compiler")]
@@ -48,6 +49,7 @@ impl Default for Config {
             parallel_compilation: true,
             memory_reservation: None,
             memory_guard_size: None,
+            cranelift_flags: Vec::new(),
             codegen: Default::default(),
             profiler: Default::default(),
             #[cfg(feature = "compiler")]
@@ -105,6 +107,19 @@ impl Config {
         self
     }
 
+    /// Whether relaxed SIMD operators give the same result on every host
+    /// (wasmtime's spelling). **kiln's default is `true`** (wasmtime's is
+    /// `false`): a module computes the same values wherever it runs, and
+    /// its artifact loads on any host with the CPU features it records.
+    /// `false` lets each operator use the fastest native instruction, whose
+    /// results on edge cases (NaNs, out-of-range lanes, overflow) may differ
+    /// between hosts. The setting is recorded in the artifact; an engine
+    /// with the other one refuses to load it.
+    pub fn relaxed_simd_deterministic(&mut self, enable: bool) -> &mut Self {
+        self.tunables.relaxed_simd_deterministic = enable;
+        self
+    }
+
     /// Whether a module's initial memory contents are mapped copy-on-write
     /// from its artifact file, or from a memfd built once per module, so
     /// that instantiation copies nothing (default: on). Off, or where
@@ -149,6 +164,37 @@ impl Config {
         self
     }
 
+    /// Enables the Cranelift ISA flag `flag` (a CPU feature such as
+    /// `has_avx2`, or a preset) on top of the host's. Code may then use
+    /// it, and the artifact records it: a host without it refuses the
+    /// artifact, naming it. An unknown flag makes [`Engine::new`] fail.
+    ///
+    /// # Safety
+    ///
+    /// As in wasmtime: kiln does not check that the flag is a sound choice
+    /// for the code it compiles.
+    pub unsafe fn cranelift_flag_enable(&mut self, flag: &str) -> &mut Self {
+        self.cranelift_flags.push((flag.to_string(), None));
+        self
+    }
+
+    /// Sets the Cranelift ISA flag `name` to `value`, e.g. `has_avx` to
+    /// `false` so that compiled code does not use AVX (and the artifact
+    /// does not ask for it). Only ISA flags can be set: kiln fixes the
+    /// shared ones (`opt_level` has [`Config::cranelift_opt_level`]). An
+    /// unknown flag or a bad value makes [`Engine::new`] fail; an operator
+    /// that cannot be compiled without a disabled feature fails its
+    /// module's compilation with a target-configuration error.
+    ///
+    /// # Safety
+    ///
+    /// As in wasmtime: kiln does not check that the setting is a sound
+    /// choice for the code it compiles.
+    pub unsafe fn cranelift_flag_set(&mut self, name: &str, value: &str) -> &mut Self {
+        self.cranelift_flags.push((name.to_string(), Some(value.to_string())));
+        self
+    }
+
     /// The code generator. kiln has Cranelift only: `Auto` and `Cranelift`
     /// work, [`Strategy::Winch`](crate::Strategy::Winch) fails `Engine::new`.
     pub fn strategy(&mut self, strategy: crate::Strategy) -> &mut Self {
@@ -160,8 +206,8 @@ impl Config {
     /// triple, or a shorter one that agrees with it (such as its bare
     /// architecture), is accepted and changes nothing; any other target, or
     /// a string that is no target triple, is an error. The code uses the
-    /// host's CPU features, and an artifact records them and loads only
-    /// where they are present.
+    /// host's CPU features (as [`Config::cranelift_flag_set`] leaves them),
+    /// and an artifact records them and loads only where they are present.
     pub fn target(&mut self, target: &str) -> anyhow::Result<&mut Self> {
         crate::codegen::check_target(target)?;
         Ok(self)
@@ -250,6 +296,12 @@ impl Engine {
         config.proposals.check()?;
         config.codegen.check()?;
         check_memory_layout(config)?;
+        #[cfg(feature = "compiler")]
+        kiln_compiler::check_target(&compiler_config(config))?;
+        #[cfg(not(feature = "compiler"))]
+        if let Some((name, _)) = config.cranelift_flags.first() {
+            anyhow::bail!("Cranelift flag `{name}`: this build of kiln has no compiler (the `compiler` feature)");
+        }
         crate::profiling::start(config.profiler)?;
         if config.max_wasm_stack > MAX_WASM_STACK_LIMIT {
             anyhow::bail!(
@@ -319,20 +371,26 @@ impl Engine {
     /// Compiles a module, keeping its metadata decoded for `Module::new`.
     #[cfg(feature = "compiler")]
     pub(crate) fn compile(&self, bytes: &[u8]) -> anyhow::Result<kiln_compiler::CompiledArtifact> {
-        Ok(kiln_compiler::compile_module(bytes, &self.compiler_config())?)
+        Ok(kiln_compiler::compile_module(bytes, &compiler_config(&self.inner.config))?)
     }
 
     /// What the compiler is told: every setting that shapes an artifact.
     #[cfg(feature = "compiler")]
     pub(crate) fn compiler_config(&self) -> kiln_compiler::CompilerConfig {
-        let c = &self.inner.config;
-        kiln_compiler::CompilerConfig {
-            opt_level: c.opt_level,
-            verify: c.verify,
-            tunables: c.tunables,
-            features: c.proposals.compiler_features(),
-            single_threaded: !c.parallel_compilation,
-        }
+        compiler_config(&self.inner.config)
+    }
+}
+
+/// What the compiler is asked for by `c`.
+#[cfg(feature = "compiler")]
+fn compiler_config(c: &Config) -> kiln_compiler::CompilerConfig {
+    kiln_compiler::CompilerConfig {
+        opt_level: c.opt_level,
+        verify: c.verify,
+        tunables: c.tunables,
+        features: c.proposals.compiler_features(),
+        single_threaded: !c.parallel_compilation,
+        cranelift_flags: c.cranelift_flags.clone(),
     }
 }
 

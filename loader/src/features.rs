@@ -1,7 +1,7 @@
 //! `Config::wasm_*`: the WebAssembly proposals an engine accepts, with
 //! wasmtime's method names.
 //!
-//! kiln compiles WebAssembly 2.0 without SIMD. Each of its proposals can be
+//! kiln compiles WebAssembly 2.0 (SIMD included) and relaxed SIMD. Each of its proposals can be
 //! turned off (validation then refuses modules that use it). A proposal
 //! kiln does not implement is off, can be turned off again, and turning it
 //! on fails at `Engine::new`, naming it: a program written for wasmtime
@@ -63,8 +63,8 @@ proposals! {
     ReferenceTypes wasm_reference_types "reference-types" true;
     BulkMemory wasm_bulk_memory "bulk-memory" true;
     MultiValue wasm_multi_value "multi-value" true;
-    Simd wasm_simd "simd" false;
-    RelaxedSimd wasm_relaxed_simd "relaxed-simd" false;
+    Simd wasm_simd "simd" true;
+    RelaxedSimd wasm_relaxed_simd "relaxed-simd" true;
     Threads wasm_threads "threads" false;
     SharedEverythingThreads wasm_shared_everything_threads "shared-everything-threads" false;
     MultiMemory wasm_multi_memory "multi-memory" false;
@@ -101,8 +101,12 @@ impl Proposals {
         self.0 & p.bit() != 0
     }
 
-    /// Fails, naming it, when a proposal kiln does not implement is on.
+    /// Fails, naming it, when a proposal kiln does not implement is on,
+    /// or relaxed SIMD is on without SIMD.
     pub(crate) fn check(self) -> Result<()> {
+        if self.enabled(Proposal::RelaxedSimd) && !self.enabled(Proposal::Simd) {
+            bail!("`Config::wasm_relaxed_simd(true)` needs `Config::wasm_simd(true)`: relaxed SIMD extends SIMD");
+        }
         if let Some(p) = Proposal::ALL.iter().find(|p| self.enabled(**p) && !p.supported()) {
             bail!("`{}(true)`: kiln does not implement the {} proposal", p.method(), p.name());
         }
@@ -116,6 +120,8 @@ impl Proposals {
             reference_types: self.enabled(Proposal::ReferenceTypes),
             bulk_memory: self.enabled(Proposal::BulkMemory),
             multi_value: self.enabled(Proposal::MultiValue),
+            simd: self.enabled(Proposal::Simd),
+            relaxed_simd: self.enabled(Proposal::RelaxedSimd),
         }
     }
 }
@@ -128,9 +134,16 @@ mod tests {
     fn defaults_are_what_kiln_implements_and_unsupported_ones_fail() {
         let mut p = Proposals::default();
         assert!(p.check().is_ok());
-        assert!(p.enabled(Proposal::MultiValue) && !p.enabled(Proposal::Simd));
-        p.set(Proposal::Simd, false);
+        assert!(p.enabled(Proposal::MultiValue) && p.enabled(Proposal::Simd) && p.enabled(Proposal::RelaxedSimd));
+        p.set(Proposal::Threads, false);
         assert!(p.check().is_ok(), "turning an unsupported proposal off is fine");
+        p.set(Proposal::Simd, false);
+        assert_eq!(
+            p.check().unwrap_err().to_string(),
+            "`Config::wasm_relaxed_simd(true)` needs `Config::wasm_simd(true)`: relaxed SIMD extends SIMD"
+        );
+        p.set(Proposal::RelaxedSimd, false);
+        assert!(p.check().is_ok());
         p.set(Proposal::MultiValue, false);
         assert!(p.check().is_ok() && !p.enabled(Proposal::MultiValue));
         p.set(Proposal::Threads, true);

@@ -37,6 +37,7 @@ mod table;
 mod trap;
 mod typed;
 mod types;
+mod v128;
 mod values;
 
 pub use anyhow::{Error, Result, bail, ensure, format_err};
@@ -73,6 +74,7 @@ pub use table::Table;
 pub use trap::{FrameInfo, Trap, WasmBacktrace};
 pub use typed::{TypedFunc, WasmRet, WasmTy, WasmTyList};
 pub use types::{ExportType, ExternType, FuncType, GlobalType, ImportType, MemoryType, Mutability, TableType, ValType};
+pub use v128::V128;
 pub use values::{ExternRef, Val};
 
 /// The artifact format, for tools that inspect artifacts.

@@ -243,7 +243,12 @@ impl Module {
         let file =
             ElfFile64::<LittleEndian>::parse(&*bytes).map_err(|e| ArtifactError::Malformed(format!("bad ELF: {e}")))?;
         let (meta, offsets) = match compiled {
-            Some((meta, offsets)) => (meta, offsets),
+            // Compiled here, perhaps with CPU features this host lacks
+            // (`Config::cranelift_flag_enable`): the header is checked too.
+            Some((meta, offsets)) => {
+                checked_header(&file, &bytes)?;
+                (meta, offsets)
+            }
             None => (decode_checked(&file, &bytes)?, None),
         };
         crate::deadline::check_tunables(engine, &meta.tunables)?;
@@ -379,9 +384,10 @@ fn kiln_runtime_support_target() -> String {
     target_lexicon::Triple::host().to_string()
 }
 
-/// The header -> compatibility -> checksum -> decode path of an artifact
-/// from outside this process.
-fn decode_checked(file: &ElfFile64<'_, LittleEndian>, bytes: &[u8]) -> Result<ArtifactMetadata> {
+/// The header of an artifact, once it is known to suit this host (format
+/// and kiln version, target, CPU features), with the file range of the
+/// metadata section.
+fn checked_header(file: &ElfFile64<'_, LittleEndian>, bytes: &[u8]) -> Result<(ArtifactHeader, Range<usize>)> {
     let meta_section =
         file.section_by_name(artifact::META_SECTION).ok_or(ArtifactError::NotAnArtifact("no .kiln.meta section"))?;
     let (meta_off, meta_len) =
@@ -390,6 +396,14 @@ fn decode_checked(file: &ElfFile64<'_, LittleEndian>, bytes: &[u8]) -> Result<Ar
     let meta_bytes = bytes.get(meta_range.clone()).ok_or(ArtifactError::Truncated("metadata section"))?;
     let header = ArtifactHeader::decode(meta_bytes)?;
     header.check_compatible(&kiln_runtime_support_target())?;
+    Ok((header, meta_range))
+}
+
+/// The header -> compatibility -> checksum -> decode path of an artifact
+/// from outside this process.
+fn decode_checked(file: &ElfFile64<'_, LittleEndian>, bytes: &[u8]) -> Result<ArtifactMetadata> {
+    let (header, meta_range) = checked_header(file, bytes)?;
+    let meta_bytes = bytes.get(meta_range.clone()).ok_or(ArtifactError::Truncated("metadata section"))?;
     let at = meta_range.start + artifact::CHECKSUM_OFFSET;
     let computed = artifact::checksum(bytes, at);
     if computed != header.checksum {

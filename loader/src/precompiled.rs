@@ -31,7 +31,8 @@ pub(crate) fn detect(bytes: &[u8]) -> Option<Precompiled> {
 
 /// Everything an artifact must match to load in an engine: the format and
 /// kiln versions, the target, this host's CPU features (what the compiler
-/// may use) and the deadline instrumentation.
+/// may use), the deadline and relaxed-SIMD settings and the Cranelift flags
+/// (which change the code).
 pub(crate) struct CompatibilityHash<'a>(pub(crate) &'a Engine);
 
 impl Hash for CompatibilityHash<'_> {
@@ -41,6 +42,7 @@ impl Hash for CompatibilityHash<'_> {
         target_lexicon::Triple::host().to_string().hash(state);
         CpuFeature::detect_host().hash(state);
         self.0.config().tunables.hash(state);
+        self.0.config().cranelift_flags.hash(state);
     }
 }
 

@@ -6,6 +6,7 @@
 use crate::func::Func;
 use crate::store::{AsContextMut, StoreOpaque};
 use crate::types::ValType;
+use crate::v128::V128;
 use crate::values::ExternRef;
 use anyhow::Result;
 use std::marker::PhantomData;
@@ -43,6 +44,7 @@ num_ty! {
     u64 => I64, |v: u64| v as u128, |r: u128| r as u64;
     f32 => F32, |v: f32| v.to_bits() as u128, |r: u128| f32::from_bits(r as u32);
     f64 => F64, |v: f64| v.to_bits() as u128, |r: u128| f64::from_bits(r as u64);
+    V128 => V128, |v: V128| v.as_u128(), V128::from;
 }
 
 impl WasmTy for Option<Func> {

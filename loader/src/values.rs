@@ -4,6 +4,7 @@
 use crate::func::Func;
 use crate::store::{AsContextMut, StoreOpaque};
 use crate::types::ValType;
+use crate::v128::V128;
 use anyhow::{Result, bail};
 use std::any::Any;
 
@@ -19,7 +20,7 @@ pub enum Val {
     /// `f64`, as its bits.
     F64(u64),
     /// `v128`
-    V128(u128),
+    V128(V128),
     /// `funcref`
     FuncRef(Option<Func>),
     /// `externref`
@@ -46,7 +47,7 @@ impl Val {
     accessors! {
         i32 unwrap_i32 I32 i32,
         i64 unwrap_i64 I64 i64,
-        v128 unwrap_v128 V128 u128,
+        v128 unwrap_v128 V128 V128,
     }
 
     /// The `f32` value.
@@ -135,7 +136,7 @@ impl Val {
             ValType::I64 => Val::I64(0),
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
-            ValType::V128 => Val::V128(0),
+            ValType::V128 => Val::V128(V128::from(0)),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
         }
@@ -147,7 +148,7 @@ impl Val {
             Val::I64(v) => v as u64 as u128,
             Val::F32(v) => v as u128,
             Val::F64(v) => v as u128,
-            Val::V128(v) => v,
+            Val::V128(v) => v.as_u128(),
             Val::FuncRef(f) => f.map_or(Ok(0), |f| f.to_raw(store))? as u128,
             Val::ExternRef(r) => r.map_or(0, |r| r.to_raw(store)) as u128,
         })
@@ -159,7 +160,7 @@ impl Val {
             ValType::I64 => Val::I64(raw as u64 as i64),
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw as u64),
-            ValType::V128 => Val::V128(raw),
+            ValType::V128 => Val::V128(V128::from(raw)),
             ValType::FuncRef => Val::FuncRef(Func::from_raw(store, raw as usize)),
             ValType::ExternRef => Val::ExternRef(ExternRef::from_raw(store, raw as usize)),
         }
@@ -194,7 +195,8 @@ from_val! {
     i64 => I64 (|v| v),
     f32 => F32 (f32::to_bits),
     f64 => F64 (f64::to_bits),
-    u128 => V128 (|v| v),
+    u128 => V128 V128::from,
+    V128 => V128 (|v| v),
     Func => FuncRef Some,
     Option<Func> => FuncRef (|v| v),
     ExternRef => ExternRef Some,

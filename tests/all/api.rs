@@ -257,8 +257,8 @@ fn reactor_and_start_functions_run() -> Result<()> {
 #[test]
 fn unsupported_features_are_named() {
     let engine = Engine::default();
-    let err = Module::new(&engine, r#"(module (func (result v128) v128.const i32x4 0 0 0 0))"#).unwrap_err();
-    assert_eq!(err.to_string(), "unsupported: simd");
+    let err = Module::new(&engine, r#"(module (memory 1 1 shared))"#).unwrap_err();
+    assert_eq!(err.to_string(), "unsupported: threads");
     let err = Module::new(&engine, r#"(module (memory i64 1))"#).unwrap_err();
     assert_eq!(err.to_string(), "unsupported: memory64");
     let err = Module::new(&engine, "(module (func i32.add))").unwrap_err();
@@ -291,7 +291,7 @@ fn module_validate_and_from_binary() {
     let invalid = wat::parse_str("(module (func (result i32)))").unwrap();
     assert!(Module::validate(&engine, &invalid).is_err());
     let simd = wat::parse_str("(module (func (param v128)))").unwrap();
-    assert!(Module::validate(&engine, &simd).unwrap_err().to_string().contains("simd"));
+    Module::validate(&engine, &simd).unwrap();
     assert!(Module::validate(&engine, b"(module)").is_err(), "text is not a binary");
 
     let module = Module::from_binary(&engine, &binary).unwrap();
@@ -349,7 +349,8 @@ fn val_helpers_follow_wasmtime() {
     let r = ExternRef::new(&mut store, 5u32).unwrap();
     assert_eq!(Val::from(1.5f32).unwrap_f32(), 1.5);
     assert_eq!(Val::from(2.5f64).unwrap_f64(), 2.5);
-    assert_eq!(Val::from(7u128).unwrap_v128(), 7);
+    assert_eq!(Val::from(7u128).unwrap_v128(), V128::from(7));
+    assert_eq!(Val::from(V128::from(7)).v128().map(|v| v.as_u128()), Some(7));
     assert!(Val::from(f).unwrap_funcref().is_some());
     assert!(Val::from(None::<Func>).unwrap_funcref().is_none());
     assert!(Val::null_func_ref().funcref().is_some_and(|f| f.is_none()));
@@ -404,6 +405,36 @@ fn sixteen_params_and_results() {
     assert_eq!((r.0, r.14, r.15), (4, 4, 99));
 }
 
+/// SIMD and relaxed SIMD are on by default and each can be turned off;
+/// relaxed SIMD without SIMD is refused, as in wasmtime.
+#[test]
+fn simd_toggles_reach_validation() {
+    let simd = wat::parse_str("(module (func (param v128) (result v128) local.get 0 i32x4.neg))").unwrap();
+    let relaxed =
+        wat::parse_str("(module (func (param v128 v128) (result v128) local.get 0 local.get 1 i8x16.relaxed_swizzle))")
+            .unwrap();
+    let default = Engine::default();
+    Module::validate(&default, &simd).unwrap();
+    Module::validate(&default, &relaxed).unwrap();
+
+    let mut config = Config::new();
+    config.wasm_relaxed_simd(false);
+    let no_relaxed = Engine::new(&config).unwrap();
+    Module::validate(&no_relaxed, &simd).unwrap();
+    let err = format!("{:#}", Module::validate(&no_relaxed, &relaxed).unwrap_err());
+    assert!(err.to_lowercase().replace('-', " ").contains("relaxed simd"), "{err}");
+
+    config.wasm_simd(false);
+    let no_simd = Engine::new(&config).unwrap();
+    let err = format!("{:#}", Module::validate(&no_simd, &simd).unwrap_err());
+    assert!(err.to_lowercase().contains("simd"), "{err}");
+
+    let mut config = Config::new();
+    config.wasm_simd(false);
+    let err = Engine::new(&config).unwrap_err().to_string();
+    assert!(err.contains("`Config::wasm_relaxed_simd(true)` needs `Config::wasm_simd(true)`"), "{err}");
+}
+
 /// `Config::wasm_*` as in wasmtime: kiln's proposals can be turned off
 /// (validation then refuses modules using them), unsupported ones can be
 /// turned off but not on.
@@ -411,7 +442,7 @@ fn sixteen_params_and_results() {
 fn proposal_toggles_follow_wasmtime() {
     let multi = "(module (func (export \"two\") (result i32 i32) i32.const 1 i32.const 2))";
     let mut config = Config::new();
-    config.wasm_simd(false).wasm_threads(false).wasm_component_model(false).wasm_multi_value(false);
+    config.wasm_threads(false).wasm_component_model(false).wasm_multi_value(false);
     let engine = Engine::new(&config).unwrap();
     let err = format!("{:#}", Module::new(&engine, multi).unwrap_err());
     assert!(err.contains("multi-value") || err.contains("multiple"), "{err}");
@@ -420,8 +451,7 @@ fn proposal_toggles_follow_wasmtime() {
     Module::new(&Engine::new(&config).unwrap(), multi).unwrap();
 
     for (name, turn_on) in [
-        ("simd", Config::wasm_simd as fn(&mut Config, bool) -> &mut Config),
-        ("threads", Config::wasm_threads),
+        ("threads", Config::wasm_threads as fn(&mut Config, bool) -> &mut Config),
         ("memory64", Config::wasm_memory64),
         ("gc", Config::wasm_gc),
     ] {

@@ -131,12 +131,12 @@ fn recompiling_over_a_mapped_artifact_leaves_the_mapping_alone() {
     std::fs::write(&old_wat, r#"(module (func (export "v") (result i32) i32.const 1))"#).unwrap();
     std::fs::write(&new_wat, r#"(module (func (export "v") (result i32) i32.const 2) (func (export "w")))"#).unwrap();
     let out = dir.path().join("m.o");
-    kiln_cli::compile::compile_file(&old_wat, &out, &[], &[]).unwrap();
+    kiln_cli::compile::compile_file(&old_wat, &out, &[], &[], &[]).unwrap();
     let inode = std::fs::metadata(&out).unwrap().ino();
     let engine = Engine::default();
     // SAFETY: the file is ours; recompiling replaces it instead of changing it.
     let module = unsafe { Module::deserialize_file(&engine, &out) }.unwrap();
-    kiln_cli::compile::compile_file(&new_wat, &out, &[], &[]).unwrap();
+    kiln_cli::compile::compile_file(&new_wat, &out, &[], &[], &[]).unwrap();
     assert_ne!(std::fs::metadata(&out).unwrap().ino(), inode, "the artifact was rewritten in place");
     let mut store = Store::new(&engine, ());
     let i = Instance::new(&mut store, &module, &[]).unwrap();

@@ -240,3 +240,58 @@ fn max_memory_size_bounds_memory_grow() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("`-W max-memory-size=lots`: expected a number"), "{}", stderr(&o));
 }
+
+const VECTORS: &str = r#"(module
+  (func (export "id") (param v128) (result v128) local.get 0)
+  (func (export "swap") (param v128 i32 v128) (result v128 i32 v128) local.get 2 local.get 1 local.get 0))"#;
+
+#[test]
+fn invoke_takes_and_prints_v128_as_the_text_format_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("v.wat"), VECTORS).unwrap();
+    let run = |args: &[&str]| kiln(&[&["v.wat", "--invoke"][..], args].concat(), dir.path());
+    let one_to_four = "i32x4 0x00000001 0x00000002 0x00000003 0x00000004\n";
+    for arg in ["i32x4 1 2 3 4", "i32x4:1,2,3,4", "v128.const i32x4 1 2 3 4", "0x00000004000000030000000200000001"] {
+        let o = run(&["id", arg]);
+        assert!(o.status.success(), "{arg}: {}", stderr(&o));
+        assert_eq!(stdout(&o), one_to_four, "{arg}");
+    }
+    let o = run(&["id", "i8x16 -1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0x80"]);
+    assert_eq!(stdout(&o), "i32x4 0x000000ff 0x00000000 0x00000000 0x80000000\n", "{}", stderr(&o));
+    let o = run(&["id", "f32x4 1 -0 0 0"]);
+    assert_eq!(stdout(&o), "i32x4 0x3f800000 0x80000000 0x00000000 0x00000000\n", "{}", stderr(&o));
+    let o = run(&["swap", "i64x2 1 2", "7", "0x1"]);
+    assert_eq!(
+        stdout(&o),
+        "i32x4 0x00000001 0x00000000 0x00000000 0x00000000\n7\ni32x4 0x00000001 0x00000000 0x00000002 0x00000000\n",
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["id", "i32x4 1 2 3"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("i32x4 needs 4 lanes, got 3"), "{}", stderr(&o));
+}
+
+#[test]
+fn codegen_flags_and_relaxed_simd_setting_reach_the_artifact() {
+    let dir = setup();
+    let o = kiln(&["compile", "-C", "cranelift-has-avx=false,cranelift-has-avx2=false", "example.wat"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kiln(&["example.o", "--invoke", "add", "40", "2"], dir.path());
+    assert_eq!(stdout(&o), "42\n", "{}", stderr(&o));
+    let o = kiln(&["run", "-C", "cranelift-has-warp-drive", "example.wat", "--invoke", "add", "1", "2"], dir.path());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("unknown Cranelift flag `has_warp_drive`"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+
+    let o = kiln(&["compile", "-W", "relaxed-simd-deterministic=n", "example.wat", "-o", "native.o"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kiln(&["native.o", "--invoke", "add", "1", "2"], dir.path());
+    assert!(stderr(&o).contains("without deterministic relaxed SIMD, but the engine has it enabled"), "{}", stderr(&o));
+    let o = kiln(&["-W", "relaxed-simd-deterministic=n", "native.o", "--invoke", "add", "1", "2"], dir.path());
+    assert_eq!(stdout(&o), "3\n", "{}", stderr(&o));
+    let o = kiln(&["-W", "simd=n", "example.wat", "--invoke", "add", "1", "2"], dir.path());
+    assert!(stderr(&o).contains("needs `Config::wasm_simd(true)`"), "relaxed SIMD stays on: {}", stderr(&o));
+    let o = kiln(&["-W", "simd=n,relaxed-simd=n", "example.wat", "--invoke", "add", "1", "2"], dir.path());
+    assert_eq!(stdout(&o), "3\n", "{}", stderr(&o));
+}

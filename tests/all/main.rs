@@ -13,6 +13,7 @@ mod limits;
 mod pooling;
 mod profiling;
 mod serve;
+mod simd_host;
 mod spec;
 mod spellings;
 mod threads;

@@ -8,9 +8,10 @@
 //! The runner is built on kiln's public embedding API, and on the
 //! compiler's error type, to tell `assert_invalid` from "unsupported".
 
+mod patterns;
 mod runner;
 pub mod spectest;
 mod suite;
 
-pub use runner::{Report, WastContext, run_file, run_str};
+pub use runner::{Report, WastContext, run_file, run_file_with_config, run_str};
 pub use suite::{SUBMODULE, SUITE_ENV, SpecSuite};

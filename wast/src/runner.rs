@@ -12,13 +12,14 @@
 //! - `assert_trap`/`assert_exhaustion`: the call traps with the expected
 //!   trap code, mapped from the suite's message.
 
+use crate::patterns::value_matches;
 use crate::spectest;
 use anyhow::{Context, Result, anyhow, bail};
-use kiln::{Engine, ExternRef, Func, Instance, Linker, Module, Store, Trap, Val};
+use kiln::{Config, Engine, ExternRef, Func, Instance, Linker, Module, Store, Trap, V128, Val};
 use kiln_compiler::CompileError;
 use std::collections::HashMap;
 use std::path::Path;
-use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{AbstractHeapType, HeapType, WastArgCore, WastRetCore};
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 
@@ -65,9 +66,19 @@ enum Outcome {
 }
 
 impl WastContext {
-    /// A fresh context with `spectest` defined.
+    /// A fresh context with `spectest` defined, on an engine with SIMD and
+    /// deterministic relaxed SIMD (kiln's defaults, asked for explicitly:
+    /// the suite's expectations assume them).
     pub fn new() -> Result<Self> {
-        let engine = Engine::default();
+        let mut config = Config::new();
+        config.wasm_simd(true).wasm_relaxed_simd(true).relaxed_simd_deterministic(true);
+        Self::with_config(&config)
+    }
+
+    /// A fresh context with `spectest` defined, on an engine made with
+    /// `config` (e.g. relaxed SIMD left to the host's native instructions).
+    pub fn with_config(config: &Config) -> Result<Self> {
+        let engine = Engine::new(config)?;
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);
         linker.allow_shadowing(true);
@@ -98,7 +109,7 @@ impl WastContext {
             WastArgCore::I64(v) => Val::I64(*v),
             WastArgCore::F32(v) => Val::F32(v.bits),
             WastArgCore::F64(v) => Val::F64(v.bits),
-            WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
+            WastArgCore::V128(v) => Val::V128(V128::from(u128::from_le_bytes(v.to_le_bytes()))),
             WastArgCore::RefNull(HeapType::Abstract { ty: AbstractHeapType::Func, .. }) => Val::FuncRef(None),
             WastArgCore::RefNull(HeapType::Abstract { ty: AbstractHeapType::Extern, .. }) => Val::ExternRef(None),
             WastArgCore::RefExtern(n) => Val::ExternRef(Some(self.extern_ref(*n)?)),
@@ -151,19 +162,23 @@ impl WastContext {
 
     fn matches(&self, val: &Val, expected: &WastRet<'_>) -> Result<bool> {
         let WastRet::Core(expected) = expected else { bail!("component-model results are not supported") };
+        if let Some(matched) = value_matches(val, expected) {
+            return Ok(matched);
+        }
+        self.ref_matches(val, expected)
+    }
+
+    /// Whether a reference `val` matches `expected` (`either` included).
+    fn ref_matches(&self, val: &Val, expected: &WastRetCore<'_>) -> Result<bool> {
         Ok(match (val, expected) {
-            (Val::I32(a), WastRetCore::I32(b)) => a == b,
-            (Val::I64(a), WastRetCore::I64(b)) => a == b,
-            (Val::F32(a), WastRetCore::F32(p)) => match p {
-                NanPattern::CanonicalNan => a & 0x7fff_ffff == 0x7fc0_0000,
-                NanPattern::ArithmeticNan => f32::from_bits(*a).is_nan() && a & 0x0040_0000 != 0,
-                NanPattern::Value(v) => *a == v.bits,
-            },
-            (Val::F64(a), WastRetCore::F64(p)) => match p {
-                NanPattern::CanonicalNan => a & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
-                NanPattern::ArithmeticNan => f64::from_bits(*a).is_nan() && a & 0x0008_0000_0000_0000 != 0,
-                NanPattern::Value(v) => *a == v.bits,
-            },
+            (_, WastRetCore::Either(alternatives)) => {
+                for alt in alternatives {
+                    if self.ref_matches(val, alt)? {
+                        return Ok(true);
+                    }
+                }
+                false
+            }
             (Val::FuncRef(f), WastRetCore::RefNull(_)) => f.is_none(),
             (Val::ExternRef(r), WastRetCore::RefNull(_)) => r.is_none(),
             (Val::FuncRef(f), WastRetCore::RefFunc(None)) => f.is_some(),
@@ -203,7 +218,7 @@ impl WastContext {
                     }
                     for (v, r) in vals.iter().zip(&results) {
                         if !self.matches(v, r)? {
-                            bail!("expected {r:?}, got {v:?}");
+                            bail!("expected {r:?}, got {}", describe(v));
                         }
                     }
                 }
@@ -252,6 +267,19 @@ impl WastContext {
     }
 }
 
+/// A result for a failure message: a vector as its four 32-bit lanes in
+/// hex (lane 0 first), anything else as `Debug` shows it.
+fn describe(v: &Val) -> String {
+    match v {
+        Val::V128(x) => {
+            let b = x.as_u128().to_le_bytes();
+            let lane = |i: usize| u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
+            format!("V128(i32x4 {:#010x} {:#010x} {:#010x} {:#010x})", lane(0), lane(1), lane(2), lane(3))
+        }
+        other => format!("{other:?}"),
+    }
+}
+
 fn wat_module(engine: &Engine, wat: &mut Wat<'_>) -> Result<Module> {
     let bytes = wat.encode().context("encoding module")?;
     Module::new(engine, &bytes)
@@ -271,6 +299,11 @@ fn expect_trap(outcome: Outcome, message: &str) -> Result<()> {
 
 /// Runs the script in `contents` (named `name` in messages).
 pub fn run_str(name: &str, contents: &str) -> Result<Report> {
+    run_str_with(name, contents, WastContext::new()?)
+}
+
+/// Runs the script in `contents` in the context `cx`.
+fn run_str_with(name: &str, contents: &str, mut cx: WastContext) -> Result<Report> {
     // The suite deliberately uses bidi and other "confusing" characters in
     // names (names.wast), so the lexer must accept them.
     let mut lexer = wast::lexer::Lexer::new(contents);
@@ -281,7 +314,6 @@ pub fn run_str(name: &str, contents: &str) -> Result<Report> {
         e.set_path(Path::new(name));
         anyhow!("{e}")
     })?;
-    let mut cx = WastContext::new()?;
     let mut report = Report::default();
     for directive in wast.directives {
         let (line, col) = directive.span().linecol_in(contents);
@@ -297,4 +329,10 @@ pub fn run_str(name: &str, contents: &str) -> Result<Report> {
 pub fn run_file(path: &Path) -> Result<Report> {
     let contents = std::fs::read_to_string(path).with_context(|| format!("failed to read {}", path.display()))?;
     run_str(&path.display().to_string(), &contents)
+}
+
+/// Runs the script at `path` on an engine made with `config`.
+pub fn run_file_with_config(path: &Path, config: &Config) -> Result<Report> {
+    let contents = std::fs::read_to_string(path).with_context(|| format!("failed to read {}", path.display()))?;
+    run_str_with(&path.display().to_string(), &contents, WastContext::with_config(config)?)
 }

@@ -20,11 +20,15 @@ pub struct Features {
     pub bulk_memory: bool,
     /// Multiple results and block parameters.
     pub multi_value: bool,
+    /// 128-bit SIMD (`v128` and its operators).
+    pub simd: bool,
+    /// Relaxed SIMD; validation accepts it only together with `simd`.
+    pub relaxed_simd: bool,
 }
 
 impl Default for Features {
     fn default() -> Self {
-        Self { reference_types: true, bulk_memory: true, multi_value: true }
+        Self { reference_types: true, bulk_memory: true, multi_value: true, simd: true, relaxed_simd: true }
     }
 }
 
@@ -35,6 +39,8 @@ impl Features {
         f.set(WasmFeatures::REFERENCE_TYPES, self.reference_types);
         f.set(WasmFeatures::BULK_MEMORY, self.bulk_memory);
         f.set(WasmFeatures::MULTI_VALUE, self.multi_value);
+        f.set(WasmFeatures::SIMD, self.simd);
+        f.set(WasmFeatures::RELAXED_SIMD, self.simd && self.relaxed_simd);
         f
     }
 }
@@ -95,5 +101,20 @@ mod tests {
         assert!(valid(Features::default()));
         assert!(!valid(Features { multi_value: false, ..Features::default() }));
         assert!(valid(Features { bulk_memory: false, ..Features::default() }));
+    }
+
+    #[test]
+    fn simd_toggles_reach_validation() {
+        let validate = |wat: &str, f: Features| {
+            Validator::new_with_features(f.wasm()).validate_all(&wat::parse_str(wat).unwrap()).is_ok()
+        };
+        let simd = "(module (func (param v128) (result v128) local.get 0 i32x4.neg))";
+        let relaxed = "(module (func (param v128 v128) (result v128) local.get 0 local.get 1 i8x16.relaxed_swizzle))";
+        let on = Features::default();
+        assert!(validate(simd, on) && validate(relaxed, on));
+        let no_relaxed = Features { relaxed_simd: false, ..on };
+        assert!(validate(simd, no_relaxed) && !validate(relaxed, no_relaxed));
+        let no_simd = Features { simd: false, ..on };
+        assert!(!validate(simd, no_simd) && !validate(relaxed, no_simd), "relaxed SIMD needs SIMD");
     }
 }

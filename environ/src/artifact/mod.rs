@@ -36,7 +36,7 @@ pub const TEXT_SECTION: &str = ".text";
 /// The header's magic bytes.
 pub const MAGIC: [u8; 8] = *b"\0KILNAOT";
 /// Bumped whenever the artifact layout or the metadata schema changes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The version of kiln that wrote the artifact must equal the loader's.
 pub const KILN_VERSION: &str = env!("CARGO_PKG_VERSION");
 
