@@ -3,6 +3,7 @@
 //!
 //! - [`run`]: `kiln run`: its options, module loading, WASI, `--invoke`.
 //! - [`compile`]: `kiln compile` and `kiln wasm2obj`.
+//! - [`cache`]: `kiln cache clear` and `kiln cache dir`.
 //! - [`wast`]: `kiln wast`, on the `kiln-wast` runner.
 //! - [`serve`]: `kiln serve`, a WAGI HTTP server (hyper on tokio).
 //! - [`options`]: wasmtime's grouped options (`-O`, `-W`, `-S`, `-D`, `-C`).
@@ -11,6 +12,7 @@
 //!   renamed into place.
 
 pub mod atomic_write;
+pub mod cache;
 pub mod compile;
 pub mod options;
 pub mod run;

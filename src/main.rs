@@ -2,7 +2,7 @@
 //! mirrors wasmtime's: `kiln FILE [ARGS]` is `kiln run FILE [ARGS]`.
 
 use clap::{Parser, Subcommand};
-use kiln_cli::{compile, run, serve, wast};
+use kiln_cli::{cache, compile, run, serve, wast};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -54,6 +54,11 @@ enum Command {
     },
     /// Serve HTTP: every request runs a fresh instance of a WAGI module.
     Serve(Box<serve::ServeArgs>),
+    /// The compile cache `kiln run` uses (`-C cache=n` turns it off).
+    Cache {
+        #[command(subcommand)]
+        command: cache::CacheCommand,
+    },
     /// Run WebAssembly spec test scripts.
     Wast {
         /// The .wast files.
@@ -62,7 +67,7 @@ enum Command {
     },
 }
 
-const SUBCOMMANDS: &[&str] = &["run", "compile", "wasm2obj", "serve", "wast", "help"];
+const SUBCOMMANDS: &[&str] = &["run", "compile", "wasm2obj", "serve", "cache", "wast", "help"];
 
 /// `kiln FILE ...` means `kiln run FILE ...`.
 fn normalized_args() -> Vec<String> {
@@ -99,6 +104,7 @@ fn main() -> ExitCode {
             compile::compile_file(&input, &output, &optimize, &wasm, &codegen)
         }
         Command::Serve(args) => serve::serve_command(*args),
+        Command::Cache { command } => cache::cache_command(command),
         Command::Wast { files } => wast::run_files(&files),
     };
     match result {

@@ -33,7 +33,7 @@ pub struct GroupedFlags {
     pub debug: Vec<String>,
     /// Codegen options: `cranelift-FLAG[=VAL]` sets a Cranelift ISA flag,
     /// e.g. `cranelift-has-avx=false` (`-` and `_` alike); a bare one
-    /// enables it.
+    /// enables it. `cache=n` turns `kiln run`'s compile cache off.
     #[arg(short = 'C', long = "codegen", value_name = "KEY[=VAL[,..]]")]
     pub codegen: Vec<String>,
 }
@@ -85,6 +85,9 @@ pub struct GroupedOptions {
     /// `-C cranelift-FLAG[=VAL]`, in order, as Cranelift names the flags
     /// (`has_avx`).
     pub cranelift: Vec<(String, Option<String>)>,
+    /// `-C cache=y|n`: whether `kiln run` uses the compile cache (default
+    /// yes).
+    pub cache: Option<bool>,
 }
 
 impl GroupedOptions {
@@ -148,11 +151,15 @@ impl GroupedOptions {
     /// flag's `-`s read as `_` (wasmtime's spelling).
     pub fn with_codegen(mut self, codegen: &[String]) -> Result<Self> {
         for (key, value) in items(codegen) {
+            if key == "cache" {
+                self.cache = Some(boolean("-C", key, value)?);
+                continue;
+            }
             match key.strip_prefix("cranelift-") {
                 Some(flag) if !flag.is_empty() => {
                     self.cranelift.push((flag.replace('-', "_"), value.map(str::to_string)));
                 }
-                _ => bail!(unknown("-C", key, "cranelift-FLAG[=VAL], e.g. cranelift-has-avx=false")),
+                _ => bail!(unknown("-C", key, "cache=y|n, cranelift-FLAG[=VAL], e.g. cranelift-has-avx=false")),
             }
         }
         Ok(self)
@@ -309,6 +316,7 @@ mod tests {
                 relaxed_simd: None,
                 relaxed_simd_deterministic: None,
                 cranelift: Vec::new(),
+                cache: None,
             }
         );
         assert_eq!(GroupedOptions::parse(&[], &[], &[], &[]).unwrap(), GroupedOptions::default());

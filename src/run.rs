@@ -96,6 +96,17 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     if let Some(profile) = args.profile {
         config.profiler(profile.strategy());
     }
+    match options.cache {
+        Some(false) => {}
+        // Explicitly asked for: a cache without a directory is an error.
+        Some(true) => {
+            config.cache(Some(kiln::Cache::from_file(None)?));
+        }
+        // By default: cached when the user has a cache directory.
+        None => {
+            config.cache(kiln::Cache::from_file(None).ok());
+        }
+    }
     let engine = Engine::new(&config)?;
     if args.debug_info || options.debug_info {
         tracing::debug!("--debug-info: function names are always kept; no DWARF is emitted");
