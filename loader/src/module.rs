@@ -15,6 +15,7 @@ use anyhow::{Context, Result, bail};
 use cranelift_entity::EntityRef;
 use kiln_runtime_support::artifact::{self, ArtifactError, ArtifactHeader, ArtifactMetadata, CodeSymbol, Sections};
 use kiln_runtime_support::code_memory::CodeMemory;
+use kiln_runtime_support::gdb_jit::{DebugSymbol, Registration};
 use kiln_runtime_support::index::*;
 use kiln_runtime_support::module_info::ModuleInfo;
 use kiln_runtime_support::reloc;
@@ -58,6 +59,10 @@ pub(crate) struct ModuleInner {
     images: ModuleImages,
     pub(crate) meta: ArtifactMetadata,
     pub(crate) offsets: VMOffsets,
+    /// The code's entry in the debugger's JIT list. Declared before `code`
+    /// so that it is dropped, and the entry removed, before the code is
+    /// unmapped.
+    _debugger: Option<Registration>,
     pub(crate) code: CodeMemory,
     pub(crate) type_ids: Vec<VMSharedTypeId>,
     template: InstanceTemplate,
@@ -277,7 +282,9 @@ impl Module {
         reloc::check_call_targets(&text.relocs, meta.code.functions.values().as_slice(), meta.code.new_epoch)?;
         let traps: Arc<[_]> = meta.code.traps.clone().into();
         let code = CodeMemory::new(text.bytes, &text.relocs, traps)?;
-        crate::profiling::register(engine.config().profiler, code_ranges(&meta, &text.symbols, code.base() as usize));
+        let ranges: Vec<_> = code_ranges(&meta, &text.symbols, code.base() as usize).collect();
+        let debugger = register_with_debuggers(&code, &ranges);
+        crate::profiling::register(engine.config().profiler, ranges.into_iter());
         // Where `.text` lies in `bytes` (nowhere, for a module without
         // code: its empty slice need not point into `bytes`).
         let text_at = (text.bytes.as_ptr() as usize).checked_sub(bytes.as_ptr() as usize);
@@ -335,6 +342,7 @@ impl Module {
                 images,
                 meta,
                 offsets,
+                _debugger: debugger,
                 code,
                 type_ids,
                 template,
@@ -410,6 +418,20 @@ fn decode_checked(file: &ElfFile64<'_, LittleEndian>, bytes: &[u8]) -> Result<Ar
         bail!(ArtifactError::Checksum { expected: header.checksum, computed });
     }
     Ok(ArtifactMetadata::decode(&meta_bytes[artifact::HEADER_SIZE..])?)
+}
+
+/// Registers the module's code with the GDB JIT interface, so that gdb and
+/// lldb name its functions (see `kiln_runtime_support::gdb_jit`). A module
+/// without code has nothing to register.
+fn register_with_debuggers(code: &CodeMemory, ranges: &[crate::profiling::CodeRange]) -> Option<Registration> {
+    if code.text_len() == 0 {
+        return None;
+    }
+    let symbols: Vec<DebugSymbol> = ranges
+        .iter()
+        .map(|r| DebugSymbol { name: r.name.clone(), address: r.start as u64, size: r.len as u64 })
+        .collect();
+    Some(Registration::new(code.base() as u64, code.text_len() as u64, &symbols))
 }
 
 /// Every function and trampoline of a loaded module, named for profilers

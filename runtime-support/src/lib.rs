@@ -11,6 +11,7 @@
 //! - [`vm`]: memories, tables, instances and the libcall implementations.
 //! - [`code_memory`], [`reloc`]: an artifact's code, relocated and mapped
 //!   executable.
+//! - [`gdb_jit`]: loaded code registered with debuggers.
 //! - [`sys`]: the operating-system specifics.
 
 pub use kiln_environ::{
@@ -20,6 +21,7 @@ pub use kiln_environ::{
 
 pub mod code_memory;
 pub mod code_registry;
+pub mod gdb_jit;
 pub mod reloc;
 pub mod sys;
 pub mod traphandlers;

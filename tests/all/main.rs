@@ -7,6 +7,7 @@ mod cache;
 mod cli;
 mod cow;
 mod deadlines;
+mod debugger;
 mod disas;
 mod fuzz;
 mod limits;
