@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use cranelift_entity::EntityRef;
 use kiln_runtime_support::artifact::{self, ArtifactError, ArtifactHeader, ArtifactMetadata, CodeSymbol, Sections};
 use kiln_runtime_support::code_memory::CodeMemory;
-use kiln_runtime_support::gdb_jit::{DebugSymbol, Registration};
+use kiln_runtime_support::gdb_jit::{Registration, SymbolTable};
 use kiln_runtime_support::index::*;
 use kiln_runtime_support::module_info::ModuleInfo;
 use kiln_runtime_support::reloc;
@@ -282,9 +282,9 @@ impl Module {
         reloc::check_call_targets(&text.relocs, meta.code.functions.values().as_slice(), meta.code.new_epoch)?;
         let traps: Arc<[_]> = meta.code.traps.clone().into();
         let code = CodeMemory::new(text.bytes, &text.relocs, traps)?;
-        let ranges: Vec<_> = code_ranges(&meta, &text.symbols, code.base() as usize).collect();
-        let debugger = register_with_debuggers(&code, &ranges);
-        crate::profiling::register(engine.config().profiler, ranges.into_iter());
+        let symbols = code_symbols(&meta, &text.symbols, code.base() as usize);
+        let debugger = register_with_debuggers(&code, &symbols);
+        crate::profiling::register(engine.config().profiler, &symbols);
         // Where `.text` lies in `bytes` (nowhere, for a module without
         // code: its empty slice need not point into `bytes`).
         let text_at = (text.bytes.as_ptr() as usize).checked_sub(bytes.as_ptr() as usize);
@@ -423,41 +423,34 @@ fn decode_checked(file: &ElfFile64<'_, LittleEndian>, bytes: &[u8]) -> Result<Ar
 /// Registers the module's code with the GDB JIT interface, so that gdb and
 /// lldb name its functions (see `kiln_runtime_support::gdb_jit`). A module
 /// without code has nothing to register.
-fn register_with_debuggers(code: &CodeMemory, ranges: &[crate::profiling::CodeRange]) -> Option<Registration> {
-    if code.text_len() == 0 {
-        return None;
-    }
-    let symbols: Vec<DebugSymbol> = ranges
-        .iter()
-        .map(|r| DebugSymbol { name: r.name.clone(), address: r.start as u64, size: r.len as u64 })
-        .collect();
-    Some(Registration::new(code.base() as u64, code.text_len() as u64, &symbols))
+fn register_with_debuggers(code: &CodeMemory, symbols: &SymbolTable) -> Option<Registration> {
+    (code.text_len() > 0).then(|| Registration::new(code.base() as u64, code.text_len() as u64, symbols))
 }
 
-/// Every function and trampoline of a loaded module, named for profilers
-/// (see `profiling`). `symbols` are the `.text` symbols, in the order
-/// validation checked: defined functions, array-to-wasm trampolines, then
-/// wasm-to-array ones.
-fn code_ranges<'a>(
-    meta: &'a ArtifactMetadata,
-    symbols: &'a [CodeSymbol],
-    base: usize,
-) -> impl Iterator<Item = crate::profiling::CodeRange> + 'a {
+/// Every function and trampoline of a loaded module, named for debuggers
+/// and profilers `module!function`, as backtraces spell them. `symbols`
+/// are the `.text` symbols, in the order validation checked: defined
+/// functions, array-to-wasm trampolines, then wasm-to-array ones.
+fn code_symbols(meta: &ArtifactMetadata, symbols: &[CodeSymbol], base: usize) -> SymbolTable {
     let info = &meta.module;
     let module = info.name.as_deref().unwrap_or("<module>");
-    let funcs = meta.code.functions.keys().map(move |def| {
+    let mut table = SymbolTable::with_capacity(symbols.len());
+    let mut symbols = symbols.iter().map(|s| (base as u64 + s.offset, s.size));
+    for def in meta.code.functions.keys() {
+        let Some((address, size)) = symbols.next() else { break };
         let f = info.func_index(def);
         match info.func_name(f) {
-            Some(name) => format!("{module}!{name}"),
-            None => format!("{module}!wasm-function[{}]", f.index()),
+            Some(name) => table.push(address, size, format_args!("{module}!{name}")),
+            None => table.push(address, size, format_args!("{module}!wasm-function[{}]", f.index())),
         }
-    });
-    let array_to_wasm = meta.code.array_to_wasm.keys().map(move |i| format!("{module}!array_to_wasm[{}]", i.index()));
-    let wasm_to_array = meta.code.wasm_to_array.keys().map(move |i| format!("{module}!wasm_to_array[{}]", i.index()));
-    let names = funcs.chain(array_to_wasm).chain(wasm_to_array);
-    symbols.iter().zip(names).map(move |(sym, name)| crate::profiling::CodeRange {
-        start: base + sym.offset as usize,
-        len: sym.size as usize,
-        name,
-    })
+    }
+    for i in meta.code.array_to_wasm.keys() {
+        let Some((address, size)) = symbols.next() else { break };
+        table.push(address, size, format_args!("{module}!array_to_wasm[{}]", i.index()));
+    }
+    for i in meta.code.wasm_to_array.keys() {
+        let Some((address, size)) = symbols.next() else { break };
+        table.push(address, size, format_args!("{module}!wasm_to_array[{}]", i.index()));
+    }
+    table
 }

@@ -76,29 +76,19 @@ pub(crate) fn start(strategy: ProfilingStrategy) -> Result<()> {
     }
 }
 
-/// One function or trampoline of a loaded module.
-pub(crate) struct CodeRange {
-    /// Its first byte.
-    pub start: usize,
-    /// Its length in bytes.
-    pub len: usize,
-    /// What to call it.
-    pub name: String,
-}
-
-/// Appends `ranges` to the perf map, if the engine writes one. A failed
-/// write loses profile lines, never the module, so it is not an error.
-pub(crate) fn register(strategy: ProfilingStrategy, ranges: impl Iterator<Item = CodeRange>) {
+/// Appends a module's `symbols` to the perf map, if the engine writes one.
+/// A failed write loses profile lines, never the module, so it is not an
+/// error.
+pub(crate) fn register(strategy: ProfilingStrategy, symbols: &kiln_runtime_support::gdb_jit::SymbolTable) {
     if strategy != ProfilingStrategy::PerfMap {
         return;
     }
     let mut text = String::new();
-    for r in ranges.filter(|r| r.len > 0) {
-        // perf splits on the first two spaces; the rest of the line is the
-        // name, so a name with spaces or newlines cannot break the format
-        // once newlines are replaced.
-        let name = r.name.replace(['\n', '\r'], " ");
-        text.push_str(&format!("{:x} {:x} {name}\n", r.start, r.len));
+    for (name, start, len) in symbols.iter().filter(|(_, _, len)| *len > 0) {
+        // perf splits on the first two spaces and takes the rest of the
+        // line as the name, so only a newline could break a line.
+        let name = name.replace(['\n', '\r'], " ");
+        text.push_str(&format!("{start:x} {len:x} {name}\n"));
     }
     let mut map = PERF_MAP.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(file) = map.as_mut() {

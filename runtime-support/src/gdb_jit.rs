@@ -66,15 +66,66 @@ pub extern "C" fn __jit_debug_register_code() {
 /// Serializes changes to the descriptor's list.
 static LOCK: Mutex<()> = Mutex::new(());
 
-/// A function the debugger should know.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DebugSymbol {
-    /// Its name.
-    pub name: String,
-    /// Its first byte's address.
-    pub address: u64,
-    /// Its size in bytes.
-    pub size: u64,
+/// Named code ranges, with their names in one ELF string table: what the
+/// debugger (and the perf map) is told about a module. Built without an
+/// allocation per name.
+#[derive(Clone, Debug)]
+pub struct SymbolTable {
+    /// NUL-terminated names, starting with the empty name at 0.
+    strtab: Vec<u8>,
+    /// `(name offset, address, size)`.
+    symbols: Vec<(u32, u64, u64)>,
+}
+
+impl Default for SymbolTable {
+    fn default() -> Self {
+        Self { strtab: vec![0], symbols: Vec::new() }
+    }
+}
+
+impl SymbolTable {
+    /// An empty table with room for `n` symbols.
+    pub fn with_capacity(n: usize) -> Self {
+        let mut t = Self::default();
+        t.symbols.reserve(n);
+        t.strtab.reserve(n * 24);
+        t
+    }
+
+    /// Adds the function of `size` bytes at `address`, named `name` (a NUL
+    /// in it becomes `?`).
+    pub fn push(&mut self, address: u64, size: u64, name: std::fmt::Arguments<'_>) {
+        use std::io::Write;
+        let at = self.strtab.len();
+        // Writing to a `Vec` cannot fail.
+        let _ = self.strtab.write_fmt(name);
+        for b in &mut self.strtab[at..] {
+            if *b == 0 {
+                *b = b'?';
+            }
+        }
+        self.strtab.push(0);
+        self.symbols.push((at as u32, address, size));
+    }
+
+    /// The symbols as `(name, address, size)`.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u64, u64)> {
+        self.symbols.iter().map(|&(at, address, size)| {
+            let bytes = &self.strtab[at as usize..];
+            let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+            (std::str::from_utf8(&bytes[..end]).unwrap_or("?"), address, size)
+        })
+    }
+
+    /// How many symbols there are.
+    pub fn len(&self) -> usize {
+        self.symbols.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.symbols.is_empty()
+    }
 }
 
 /// Code registered with the debugger; dropping it unregisters the code.
@@ -93,7 +144,7 @@ unsafe impl Sync for Registration {}
 impl Registration {
     /// Registers the `len` bytes of code at `start`, whose functions are
     /// `symbols`, with any debugger attached now or later.
-    pub fn new(start: u64, len: u64, symbols: &[DebugSymbol]) -> Registration {
+    pub fn new(start: u64, len: u64, symbols: &SymbolTable) -> Registration {
         let image: Box<[u8]> = symbol_image(start, len, symbols).into_boxed_slice();
         let entry = Box::into_raw(Box::new(JitCodeEntry {
             next: std::ptr::null_mut(),
@@ -168,20 +219,14 @@ const SHDR: usize = 64;
 const SYM: usize = 24;
 
 /// The ELF file describing code at `start..start + len` with `symbols`.
-pub fn symbol_image(start: u64, len: u64, symbols: &[DebugSymbol]) -> Vec<u8> {
+pub fn symbol_image(start: u64, len: u64, symbols: &SymbolTable) -> Vec<u8> {
     fn put(out: &mut Vec<u8>, at: usize, bytes: &[u8]) {
         out[at..at + bytes.len()].copy_from_slice(bytes);
     }
     let machine: u16 = if cfg!(target_arch = "aarch64") { 183 } else { 62 }; // EM_AARCH64, EM_X86_64
     let shstrtab = b"\0.text\0.symtab\0.strtab\0.shstrtab\0";
     let (text_name, symtab_name, strtab_name, shstrtab_name) = (1u32, 7u32, 15u32, 23u32);
-    let mut strtab = vec![0u8];
-    let mut name_offsets = Vec::with_capacity(symbols.len());
-    for s in symbols {
-        name_offsets.push(strtab.len() as u32);
-        strtab.extend_from_slice(s.name.replace('\0', "?").as_bytes());
-        strtab.push(0);
-    }
+    let strtab = &symbols.strtab;
     let strtab_at = EHDR + PHDR;
     let shstrtab_at = strtab_at + strtab.len();
     let symtab_at = (shstrtab_at + shstrtab.len()).next_multiple_of(8);
@@ -212,17 +257,17 @@ pub fn symbol_image(start: u64, len: u64, symbols: &[DebugSymbol]) -> Vec<u8> {
     put(&mut out, ph + 40, &len.to_le_bytes()); // p_memsz
     put(&mut out, ph + 48, &4096u64.to_le_bytes()); // p_align
 
-    put(&mut out, strtab_at, &strtab);
+    put(&mut out, strtab_at, strtab);
     put(&mut out, shstrtab_at, shstrtab);
 
     // Symbols: the null one, then a global function each, in `.text`.
-    for (i, (s, name)) in symbols.iter().zip(&name_offsets).enumerate() {
+    for (i, &(name, address, size)) in symbols.symbols.iter().enumerate() {
         let at = symtab_at + SYM * (i + 1);
         put(&mut out, at, &name.to_le_bytes());
         out[at + 4] = 0x12; // STB_GLOBAL, STT_FUNC
         put(&mut out, at + 6, &1u16.to_le_bytes()); // .text
-        put(&mut out, at + 8, &s.address.to_le_bytes());
-        put(&mut out, at + 16, &s.size.to_le_bytes());
+        put(&mut out, at + 8, &address.to_le_bytes());
+        put(&mut out, at + 16, &size.to_le_bytes());
     }
 
     // Section headers: null, .text, .symtab, .strtab, .shstrtab.
@@ -253,13 +298,17 @@ mod tests {
     use super::*;
     use object::{Object, ObjectSection, ObjectSymbol};
 
-    fn sym(name: &str, address: u64, size: u64) -> DebugSymbol {
-        DebugSymbol { name: name.into(), address, size }
+    fn table(syms: &[(&str, u64, u64)]) -> SymbolTable {
+        let mut t = SymbolTable::default();
+        for (name, address, size) in syms {
+            t.push(*address, *size, format_args!("{name}"));
+        }
+        t
     }
 
     #[test]
     fn the_image_is_an_elf_file_with_absolute_function_symbols() {
-        let syms = [sym("m!fib", 0x7000_1000, 0x40), sym("m!wasm-function[1]", 0x7000_1040, 0x20)];
+        let syms = table(&[("m!fib", 0x7000_1000, 0x40), ("m!wasm-function[1]", 0x7000_1040, 0x20)]);
         let image = symbol_image(0x7000_1000, 0x60, &syms);
         let file = object::File::parse(&*image).expect("a well-formed ELF file");
         let text = file.section_by_name(".text").unwrap();
@@ -271,10 +320,19 @@ mod tests {
     }
 
     #[test]
+    fn names_are_kept_whole_and_nuls_replaced() {
+        let mut t = SymbolTable::with_capacity(2);
+        t.push(1, 2, format_args!("{}!{}", "m", "a\0b"));
+        t.push(3, 4, format_args!("plain"));
+        assert_eq!(t.iter().collect::<Vec<_>>(), vec![("m!a?b", 1, 2), ("plain", 3, 4)]);
+        assert_eq!(t.len(), 2);
+    }
+
+    #[test]
     fn registrations_link_and_unlink() {
         let before = registered_count();
-        let a = Registration::new(0x1000, 0x10, &[sym("a", 0x1000, 0x10)]);
-        let b = Registration::new(0x2000, 0x10, &[sym("b", 0x2000, 0x10)]);
+        let a = Registration::new(0x1000, 0x10, &table(&[("a", 0x1000, 0x10)]));
+        let b = Registration::new(0x2000, 0x10, &table(&[("b", 0x2000, 0x10)]));
         assert_eq!(registered_count(), before + 2);
         drop(a);
         assert_eq!(registered_count(), before + 1);
