@@ -204,7 +204,8 @@ pub fn registered_count() -> usize {
     let mut n = 0;
     // SAFETY: under the lock, the list is well formed.
     unsafe {
-        let mut e = (*(&raw const __jit_debug_descriptor)).first_entry;
+        let d = &raw const __jit_debug_descriptor;
+        let mut e = (*d).first_entry;
         while !e.is_null() {
             n += 1;
             e = (*e).next;
@@ -220,7 +221,7 @@ const SYM: usize = 24;
 
 /// The ELF file describing code at `start..start + len` with `symbols`.
 pub fn symbol_image(start: u64, len: u64, symbols: &SymbolTable) -> Vec<u8> {
-    fn put(out: &mut Vec<u8>, at: usize, bytes: &[u8]) {
+    fn put(out: &mut [u8], at: usize, bytes: &[u8]) {
         out[at..at + bytes.len()].copy_from_slice(bytes);
     }
     let machine: u16 = if cfg!(target_arch = "aarch64") { 183 } else { 62 }; // EM_AARCH64, EM_X86_64
@@ -271,7 +272,7 @@ pub fn symbol_image(start: u64, len: u64, symbols: &SymbolTable) -> Vec<u8> {
     }
 
     // Section headers: null, .text, .symtab, .strtab, .shstrtab.
-    let section = |out: &mut Vec<u8>, i: usize, fields: [u64; 10]| {
+    let section = |out: &mut [u8], i: usize, fields: [u64; 10]| {
         let at = shdrs_at + i * SHDR;
         put(out, at, &(fields[0] as u32).to_le_bytes()); // sh_name
         put(out, at + 4, &(fields[1] as u32).to_le_bytes()); // sh_type
