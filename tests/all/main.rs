@@ -11,6 +11,7 @@ mod fuzz;
 mod limits;
 mod pooling;
 mod serve;
+mod simd;
 mod spec;
 mod spellings;
 mod threads;
