@@ -2,15 +2,17 @@
 //! recorded in every artifact so that the loader can refuse code compiled
 //! for another engine configuration.
 //!
-//! Today these are the two kinds of deadline: epoch interruption and fuel.
-//! Code compiled without a check cannot be stopped by it, and code compiled
-//! with one reads store-context fields an engine without it never updates,
-//! so an artifact loads only into an engine whose settings are the same.
+//! These are the two kinds of deadline, epoch interruption and fuel, and
+//! whether relaxed SIMD is deterministic. Code compiled without a check
+//! cannot be stopped by it, code compiled with one reads store-context
+//! fields an engine without it never updates, and relaxed SIMD gives other
+//! results; so an artifact loads only into an engine whose settings are
+//! the same.
 
 use serde::{Deserialize, Serialize};
 
-/// The deadline instrumentation an artifact was compiled with.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The run-time-visible settings an artifact was compiled with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Tunables {
     /// Function entries and loop headers compare the engine's epoch with
     /// the store's deadline.
@@ -18,6 +20,16 @@ pub struct Tunables {
     /// Every operator consumes fuel; function entries and loop headers
     /// trap when it is exhausted.
     pub consume_fuel: bool,
+    /// Relaxed SIMD operators give the same result on every host (see the
+    /// translator's `simd::relaxed`); otherwise they use the fastest native
+    /// instruction.
+    pub relaxed_simd_deterministic: bool,
+}
+
+impl Default for Tunables {
+    fn default() -> Self {
+        Self { epoch_interruption: false, consume_fuel: false, relaxed_simd_deterministic: true }
+    }
 }
 
 impl Tunables {
@@ -31,6 +43,13 @@ impl Tunables {
                 "module was compiled {} epoch interruption, but the engine has it {}",
                 with(self.epoch_interruption),
                 has(engine.epoch_interruption)
+            ));
+        }
+        if self.relaxed_simd_deterministic != engine.relaxed_simd_deterministic {
+            return Some(format!(
+                "module was compiled {} deterministic relaxed SIMD, but the engine has it {}",
+                with(self.relaxed_simd_deterministic),
+                has(engine.relaxed_simd_deterministic)
             ));
         }
         if self.consume_fuel != engine.consume_fuel {
@@ -50,7 +69,7 @@ mod tests {
 
     #[test]
     fn equal_settings_match() {
-        let t = Tunables { epoch_interruption: true, consume_fuel: false };
+        let t = Tunables { epoch_interruption: true, ..Tunables::default() };
         assert_eq!(t.mismatch(&t), None);
         assert_eq!(Tunables::default().mismatch(&Tunables::default()), None);
     }

@@ -30,7 +30,7 @@ fn render(wat: &Path) -> String {
     out
 }
 
-/// The deadline settings a `;; flags: ...` first line asks for.
+/// The settings a `;; flags: ...` first line asks for.
 fn flags(source: &[u8]) -> Tunables {
     let first = source.split(|b| *b == b'\n').next().unwrap_or_default();
     let first = String::from_utf8_lossy(first);
@@ -40,7 +40,8 @@ fn flags(source: &[u8]) -> Tunables {
             match flag {
                 "epoch" => tunables.epoch_interruption = true,
                 "fuel" => tunables.consume_fuel = true,
-                other => panic!("unknown disas flag `{other}` (known: epoch, fuel)"),
+                "relaxed-native" => tunables.relaxed_simd_deterministic = false,
+                other => panic!("unknown disas flag `{other}` (known: epoch, fuel, relaxed-native)"),
             }
         }
     }
@@ -108,8 +109,14 @@ fn disas_matches_expectations() {
 
 #[test]
 fn flags_lines_select_deadlines() {
-    assert_eq!(flags(b";; flags: epoch fuel\n(module)"), Tunables { epoch_interruption: true, consume_fuel: true });
-    assert_eq!(flags(b";; flags: fuel\n"), Tunables { epoch_interruption: false, consume_fuel: true });
+    assert_eq!(
+        flags(b";; flags: epoch fuel\n(module)"),
+        Tunables { epoch_interruption: true, consume_fuel: true, ..Tunables::default() }
+    );
+    assert_eq!(
+        flags(b";; flags: fuel\n"),
+        Tunables { epoch_interruption: false, consume_fuel: true, ..Tunables::default() }
+    );
     assert_eq!(flags(b";; A comment.\n(module)"), Tunables::default());
 }
 

@@ -3,9 +3,10 @@
 
 use wasmparser::{Validator, WasmFeatures};
 
-/// The features kiln supports: WebAssembly 2.0 without SIMD.
+/// The features kiln supports: WebAssembly 2.0 (SIMD included) and
+/// relaxed SIMD.
 pub fn supported() -> WasmFeatures {
-    WasmFeatures::WASM2.difference(WasmFeatures::SIMD)
+    WasmFeatures::WASM2.union(WasmFeatures::RELAXED_SIMD)
 }
 
 /// Which of the supported WebAssembly 2.0 proposals a compilation accepts
@@ -41,8 +42,6 @@ impl Features {
 /// Features kiln does not support yet, with the name used in
 /// `unsupported: <feature>` errors.
 const UNSUPPORTED: &[(&str, WasmFeatures)] = &[
-    ("simd", WasmFeatures::SIMD),
-    ("relaxed-simd", WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD)),
     ("threads", WasmFeatures::THREADS),
     ("multi-memory", WasmFeatures::MULTI_MEMORY),
     ("memory64", WasmFeatures::MEMORY64),
@@ -82,7 +81,7 @@ mod tests {
     #[test]
     fn names_the_feature_a_module_needs() {
         let needs = |wat: &str| needed_unsupported_feature(&wat::parse_str(wat).unwrap());
-        assert_eq!(needs("(module (func (param v128)))"), Some("simd"));
+        assert_eq!(needs("(module (func (param v128)))"), None, "simd is supported");
         assert_eq!(needs("(module (memory i64 1))"), Some("memory64"));
         assert_eq!(needs("(module (func return_call 0))"), Some("tail-call"));
         assert_eq!(needs("(component)"), Some("the component model (kiln runs core modules)"));

@@ -43,7 +43,12 @@ fn memory_of(memarg: &MemArg) -> CompileResult<MemoryIndex> {
 }
 
 impl FuncTranslator<'_, '_> {
-    fn heap_address(&mut self, memarg: &MemArg, index: Value, size: u32) -> CompileResult<super::heap::HeapAddress> {
+    pub(super) fn heap_address(
+        &mut self,
+        memarg: &MemArg,
+        index: Value,
+        size: u32,
+    ) -> CompileResult<super::heap::HeapAddress> {
         let mem = memory_of(memarg)?;
         self.env.heap_address(&mut self.builder, self.vmctx, mem, index, memarg.offset, size)
     }

@@ -12,7 +12,8 @@
 //!    keeps the control stack right.
 //!
 //! The work is done by one file per operator family: `control`,
-//! `locals_globals`, `numeric`, `conversions`, `memory`, `table`, `call`.
+//! `locals_globals`, `numeric`, `conversions`, `memory`, `table`, `call`,
+//! and the SIMD families under `simd` (routed by `visit_simd`).
 //! Every VMContext and linear-memory access goes through the environment
 //! layer, `env` and `heap`; the families never name layout offsets.
 //!
@@ -31,6 +32,7 @@ pub mod heap;
 mod locals_globals;
 mod memory;
 mod numeric;
+mod simd;
 pub mod stack;
 pub mod state;
 mod table;
@@ -41,6 +43,7 @@ mod tests;
 mod unreachable;
 mod unsupported;
 mod visit;
+mod visit_simd;
 
 pub use env::FuncEnv;
 
@@ -202,9 +205,6 @@ impl FuncTranslator<'_, '_> {
             let (count, ty) = reader.read()?;
             validator.define_locals(offset, count, ty)?;
             let ty = crate::environ::val_type(ty)?;
-            if ty == WasmValType::V128 {
-                crate::error::unsupported!("simd");
-            }
             let ir_ty = ir_type(ty);
             for _ in 0..count {
                 let zero = self.zero(ir_ty);

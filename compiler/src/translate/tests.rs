@@ -31,8 +31,6 @@ fn unsupported(name: &str) -> CompileResult<()> {
 #[test]
 fn operators_of_unsupported_proposals_are_refused_by_name() {
     with_translator(|t| {
-        assert_eq!(t.visit_operator(&Operator::I8x16Add), unsupported("simd"));
-        assert_eq!(t.visit_operator(&Operator::I8x16RelaxedSwizzle), unsupported("relaxed_simd"));
         assert_eq!(
             t.visit_operator(&Operator::AtomicFence { ordering: wasmparser::Ordering::SeqCst }),
             unsupported("threads")

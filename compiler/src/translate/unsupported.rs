@@ -1,9 +1,10 @@
 //! The one place that refuses the operators of proposals kiln does not
 //! implement.
 //!
-//! [`refuse_unsupported!`] is handed to wasmparser's `for_each_visit_operator!`
-//! and `for_each_visit_simd_operator!`, which call it with every operator
-//! tagged by its proposal. It defines a visit method returning
+//! [`refuse_unsupported!`] is handed to wasmparser's `for_each_visit_operator!`,
+//! which calls it with every non-SIMD operator tagged by its proposal (the
+//! SIMD and relaxed SIMD operators, all supported, are routed in
+//! `visit_simd`). It defines a visit method returning
 //! `CompileError::Unsupported("<proposal>")` for each operator whose
 //! proposal is not in the supported list below, and nothing for the
 //! others, whose methods `visit` writes by hand. So an operator is either
@@ -31,7 +32,7 @@ macro_rules! refuse_one {
     (@saturating_float_to_int $($rest:tt)*) => {};
     (@bulk_memory $($rest:tt)*) => {};
     (@reference_types $($rest:tt)*) => {};
-    // Everything else: SIMD, relaxed SIMD, threads, exceptions (both
+    // Everything else: threads, exceptions (both
     // encodings), GC, function references, tail calls, memory control,
     // shared-everything threads, stack switching, wide arithmetic, ...
     (@$proposal:ident $visit:ident $({ $($arg:ident: $argty:ty),* })?) => {

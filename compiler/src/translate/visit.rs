@@ -4,8 +4,9 @@
 //! sign extension, saturating conversions, bulk memory, reference types) is
 //! one method that turns wasmparser's raw immediates into typed indices and
 //! calls its family (`control`, `call`, `locals_globals`, `memory`,
-//! `table`, `numeric`, `conversions`). Operators of every other proposal,
-//! SIMD included, are refused by the one macro in `unsupported`.
+//! `table`, `numeric`, `conversions`). SIMD and relaxed SIMD are routed in
+//! `visit_simd`. Operators of every other proposal are refused by the one
+//! macro in `unsupported`.
 //!
 //! The trait has no default methods, so the impl is exhaustive: a
 //! wasmparser with new operators in a supported proposal fails to compile
@@ -655,8 +656,4 @@ impl<'a> VisitOperator<'a> for FuncTranslator<'_, '_> {
     // ---- every other proposal ----
 
     wasmparser::for_each_visit_operator!(refuse_unsupported);
-}
-
-impl VisitSimdOperator<'_> for FuncTranslator<'_, '_> {
-    wasmparser::for_each_visit_simd_operator!(refuse_unsupported);
 }
