@@ -52,7 +52,7 @@ pub unsafe extern "C" fn mat4_batch(a: *const mat4::Mat4, b: *const mat4::Mat4, 
     for i in 0..count {
         // SAFETY: i < count, and the caller passes `count` matrices at `a`
         // and at `out`, one at `b`.
-        unsafe { *out.add(i) = mat4::simd(&*a.add(i), &*b) };
+        unsafe { mat4::simd_into(&*a.add(i), &*b, &mut *out.add(i)) };
     }
 }
 
