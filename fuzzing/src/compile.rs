@@ -55,8 +55,11 @@ fn compiler_config(u: &mut Unstructured<'_>) -> CompilerConfig {
     // The verifier is slow; a few inputs in sixteen use it.
     let verify = u.ratio(1, 16).unwrap_or(false);
     // Deadline checks change every function's code: try them too.
-    let tunables =
-        Tunables { epoch_interruption: u.arbitrary().unwrap_or(false), consume_fuel: u.arbitrary().unwrap_or(false), relaxed_simd_deterministic: u.arbitrary().unwrap_or(true) };
+    let tunables = Tunables {
+        epoch_interruption: u.arbitrary().unwrap_or(false),
+        consume_fuel: u.arbitrary().unwrap_or(false),
+        relaxed_simd_deterministic: u.arbitrary().unwrap_or(true),
+    };
     CompilerConfig { opt_level, verify, tunables, ..Default::default() }
 }
 

@@ -18,7 +18,9 @@
 //! `relaxed_madd`/`nmadd` fused, `relaxed_laneselect` as `v128.bitselect`,
 //! `relaxed_min`/`max` as `min`/`max`, `relaxed_q15mulr_s` saturating, and
 //! `relaxed_dot_i8x16_i7x16_*` with both operands signed. Any disagreement
-//! there is a bug in one of them, not a permitted difference.
+//! there is a bug in one of them, not a permitted difference. Where wasm
+//! leaves a resource limit to the engine, wasmi gets kiln's: a table grows
+//! to at most `MAX_TABLE_ELEMENTS`.
 
 use crate::{Stats, fnv};
 use arbitrary::Unstructured;
@@ -50,6 +52,9 @@ pub fn smith_config() -> wasm_smith::Config {
         ..Default::default()
     }
 }
+
+/// The most elements a table may grow to: kiln's limit, given to wasmi too.
+const TABLE_ELEMENTS: usize = kiln_runtime_support::vm::table::MAX_TABLE_ELEMENTS as usize;
 
 /// Fuel per loop and call that wasm-smith weaves into the module.
 const FUEL: u32 = 1_000;
@@ -205,8 +210,13 @@ pub fn run_wasmi(wasm: &[u8]) -> Run {
         Ok(m) => m,
         Err(e) => panic!("wasmi refused the generated module: {e}"),
     };
-    let mut store = wasmi::Store::new(&engine, ());
-    let linker = wasmi::Linker::<()>::new(&engine);
+    // kiln refuses to grow a table past MAX_TABLE_ELEMENTS; wasmi has no
+    // limit of its own and grows one to billions of elements. Either is
+    // allowed, so the oracle gets kiln's limit.
+    let limits = wasmi::StoreLimitsBuilder::new().table_elements(TABLE_ELEMENTS).build();
+    let mut store = wasmi::Store::new(&engine, limits);
+    store.limiter(|limits| limits);
+    let linker = wasmi::Linker::<wasmi::StoreLimits>::new(&engine);
     let Ok(instance) = linker.instantiate_and_start(&mut store, &module) else {
         return Run::failed();
     };

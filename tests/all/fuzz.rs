@@ -15,6 +15,9 @@
 //! - `KILN_FUZZ_KEEP_GOING=1` goes on past failures and fails at the end
 //!   with one line per distinct panic location (for long runs).
 //!
+//! The differential loop generates SIMD and relaxed SIMD too, and fails
+//! unless at least a tenth of its modules use SIMD (`simd` in its totals).
+//!
 //! A failing input is written to the temporary directory, and the panic
 //! says its seed and path; the file is also a libFuzzer input for `fuzz/`.
 //! Inputs that once failed live under `fuzz/regressions/<target>/` and run

@@ -86,8 +86,8 @@ pub unsafe fn mat4_batch(a: &[[f32; 16]], b: &[f32; 16], out: &mut [[f32; 16]]) 
     }
 }
 
-/// The checksum: plain sum by pairwise widening adds (`pmaddubsw`,
-/// `pmaddwd` with ones), weighted sum by `pmaddwd`, squares by widening
+/// The checksum: plain sum by pairwise widening adds (`pmaddubsw`, then
+/// the unsigned u16 pairs through a signed `pmaddwd`), weighted sum by `pmaddwd`, squares by widening
 /// multiplies of the zero-extended halves (`pmovzxbw`); folded as the
 /// wasm export folds them.
 ///
@@ -98,6 +98,7 @@ pub unsafe fn checksum(bytes: &[u8]) -> u32 {
     let w_lo = _mm_setr_epi16(1, 2, 3, 4, 5, 6, 7, 8);
     let w_hi = _mm_setr_epi16(9, 10, 11, 12, 13, 14, 15, 16);
     let (ones8, ones16) = (_mm_set1_epi8(1), _mm_set1_epi16(1));
+    let (bias16, unbias32) = (_mm_set1_epi16(i16::MIN), _mm_set1_epi32(0x1_0000));
     let (mut plain, mut weighted, mut squares) = (_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128());
     let steps = bytes.len() / 16;
     // u16 × u16 → u32 for the low and high four lanes.
@@ -110,9 +111,16 @@ pub unsafe fn checksum(bytes: &[u8]) -> u32 {
         // halves are inside the slice.
         let (v, lo, hi) = unsafe {
             let p = bytes.as_ptr().add(i * 16);
-            (_mm_loadu_si128(p.cast()), _mm_cvtepu8_epi16(_mm_loadl_epi64(p.cast())), _mm_cvtepu8_epi16(_mm_loadl_epi64(p.add(8).cast())))
+            (
+                _mm_loadu_si128(p.cast()),
+                _mm_cvtepu8_epi16(_mm_loadl_epi64(p.cast())),
+                _mm_cvtepu8_epi16(_mm_loadl_epi64(p.add(8).cast())),
+            )
         };
-        plain = _mm_add_epi32(plain, _mm_madd_epi16(_mm_maddubs_epi16(v, ones8), ones16));
+        // u16 pairs to u32 exactly as the wasm operator: bias to signed,
+        // pmaddwd with ones, unbias.
+        let pairs = _mm_xor_si128(_mm_maddubs_epi16(v, ones8), bias16);
+        plain = _mm_add_epi32(plain, _mm_add_epi32(_mm_madd_epi16(pairs, ones16), unbias32));
         weighted = _mm_add_epi32(weighted, _mm_add_epi32(_mm_madd_epi16(lo, w_lo), _mm_madd_epi16(hi, w_hi)));
         squares = _mm_add_epi32(squares, extmul(lo));
         squares = _mm_add_epi32(squares, extmul(hi));
