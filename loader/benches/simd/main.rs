@@ -134,8 +134,8 @@ fn benches(c: &mut Criterion) {
     group.bench_function("mat4/kiln", |bench| {
         bench.iter(|| mat4.call(&mut wasm.store, (black_box(pa), pb, pout, MAT4_N as u32)).unwrap())
     });
-    // SAFETY: as above.
     group.bench_function("mat4/native", |bench| {
+        // SAFETY: as above.
         bench.iter(|| unsafe { native::mat4_batch(black_box(&a), &b, &mut out) })
     });
 

@@ -35,10 +35,10 @@ fn disassemble(artifact: &Path) -> BTreeMap<String, Vec<String>> {
         if let Some(name) = line.strip_suffix(">:").and_then(|l| l.split_once(" <")).map(|(_, n)| n.to_string()) {
             functions.extend(current.take());
             current = Some((name, Vec::new()));
-        } else if let Some((_, insn)) = line.split_once(":\t") {
-            if let (Some((_, body)), Some(mnemonic)) = (current.as_mut(), insn.split_whitespace().next()) {
-                body.push(mnemonic.to_string());
-            }
+        } else if let Some((_, insn)) = line.split_once(":\t")
+            && let (Some((_, body)), Some(mnemonic)) = (current.as_mut(), insn.split_whitespace().next())
+        {
+            body.push(mnemonic.to_string());
         }
     }
     functions.extend(current);
