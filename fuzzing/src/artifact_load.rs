@@ -324,9 +324,9 @@ pub fn load_and_run(bytes: &[u8], seed_fingerprint: Option<&[String]>) -> Stats 
     // instantiation, when no start function runs wasm code): what is under
     // test is that loading refuses or accepts safely.
     let Ok(module) = (unsafe { kiln::Module::deserialize(&engine, bytes) }) else {
-        return Stats { executed: true, accepted: false, calls: 0 };
+        return Stats { executed: true, ..Stats::default() };
     };
-    let mut stats = Stats { executed: true, accepted: true, calls: 0 };
+    let mut stats = Stats { executed: true, accepted: true, ..Stats::default() };
     let unchanged = seed_fingerprint.is_some_and(|seed| fingerprint(bytes).as_deref() == Some(seed));
     let no_start = metadata(bytes).is_some_and(|m| m.module.start.is_none());
     if unchanged || no_start {

@@ -80,7 +80,7 @@ pub fn compile_both(wasm: &[u8], config: &CompilerConfig) -> Stats {
         (Err(e), Ok(_)) => panic!("Module::new succeeded but compile failed: {e}"),
         _ => {}
     }
-    Stats { executed: true, accepted: compiled.is_ok(), calls: 0 }
+    Stats { executed: true, accepted: compiled.is_ok(), ..Stats::default() }
 }
 
 /// The compile target.

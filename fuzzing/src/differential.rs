@@ -1,12 +1,26 @@
 //! Differential execution against wasmi, the oracle.
 //!
 //! The fuzzer's bytes drive wasm-smith to a valid WebAssembly 2.0 module
-//! without SIMD, threads or later proposals, with fuel counters woven in so
-//! every call terminates. kiln and wasmi each instantiate it and call every
-//! exported function in name order (calls share memory, globals and fuel),
-//! with arguments picked by position from a table of interesting values.
-//! Whether instantiation worked, each call's results or trap, and the
-//! exported memories (by length and hash) and globals afterwards must agree.
+//! with 128-bit SIMD and relaxed SIMD but no threads or later proposals,
+//! with fuel counters woven in so every call terminates. kiln and wasmi each
+//! instantiate it and call every exported function in name order (calls
+//! share memory, globals and fuel), with arguments picked by position from
+//! a table of interesting values. Whether instantiation worked, each call's
+//! results or trap, and the exported memories (by length and hash) and
+//! globals afterwards must agree; `v128` values compare by their 128 bits.
+//!
+//! NaN bit patterns are nondeterministic in wasm, so wasm-smith
+//! canonicalises every float result, scalar and vector lanes alike
+//! (`canonicalize_nans`). Relaxed SIMD is compared directly: kiln runs it
+//! deterministically by default (as wasmtime's `relaxed_simd_deterministic`)
+//! and wasmi 2 implements the same choices: `relaxed_swizzle` as
+//! `i8x16.swizzle`, `relaxed_trunc*` as the saturating truncations,
+//! `relaxed_madd`/`nmadd` fused, `relaxed_laneselect` as `v128.bitselect`,
+//! `relaxed_min`/`max` as `min`/`max`, `relaxed_q15mulr_s` saturating, and
+//! `relaxed_dot_i8x16_i7x16_*` with both operands signed. Any disagreement
+//! there is a bug in one of them, not a permitted difference. Where wasm
+//! leaves a resource limit to the engine, wasmi gets kiln's: a table grows
+//! to at most `MAX_TABLE_ELEMENTS`.
 
 use crate::{Stats, fnv};
 use arbitrary::Unstructured;
@@ -15,8 +29,8 @@ use arbitrary::Unstructured;
 /// module compiles and runs in milliseconds.
 pub fn smith_config() -> wasm_smith::Config {
     wasm_smith::Config {
-        simd_enabled: false,
-        relaxed_simd_enabled: false,
+        simd_enabled: true,
+        relaxed_simd_enabled: true,
         threads_enabled: false,
         tail_call_enabled: false,
         exceptions_enabled: false,
@@ -39,23 +53,30 @@ pub fn smith_config() -> wasm_smith::Config {
     }
 }
 
+/// The most elements a table may grow to: kiln's limit, given to wasmi too.
+const TABLE_ELEMENTS: usize = kiln_runtime_support::vm::table::MAX_TABLE_ELEMENTS as usize;
+
 /// Fuel per loop and call that wasm-smith weaves into the module.
 const FUEL: u32 = 1_000;
 
+/// One argument of each type: (i32, i64, f32 bits, f64 bits, v128 bits).
+type Arg = (i32, i64, u32, u64, u128);
+
 /// Interesting argument values, picked by position so both engines get the
-/// same arguments: (i32, i64, f32 bits, f64 bits).
-const ARGS: [(i32, i64, u32, u64); 8] = [
-    (0, 0, 0, 0),
-    (1, 1, 0x3fc0_0000, 0x3ff8_0000_0000_0000),
-    (-1, -1, 0x8000_0000, 0x8000_0000_0000_0000),
-    (i32::MIN, i64::MIN, 0x7fc0_0000, 0x7ff8_0000_0000_0000),
-    (i32::MAX, i64::MAX, 0x7f80_0000, 0x7ff0_0000_0000_0000),
-    (65536, 65536, 0xff80_0000, 0xfff0_0000_0000_0000),
-    (65535, 4_294_967_295, 0x4f00_0000, 0x41e0_0000_0000_0000),
-    (7, -7, 0x7149_f2ca, 0x4415_af1d_78b5_8c40),
+/// same arguments. The v128s mix lane patterns: zero, all ones, sign bits
+/// of every lane width, f32/f64 specials and a byte ramp.
+const ARGS: [Arg; 8] = [
+    (0, 0, 0, 0, 0),
+    (1, 1, 0x3fc0_0000, 0x3ff8_0000_0000_0000, 0x3ff8_0000_0000_0000_3fc0_0000_0000_0001),
+    (-1, -1, 0x8000_0000, 0x8000_0000_0000_0000, u128::MAX),
+    (i32::MIN, i64::MIN, 0x7fc0_0000, 0x7ff8_0000_0000_0000, 0x8000_0000_0000_0000_8000_8000_8080_8080),
+    (i32::MAX, i64::MAX, 0x7f80_0000, 0x7ff0_0000_0000_0000, 0x7f80_0000_ff80_0000_4f00_0000_7fc0_0000),
+    (65536, 65536, 0xff80_0000, 0xfff0_0000_0000_0000, 0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100),
+    (65535, 4_294_967_295, 0x4f00_0000, 0x41e0_0000_0000_0000, 0x41e0_0000_0000_0000_c1e0_0000_0000_0000),
+    (7, -7, 0x7149_f2ca, 0x4415_af1d_78b5_8c40, 0x7fff_8000_0001_ffff_7f80_0180_ff01_7f00),
 ];
 
-fn arg(i: usize) -> (i32, i64, u32, u64) {
+fn arg(i: usize) -> Arg {
     ARGS[i % ARGS.len()]
 }
 
@@ -93,13 +114,24 @@ impl Run {
     }
 }
 
+/// The bits of kiln's `v128` payload, and a payload from bits: generic, so
+/// the same code suits a bare `u128` and a `V128` that converts to and
+/// from one.
+fn v128_bits(x: impl Into<u128>) -> u128 {
+    x.into()
+}
+
+fn v128_of<T: From<u128>>(bits: u128) -> T {
+    T::from(bits)
+}
+
 fn kiln_val(v: &kiln::Val) -> String {
     match v {
         kiln::Val::I32(x) => format!("i32:{x}"),
         kiln::Val::I64(x) => format!("i64:{x}"),
         kiln::Val::F32(b) => format!("f32:{b:#x}"),
         kiln::Val::F64(b) => format!("f64:{b:#x}"),
-        kiln::Val::V128(x) => format!("v128:{x:#x}"),
+        kiln::Val::V128(x) => format!("v128:{:#034x}", v128_bits(*x)),
         kiln::Val::FuncRef(f) => format!("funcref:{}", if f.is_some() { "some" } else { "null" }),
         kiln::Val::ExternRef(r) => format!("externref:{}", if r.is_some() { "some" } else { "null" }),
     }
@@ -113,7 +145,7 @@ fn wasmi_val(v: &wasmi::Val) -> String {
         wasmi::Val::F64(f) => format!("f64:{:#x}", f.to_bits()),
         wasmi::Val::FuncRef(f) => format!("funcref:{}", if f.is_null() { "null" } else { "some" }),
         wasmi::Val::ExternRef(r) => format!("externref:{}", if r.is_null() { "null" } else { "some" }),
-        other => format!("{other:?}"),
+        wasmi::Val::V128(x) => format!("v128:{:#034x}", x.as_u128()),
     }
 }
 
@@ -123,7 +155,7 @@ pub fn run_kiln(wasm: &[u8]) -> Run {
     let engine = kiln::Engine::default();
     let module = match kiln::Module::new(&engine, wasm) {
         Ok(m) => m,
-        Err(e) => panic!("kiln refused a valid WebAssembly 2.0 module: {e:#}"),
+        Err(e) => panic!("kiln refused a valid generated module: {e:#}"),
     };
     let mut store = kiln::Store::new(&engine, ());
     let Ok(instance) = kiln::Instance::new(&mut store, &module, &[]) else {
@@ -145,6 +177,7 @@ pub fn run_kiln(wasm: &[u8]) -> Run {
                     kiln::ValType::I64 => kiln::Val::I64(arg(i).1),
                     kiln::ValType::F32 => kiln::Val::F32(arg(i).2),
                     kiln::ValType::F64 => kiln::Val::F64(arg(i).3),
+                    kiln::ValType::V128 => kiln::Val::V128(v128_of(arg(i).4)),
                     other => kiln::Val::default_for(other),
                 })
                 .collect();
@@ -177,8 +210,13 @@ pub fn run_wasmi(wasm: &[u8]) -> Run {
         Ok(m) => m,
         Err(e) => panic!("wasmi refused the generated module: {e}"),
     };
-    let mut store = wasmi::Store::new(&engine, ());
-    let linker = wasmi::Linker::<()>::new(&engine);
+    // kiln refuses to grow a table past MAX_TABLE_ELEMENTS; wasmi has no
+    // limit of its own and grows one to billions of elements. Either is
+    // allowed, so the oracle gets kiln's limit.
+    let limits = wasmi::StoreLimitsBuilder::new().table_elements(TABLE_ELEMENTS).build();
+    let mut store = wasmi::Store::new(&engine, limits);
+    store.limiter(|limits| limits);
+    let linker = wasmi::Linker::<wasmi::StoreLimits>::new(&engine);
     let Ok(instance) = linker.instantiate_and_start(&mut store, &module) else {
         return Run::failed();
     };
@@ -198,6 +236,7 @@ pub fn run_wasmi(wasm: &[u8]) -> Run {
                     wasmi::ValType::I64 => wasmi::Val::I64(arg(i).1),
                     wasmi::ValType::F32 => wasmi::Val::F32(f32::from_bits(arg(i).2).into()),
                     wasmi::ValType::F64 => wasmi::Val::F64(f64::from_bits(arg(i).3).into()),
+                    wasmi::ValType::V128 => wasmi::Val::V128(arg(i).4.into()),
                     other => wasmi::Val::default_for_ty(*other),
                 })
                 .collect();
@@ -243,7 +282,15 @@ pub fn compare(wasm: &[u8]) -> Stats {
             wasmprinter::print_bytes(wasm).unwrap_or_default()
         );
     }
-    Stats { executed: true, accepted: true, calls: ours.calls.len() }
+    Stats { executed: true, accepted: true, calls: ours.calls.len(), simd: uses_simd(wasm) }
+}
+
+/// Whether `wasm` uses 128-bit SIMD: it no longer validates without the
+/// SIMD and relaxed SIMD proposals.
+pub fn uses_simd(wasm: &[u8]) -> bool {
+    let mut features = wasmparser::WasmFeatures::default();
+    features.remove(wasmparser::WasmFeatures::SIMD | wasmparser::WasmFeatures::RELAXED_SIMD);
+    wasmparser::Validator::new_with_features(features).validate_all(wasm).is_err()
 }
 
 /// The differential target: generate a module from `data`, run it on both

@@ -15,10 +15,14 @@
 //! - [`artifact_load()`]: a real artifact, its metadata and ELF structure
 //!   mutated and the checksum resealed, goes through
 //!   `kiln::Module::deserialize`, instantiation and calls.
+//!
+//! [`wasi_oracle`] also runs a WASI command on wasmi, so a real guest's
+//! output can be checked against the oracle's.
 
 pub mod artifact_load;
 pub mod compile;
 pub mod differential;
+pub mod wasi_oracle;
 
 pub use artifact_load::artifact_load;
 pub use compile::compile;
@@ -34,6 +38,8 @@ pub struct Stats {
     pub accepted: bool,
     /// Exported functions called.
     pub calls: usize,
+    /// The module uses 128-bit SIMD (a `v128` type or a SIMD operator).
+    pub simd: bool,
 }
 
 /// Deterministic pseudo-random bytes for `seed` (xorshift64*), so a bounded

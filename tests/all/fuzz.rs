@@ -15,6 +15,9 @@
 //! - `KILN_FUZZ_KEEP_GOING=1` goes on past failures and fails at the end
 //!   with one line per distinct panic location (for long runs).
 //!
+//! The differential loop generates SIMD and relaxed SIMD too, and fails
+//! unless at least a tenth of its modules use SIMD (`simd` in its totals).
+//!
 //! A failing input is written to the temporary directory, and the panic
 //! says its seed and path; the file is also a libFuzzer input for `fuzz/`.
 //! Inputs that once failed live under `fuzz/regressions/<target>/` and run
@@ -92,6 +95,7 @@ struct Totals {
     executed: u64,
     accepted: u64,
     calls: u64,
+    simd: u64,
 }
 
 /// Runs `target` on `iters` inputs; `len(seed)` is each input's length.
@@ -137,6 +141,7 @@ fn bounded(name: &str, iters: u64, len: fn(u64) -> usize, target: fn(&[u8]) -> S
         totals.executed += u64::from(stats.executed);
         totals.accepted += u64::from(stats.accepted);
         totals.calls += stats.calls as u64;
+        totals.simd += u64::from(stats.simd);
     }
     println!("fuzz {name}: {totals:?}");
     if !failures.is_empty() {
@@ -177,6 +182,8 @@ fn differential() {
     let iters = env_u64("KILN_DIFF_ITERS").or_else(|| env_u64("KILN_FUZZ_ITERS")).unwrap_or(400);
     let t = bounded("differential", iters, |_| 8192, kiln_fuzzing::differential);
     assert!(t.calls > iters / 2, "too few calls compared: {t:?}");
+    // SIMD is enabled in the generator: a real share of the modules use it.
+    assert!(t.simd * 10 >= t.executed, "too few modules with SIMD: {t:?}");
 }
 
 #[test]

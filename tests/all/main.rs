@@ -14,6 +14,7 @@ mod limits;
 mod pooling;
 mod profiling;
 mod serve;
+mod simd;
 mod simd_host;
 mod spec;
 mod spellings;

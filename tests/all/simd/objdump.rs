@@ -1,0 +1,89 @@
+//! `kiln compile` turns SIMD operators into vector instructions, as
+//! `objdump -d` shows them: per function of a small module, and in the
+//! hot functions of the benchmark's kernel module.
+
+use super::fixture;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+const WAT: &str = r#"(module
+  (memory 1)
+  (func (export "add_i32x4") (param v128 v128) (result v128) (i32x4.add (local.get 0) (local.get 1)))
+  (func (export "mul_f32x4") (param v128 v128) (result v128) (f32x4.mul (local.get 0) (local.get 1)))
+  (func (export "swizzle") (param v128 v128) (result v128) (i8x16.swizzle (local.get 0) (local.get 1)))
+  (func (export "bitmask") (param v128) (result i32) (i8x16.bitmask (local.get 0)))
+  (func (export "dot_i16x8") (param v128 v128) (result v128) (i32x4.dot_i16x8_s (local.get 0) (local.get 1)))
+  (func (export "sum_f32x4") (param $p i32) (param $n i32) (result v128) (local $acc v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (f32x4.add (local.get $acc) (v128.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $acc)))"#;
+
+/// The mnemonics of each function in `objdump -d` of `artifact`, by symbol.
+fn disassemble(artifact: &Path) -> BTreeMap<String, Vec<String>> {
+    let o = Command::new("objdump").args(["-d", "--no-show-raw-insn"]).arg(artifact).output().expect("objdump runs");
+    assert!(o.status.success(), "objdump: {}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let mut functions = BTreeMap::new();
+    let mut current: Option<(String, Vec<String>)> = None;
+    for line in text.lines() {
+        if let Some(name) = line.strip_suffix(">:").and_then(|l| l.split_once(" <")).map(|(_, n)| n.to_string()) {
+            functions.extend(current.take());
+            current = Some((name, Vec::new()));
+        } else if let Some((_, insn)) = line.split_once(":\t")
+            && let (Some((_, body)), Some(mnemonic)) = (current.as_mut(), insn.split_whitespace().next())
+        {
+            body.push(mnemonic.to_string());
+        }
+    }
+    functions.extend(current);
+    functions
+}
+
+/// Fails unless `function` contains `mnemonic`, in its SSE or VEX form.
+fn assert_has(functions: &BTreeMap<String, Vec<String>>, function: &str, mnemonic: &str) {
+    let body = functions.get(function).unwrap_or_else(|| panic!("no function {function} in {:?}", functions.keys()));
+    let vex = format!("v{mnemonic}");
+    assert!(body.iter().any(|m| *m == mnemonic || *m == vex), "{function} has no {mnemonic}/{vex}: {body:?}");
+}
+
+fn compile(input: &Path, dir: &Path) -> std::path::PathBuf {
+    let out = dir.join("simd.o");
+    let o = Command::new(env!("CARGO_BIN_EXE_kiln")).arg("compile").arg(input).arg("-o").arg(&out).output().unwrap();
+    assert!(o.status.success(), "kiln compile: {}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+#[test]
+fn objdump_shows_vector_instructions() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("simd.wat");
+    std::fs::write(&wat, WAT).unwrap();
+    let f = disassemble(&compile(&wat, dir.path()));
+    assert_has(&f, "add_i32x4", "paddd");
+    assert_has(&f, "mul_f32x4", "mulps");
+    assert_has(&f, "swizzle", "pshufb");
+    assert_has(&f, "bitmask", "pmovmskb");
+    assert_has(&f, "dot_i16x8", "pmaddwd");
+    assert_has(&f, "sum_f32x4", "addps");
+    // The loop's accumulator stays a vector: no lane-by-lane scalar adds.
+    let sum = &f["sum_f32x4"];
+    assert!(!sum.iter().any(|m| m == "addss" || m == "vaddss"), "scalar adds in sum_f32x4: {sum:?}");
+}
+
+#[test]
+fn kernel_module_hot_functions_are_vector_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = disassemble(&compile(&fixture("bin/simd_kernels.wasm"), dir.path()));
+    assert_has(&f, "dot_f32", "mulps");
+    assert_has(&f, "dot_f32", "addps");
+    assert_has(&f, "find_byte", "pcmpeqb");
+    assert_has(&f, "find_byte", "pmovmskb");
+    assert_has(&f, "mat4_batch", "mulps");
+    assert_has(&f, "checksum_bytes", "pmaddwd");
+}
