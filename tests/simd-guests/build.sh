@@ -27,7 +27,9 @@ mkdir -p "$here/bin" "$here/expected"
 # Separate builds: the demo turns on simd-kernels' `std` feature, the no_std
 # library module must not get it.
 (cd "$here/rust" && "${lock[@]}" cargo build --release --target wasm32-wasip1 -p simd-demo)
-(cd "$here/rust" && "${lock[@]}" cargo build --release --target wasm32-wasip1 -p simd-bench-kernels)
+# The benchmark's kernels are built at opt-level 3, as the native side is.
+(cd "$here/rust" && "${lock[@]}" cargo build --release --target wasm32-wasip1 -p simd-bench-kernels \
+    --config 'profile.release.opt-level=3')
 cp "$target_dir/wasm32-wasip1/release/rust_simd.wasm" "$here/bin/rust_simd.wasm"
 cp "$target_dir/wasm32-wasip1/release/simd_bench_kernels.wasm" "$here/bin/simd_kernels.wasm"
 (cd "$here/rust" && "${lock[@]}" cargo run --release -q -p simd-demo) > "$here/expected/rust_simd.txt"
