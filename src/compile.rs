@@ -13,16 +13,22 @@ use std::process::ExitCode;
 /// checks to compile in, which `run` must then ask for too; `simd`,
 /// `relaxed-simd`, `relaxed-simd-deterministic`), as for `run`, and
 /// `codegen` those of `-C` (`cranelift-FLAG[=VAL]`: CPU features to use or
-/// not, which the artifact records).
+/// not, which the artifact records). `target` is `--target`: another
+/// triple than the host's (`aarch64-unknown-linux-gnu`) compiles for that
+/// architecture's baseline CPU.
 pub fn compile_file(
     input: &Path,
     output: &Path,
     optimize: &[String],
     wasm: &[String],
     codegen: &[String],
+    target: Option<&str>,
 ) -> Result<ExitCode> {
     let mut config = Config::new();
     GroupedOptions::parse(optimize, wasm, &[], &[])?.with_codegen(codegen)?.configure(&mut config);
+    if let Some(target) = target {
+        config.target(target)?;
+    }
     let engine = Engine::new(&config)?;
     let bytes = std::fs::read(input).with_context(|| format!("failed to read `{}`", input.display()))?;
     let artifact =
