@@ -13,10 +13,21 @@ use std::process::ExitCode;
 /// checks to compile in, which `run` must then ask for too; `simd`,
 /// `relaxed-simd`, `relaxed-simd-deterministic`), as for `run`, and
 /// `codegen` those of `-C` (`cranelift-FLAG[=VAL]`: CPU features to use or
-/// not, which the artifact records). `target` is `--target`: another
-/// triple than the host's (`aarch64-unknown-linux-gnu`) compiles for that
-/// architecture's baseline CPU.
+/// not, which the artifact records).
 pub fn compile_file(
+    input: &Path,
+    output: &Path,
+    optimize: &[String],
+    wasm: &[String],
+    codegen: &[String],
+) -> Result<ExitCode> {
+    compile_file_for(input, output, optimize, wasm, codegen, None)
+}
+
+/// [`compile_file`] for `target` (`--target`): another triple than the
+/// host's (`aarch64-unknown-linux-gnu`) compiles for that architecture's
+/// baseline CPU.
+pub fn compile_file_for(
     input: &Path,
     output: &Path,
     optimize: &[String],

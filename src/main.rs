@@ -102,10 +102,10 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run_command(*args),
         Command::Compile { input, output, optimize, wasm, codegen, target } => {
             let output = output.unwrap_or_else(|| input.with_extension("o"));
-            compile::compile_file(&input, &output, &optimize, &wasm, &codegen, target.as_deref())
+            compile::compile_file_for(&input, &output, &optimize, &wasm, &codegen, target.as_deref())
         }
         Command::Wasm2obj { input, output, optimize, wasm, codegen } => {
-            compile::compile_file(&input, &output, &optimize, &wasm, &codegen, None)
+            compile::compile_file(&input, &output, &optimize, &wasm, &codegen)
         }
         Command::Serve(args) => serve::serve_command(*args),
         Command::Cache { command } => cache::cache_command(command),
