@@ -171,7 +171,8 @@ mod tests {
 
     #[test]
     fn another_target_starts_from_its_baseline() {
-        let other = if cfg!(target_arch = "aarch64") { "x86_64-unknown-linux-gnu" } else { "aarch64-unknown-linux-gnu" };
+        let other =
+            if cfg!(target_arch = "aarch64") { "x86_64-unknown-linux-gnu" } else { "aarch64-unknown-linux-gnu" };
         let isa = for_target(other).unwrap();
         let bits = cpu_features(&isa);
         assert_eq!(bits, 0, "no optional CPU feature assumed for {other}");
