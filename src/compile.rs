@@ -21,8 +21,25 @@ pub fn compile_file(
     wasm: &[String],
     codegen: &[String],
 ) -> Result<ExitCode> {
+    compile_file_for(input, output, optimize, wasm, codegen, None)
+}
+
+/// [`compile_file`] for `target` (`--target`): another triple than the
+/// host's (`aarch64-unknown-linux-gnu`) compiles for that architecture's
+/// baseline CPU.
+pub fn compile_file_for(
+    input: &Path,
+    output: &Path,
+    optimize: &[String],
+    wasm: &[String],
+    codegen: &[String],
+    target: Option<&str>,
+) -> Result<ExitCode> {
     let mut config = Config::new();
     GroupedOptions::parse(optimize, wasm, &[], &[])?.with_codegen(codegen)?.configure(&mut config);
+    if let Some(target) = target {
+        config.target(target)?;
+    }
     let engine = Engine::new(&config)?;
     let bytes = std::fs::read(input).with_context(|| format!("failed to read `{}`", input.display()))?;
     let artifact =

@@ -34,6 +34,10 @@ enum Command {
         /// Codegen options: `cranelift-FLAG[=VAL]`, e.g. `cranelift-has-avx=false`.
         #[arg(short = 'C', long = "codegen", value_name = "KEY[=VAL[,..]]")]
         codegen: Vec<String>,
+        /// Target triple to compile for (default: the host), e.g.
+        /// `aarch64-unknown-linux-gnu`; the artifact runs only there.
+        #[arg(long, value_name = "TRIPLE")]
+        target: Option<String>,
     },
     /// Compile a module to a native ELF object: `kiln wasm2obj IN OUT`.
     Wasm2obj {
@@ -96,9 +100,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(normalized_args());
     let result = match cli.command {
         Command::Run(args) => run::run_command(*args),
-        Command::Compile { input, output, optimize, wasm, codegen } => {
+        Command::Compile { input, output, optimize, wasm, codegen, target } => {
             let output = output.unwrap_or_else(|| input.with_extension("o"));
-            compile::compile_file(&input, &output, &optimize, &wasm, &codegen)
+            compile::compile_file_for(&input, &output, &optimize, &wasm, &codegen, target.as_deref())
         }
         Command::Wasm2obj { input, output, optimize, wasm, codegen } => {
             compile::compile_file(&input, &output, &optimize, &wasm, &codegen)

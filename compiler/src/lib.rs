@@ -23,7 +23,7 @@ use cranelift_entity::{EntityRef, PrimaryMap};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::FuncId;
 use error::CompileResult;
-use isa::{build_isa, cpu_features};
+use isa::{artifact_target, build_isa, cpu_features};
 use kiln_environ::artifact::{ArtifactHeader, ArtifactMetadata, CodeLayout};
 use kiln_environ::vmoffsets::{TargetPtr, VMOffsets};
 use kiln_environ::{DefinedFuncIndex, EntityIndex, FuncIndex};
@@ -54,11 +54,22 @@ pub struct CompilerConfig {
     /// `("has_avx", Some("false"))`), `(name, None)` from
     /// `Config::cranelift_flag_enable`.
     pub cranelift_flags: Vec<(String, Option<String>)>,
+    /// The target triple to compile for; `None` (or the host's) is the
+    /// host with its CPU features, another (`aarch64-unknown-linux-gnu`)
+    /// that architecture's baseline.
+    pub target: Option<String>,
 }
 
 /// The target triple of this host, as artifacts record it.
 pub fn host_target() -> String {
     target_lexicon::Triple::host().to_string()
+}
+
+/// The full triple `target` names, as artifacts compiled for it record it
+/// (`aarch64` is `aarch64-unknown-linux-gnu`), or `None` when it is the
+/// host's. A target kiln cannot compile for is [`CompileError::Target`].
+pub fn resolve_target(target: &str) -> Result<Option<String>, CompileError> {
+    Ok(isa::resolve_target(target)?.map(|t| t.to_string()))
 }
 
 /// A compiled module: the artifact, and the metadata it carries, for a
@@ -240,7 +251,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Compile
         traps_by_id.insert(*id, f.traps.clone());
     }
 
-    let header = ArtifactHeader::new(&host_target(), cpu_features(&isa));
+    let header = ArtifactHeader::new(&artifact_target(config)?, cpu_features(&isa));
     let num_defined = compiled.len();
     emitter
         .finish(

@@ -1,12 +1,12 @@
 //! `Config` settings about how code is generated that kiln supports in one
-//! position only: `strategy` (Cranelift), `target` (the host),
-//! `debug_info` (off) and `signals_based_traps` (on). They exist so that
+//! position only: `strategy` (Cranelift), `debug_info` (off) and
+//! `signals_based_traps` (on), and the `target`, which the compiler checks
+//! (the host, or another Linux architecture kiln compiles for; a build
+//! without the compiler accepts the host only). They exist so that
 //! wasmtime programs which set them to what kiln does compile and run; any
 //! other choice fails, naming the setting, instead of being ignored.
 
 use anyhow::{Result, bail};
-use std::str::FromStr;
-use target_lexicon::Triple;
 
 /// The code generator (wasmtime's `Strategy`). kiln has Cranelift only.
 #[non_exhaustive]
@@ -27,11 +27,13 @@ pub(crate) struct CodegenChoices {
     pub(crate) strategy: Strategy,
     pub(crate) debug_info: bool,
     pub(crate) signals_based_traps: bool,
+    /// The full triple to compile for, when it is not the host's.
+    pub(crate) target: Option<String>,
 }
 
 impl Default for CodegenChoices {
     fn default() -> Self {
-        Self { strategy: Strategy::Auto, debug_info: false, signals_based_traps: true }
+        Self { strategy: Strategy::Auto, debug_info: false, signals_based_traps: true, target: None }
     }
 }
 
@@ -54,11 +56,26 @@ impl CodegenChoices {
     }
 }
 
-/// Checks a `Config::target` triple: kiln compiles for the host only, so
-/// the triple must name the host's architecture, and any vendor, system
+/// The triple `Config::target` asks for, when it is not the host's.
+#[cfg(feature = "compiler")]
+pub(crate) fn resolve_target(target: &str) -> Result<Option<String>> {
+    kiln_compiler::resolve_target(target).map_err(|e| anyhow::format_err!("`Config::target(\"{target}\")`: {e}"))
+}
+
+/// A build without the compiler runs host artifacts only.
+#[cfg(not(feature = "compiler"))]
+pub(crate) fn resolve_target(target: &str) -> Result<Option<String>> {
+    check_target(target).map(|()| None)
+}
+
+/// Checks a `Config::target` triple for the host: the triple must
+/// name the host's architecture, and any vendor, system
 /// or environment it gives must be the host's too (`x86_64` alone is fine
 /// on an x86_64 Linux host; `aarch64` or `x86_64-pc-windows-msvc` is not).
+#[cfg(any(not(feature = "compiler"), test))]
 pub(crate) fn check_target(target: &str) -> Result<()> {
+    use std::str::FromStr;
+    use target_lexicon::Triple;
     let asked = Triple::from_str(target).map_err(|e| anyhow::format_err!("`Config::target(\"{target}\")`: {e}"))?;
     let host = Triple::host();
     let unknown = Triple::unknown();
@@ -76,6 +93,7 @@ pub(crate) fn check_target(target: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use target_lexicon::Triple;
 
     #[test]
     fn the_host_and_its_architecture_are_accepted_and_others_refused() {

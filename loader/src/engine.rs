@@ -202,14 +202,19 @@ impl Config {
         self
     }
 
-    /// The target to compile for. kiln compiles for the host only: the host's
-    /// triple, or a shorter one that agrees with it (such as its bare
-    /// architecture), is accepted and changes nothing; any other target, or
-    /// a string that is no target triple, is an error. The code uses the
-    /// host's CPU features (as [`Config::cranelift_flag_set`] leaves them),
-    /// and an artifact records them and loads only where they are present.
+    /// The target to compile for: the host (its triple, or a shorter one
+    /// that agrees with it, such as its bare architecture; the default), or
+    /// `aarch64-unknown-linux-gnu` / `x86_64-unknown-linux-gnu` on the other
+    /// architecture (a bare `aarch64` means Linux). Any other target, or a
+    /// string that is no target triple, is an error. Host code uses the
+    /// host's CPU features, another target's code its baseline (as
+    /// [`Config::cranelift_flag_set`] leaves them); an artifact records its
+    /// target and features and loads only where both match. An engine for
+    /// another target can [`Engine::precompile_module`] but not run what it
+    /// compiles (`Module::new` refuses it by target). Without the `compiler`
+    /// feature, only the host is accepted.
     pub fn target(&mut self, target: &str) -> anyhow::Result<&mut Self> {
-        crate::codegen::check_target(target)?;
+        self.codegen.target = crate::codegen::resolve_target(target)?;
         Ok(self)
     }
 
@@ -391,6 +396,7 @@ fn compiler_config(c: &Config) -> kiln_compiler::CompilerConfig {
         features: c.proposals.compiler_features(),
         single_threaded: !c.parallel_compilation,
         cranelift_flags: c.cranelift_flags.clone(),
+        target: c.codegen.target.clone(),
     }
 }
 

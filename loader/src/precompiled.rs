@@ -39,7 +39,8 @@ impl Hash for CompatibilityHash<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         FORMAT_VERSION.hash(state);
         KILN_VERSION.hash(state);
-        target_lexicon::Triple::host().to_string().hash(state);
+        let target = self.0.config().codegen.target.clone();
+        target.unwrap_or_else(|| target_lexicon::Triple::host().to_string()).hash(state);
         CpuFeature::detect_host().hash(state);
         self.0.config().tunables.hash(state);
         self.0.config().cranelift_flags.hash(state);

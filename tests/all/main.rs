@@ -6,6 +6,7 @@ mod artifact_mutation;
 mod cache;
 mod cli;
 mod cow;
+mod cross;
 mod deadlines;
 mod debugger;
 mod disas;
