@@ -70,3 +70,23 @@ pub fn emit<T>(
     b.finalize(isa.frontend_config());
     Ok(func.display().to_string())
 }
+
+/// Runs `f` on a translator positioned in the entry block of a fresh
+/// `fn(vmctx, i32)` compiled for `isa` with `tunables`, inside its
+/// function frame: the fixture of the operator-level unit tests.
+pub fn with_translator_on(isa: OwnedTargetIsa, tunables: Tunables, f: impl FnOnce(&mut super::FuncTranslator<'_, '_>)) {
+    let info = module();
+    let offsets = VMOffsets::with_ptr(target_ptr(&*isa).expect("supported pointer size"), &info);
+    let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[], tunables };
+    let mut func = vmctx_i32_function(&*isa);
+    let mut ctx = FunctionBuilderContext::new();
+    let mut builder = FunctionBuilder::new(&mut func, &mut ctx);
+    let entry = builder.create_block();
+    builder.append_block_params_for_function_params(entry);
+    builder.switch_to_block(entry);
+    let vmctx = builder.block_params(entry)[0];
+    let ret = builder.create_block();
+    let mut t = super::FuncTranslator::new(builder, &env, vmctx);
+    t.control.push(super::state::ControlFrame::function(ret, 0));
+    f(&mut t);
+}

@@ -1,27 +1,15 @@
 //! Unit tests of operator routing: refusals by proposal, and what
 //! unreachable code does.
 
-use super::test_support::{module, target, vmctx_i32_function};
+use super::test_support::with_translator_on;
 use super::*;
 use wasmparser::{BlockType, Operator};
 
 /// Runs `f` on a translator positioned in the entry block of a fresh
-/// `fn(vmctx, i32)`, inside its function frame.
+/// `fn(vmctx, i32)` for the host, inside its function frame.
 fn with_translator(f: impl FnOnce(&mut FuncTranslator<'_, '_>)) {
-    let info = module();
-    let (isa, offsets) = target(&info);
-    let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[], tunables: Default::default() };
-    let mut func = vmctx_i32_function(&*isa);
-    let mut ctx = FunctionBuilderContext::new();
-    let mut builder = FunctionBuilder::new(&mut func, &mut ctx);
-    let entry = builder.create_block();
-    builder.append_block_params_for_function_params(entry);
-    builder.switch_to_block(entry);
-    let vmctx = builder.block_params(entry)[0];
-    let ret = builder.create_block();
-    let mut t = FuncTranslator::new(builder, &env, vmctx);
-    t.control.push(ControlFrame::function(ret, 0));
-    f(&mut t);
+    let isa = crate::build_isa(&crate::CompilerConfig::default()).expect("host ISA");
+    with_translator_on(isa, Default::default(), f);
 }
 
 fn unsupported(name: &str) -> CompileResult<()> {

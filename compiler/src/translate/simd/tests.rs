@@ -1,29 +1,15 @@
 //! Unit tests of the SIMD families: the one `v128` representation, lane
 //! narrowing, the relaxed-SIMD lowering choice, and CPU-feature refusals.
 
-use super::super::test_support::{module, target, vmctx_i32_function};
+use super::super::test_support::with_translator_on;
 use super::super::*;
 use cranelift_codegen::ir::{Opcode, types};
 use cranelift_codegen::isa::OwnedTargetIsa;
 use wasmparser::{Operator, V128};
 
-/// Runs `f` on a translator in a fresh `fn(vmctx, i32)` compiled for
-/// `isa` with `tunables`.
+/// Runs `f` on a translator for `isa` with `tunables`.
 fn with_simd_translator(isa: OwnedTargetIsa, tunables: Tunables, f: impl FnOnce(&mut FuncTranslator<'_, '_>)) {
-    let info = module();
-    let (_, offsets) = target(&info);
-    let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[], tunables };
-    let mut func = vmctx_i32_function(&*isa);
-    let mut ctx = FunctionBuilderContext::new();
-    let mut builder = FunctionBuilder::new(&mut func, &mut ctx);
-    let entry = builder.create_block();
-    builder.append_block_params_for_function_params(entry);
-    builder.switch_to_block(entry);
-    let vmctx = builder.block_params(entry)[0];
-    let ret = builder.create_block();
-    let mut t = FuncTranslator::new(builder, &env, vmctx);
-    t.control.push(ControlFrame::function(ret, 0));
-    f(&mut t);
+    with_translator_on(isa, tunables, f);
 }
 
 fn host() -> OwnedTargetIsa {
