@@ -38,6 +38,9 @@ pub enum CompileError {
     /// module: an unknown Cranelift flag or a bad value, or an operator
     /// Cranelift cannot lower with the CPU features left enabled.
     Target(String),
+    /// A linkable object was asked for with options that cannot work (a
+    /// descriptor symbol that is no C identifier, or one kiln defines).
+    Link(String),
     /// A kiln bug: the compiler reached a state that valid input cannot
     /// lead to. Please report it.
     Internal(String),
@@ -54,6 +57,7 @@ impl fmt::Display for CompileError {
             Self::Unsupported(feature) => write!(f, "unsupported: {feature}"),
             Self::Limit(m) => write!(f, "implementation limit exceeded: {m}"),
             Self::Target(m) => write!(f, "target configuration: {m}"),
+            Self::Link(m) => write!(f, "linkable object: {m}"),
             Self::Internal(m) => write!(f, "internal compiler error (a kiln bug): {m}"),
         }
     }

@@ -22,6 +22,12 @@ use target_lexicon::{Aarch64Architecture, Architecture, BinaryFormat, Environmen
 
 /// Builds the ISA `config` asks for.
 pub(crate) fn build_isa(config: &CompilerConfig) -> CompileResult<OwnedTargetIsa> {
+    build_isa_with(config, false)
+}
+
+/// Builds the ISA `config` asks for; `pic` compiles position-independent
+/// code, for a system linker.
+pub(crate) fn build_isa_with(config: &CompilerConfig, pic: bool) -> CompileResult<OwnedTargetIsa> {
     let internal = |e: &dyn std::fmt::Display| CompileError::Internal(format!("target setup: {e}"));
     let mut flags = settings::builder();
     let opt = match config.opt_level {
@@ -35,7 +41,7 @@ pub(crate) fn build_isa(config: &CompilerConfig) -> CompileResult<OwnedTargetIsa
         ("enable_multi_ret_implicit_sret", "true"),
         ("enable_probestack", "false"),
         ("unwind_info", "false"),
-        ("is_pic", "false"),
+        ("is_pic", if pic { "true" } else { "false" }),
         ("enable_verifier", if config.verify { "true" } else { "false" }),
     ] {
         flags.set(k, v).map_err(|e| internal(&e))?;

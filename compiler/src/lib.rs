@@ -10,6 +10,7 @@ pub mod disas;
 pub mod environ;
 pub mod error;
 mod isa;
+pub mod linkable;
 pub mod obj;
 pub mod trampolines;
 pub mod translate;
@@ -17,6 +18,7 @@ pub mod trap_codes;
 
 pub use disas::clif_of;
 pub use error::CompileError;
+pub use linkable::LinkOptions;
 
 use cranelift_codegen::ir::{self, UserFuncName};
 use cranelift_entity::{EntityRef, PrimaryMap};
@@ -113,11 +115,34 @@ pub fn validate(wasm: &[u8], features: &Features) -> Result<(), CompileError> {
 /// Compiles `wasm` (binary or text format) to an artifact, keeping its
 /// metadata decoded.
 pub fn compile_module(wasm: &[u8], config: &CompilerConfig) -> Result<CompiledArtifact, CompileError> {
+    compile_with(wasm, config, None)
+}
+
+/// Compiles `wasm` to a *linkable* object: an artifact for a system
+/// linker (`cc`, or rustc from a build script) instead of kiln's loader.
+/// It is position-independent and defines the global descriptor symbol
+/// `options.symbol` (a `kiln::LinkedArtifact`), from which
+/// `kiln::Module::from_linked` runs the code where the program has it;
+/// with `options.exe_main` it also defines `main` (see [`linkable`]).
+pub fn compile_linkable(
+    wasm: &[u8],
+    config: &CompilerConfig,
+    options: &LinkOptions,
+) -> Result<CompiledArtifact, CompileError> {
+    linkable::check_symbol(&options.symbol)?;
+    compile_with(wasm, config, Some(options))
+}
+
+fn compile_with(
+    wasm: &[u8],
+    config: &CompilerConfig,
+    link: Option<&LinkOptions>,
+) -> Result<CompiledArtifact, CompileError> {
     if wasm.iter().all(u8::is_ascii_whitespace) {
         return Err(CompileError::Empty);
     }
     let wasm = wat::parse_bytes(wasm).map_err(|e| CompileError::Parse(e.to_string()))?;
-    compile_binary(&wasm, config).map_err(|e| match e {
+    compile_binary(&wasm, config, link).map_err(|e| match e {
         CompileError::Invalid { .. } => match environ::needed_unsupported_feature(&wasm) {
             Some(feature) => CompileError::Unsupported(feature.to_string()),
             None => e,
@@ -158,12 +183,12 @@ fn symbol_names(info: &kiln_environ::ModuleInfo) -> PrimaryMap<DefinedFuncIndex,
     names
 }
 
-fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<CompiledArtifact> {
+fn compile_binary(wasm: &[u8], config: &CompilerConfig, link: Option<&LinkOptions>) -> CompileResult<CompiledArtifact> {
     let mut translation = environ::translate_module(wasm, &config.features)?;
     let data = std::mem::take(&mut translation.data);
     let static_init = environ::static_init::static_init(&mut translation.info, data)?;
     let info = translation.info;
-    let isa = build_isa(config)?;
+    let isa = isa::build_isa_with(config, link.is_some())?;
     let offsets = VMOffsets::with_ptr(translate::env::target_ptr(&*isa)?, &info);
     let env = translate::FuncEnv {
         info: &info,
@@ -176,6 +201,9 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Compile
     let ptr = isa.pointer_type();
 
     let mut emitter = ObjectEmitter::new(isa.clone(), info.name.as_deref().unwrap_or("wasm"))?;
+    if let Some(options) = link {
+        emitter.make_linkable(options);
+    }
     // Defined functions first, so that FuncId n is DefinedFuncIndex n.
     let names = symbol_names(&info);
     for (def, _) in translation.functions.iter() {

@@ -59,6 +59,9 @@ pub struct ObjectEmitter {
     traps: Vec<TrapSite>,
     /// Each defined function and trampoline, with its relocation count.
     defined: Vec<(FuncId, u32)>,
+    /// For a linkable object, how to make it so when finishing.
+    linkable: Option<crate::linkable::LinkOptions>,
+    isa: OwnedTargetIsa,
 }
 
 fn err(e: impl std::fmt::Display) -> CompileError {
@@ -68,13 +71,27 @@ fn err(e: impl std::fmt::Display) -> CompileError {
 impl ObjectEmitter {
     /// Starts an object for `isa`.
     pub fn new(isa: OwnedTargetIsa, name: &str) -> CompileResult<Self> {
-        let builder = ObjectBuilder::new(isa, name, cranelift_module::default_libcall_names()).map_err(err)?;
+        let builder = ObjectBuilder::new(isa.clone(), name, cranelift_module::default_libcall_names()).map_err(err)?;
         Ok(Self {
             module: ObjectModule::new(builder),
             used_names: HashSet::new(),
             traps: Vec::new(),
             defined: Vec::new(),
+            linkable: None,
+            isa,
         })
+    }
+
+    /// Makes the object linkable by a system linker (see
+    /// [`crate::linkable`]). Called before any function is declared, so
+    /// that no wasm function takes a name the object needs; what it adds
+    /// is declared last, when finishing, so that function ids stay those
+    /// of the defined functions.
+    pub fn make_linkable(&mut self, options: &crate::linkable::LinkOptions) {
+        for name in crate::linkable::reserved_names(options) {
+            self.used_names.insert(name.to_string());
+        }
+        self.linkable = Some(options.clone());
     }
 
     /// Declares a function with a unique symbol derived from `name`.
@@ -106,7 +123,13 @@ impl ObjectEmitter {
         data: &[u8],
         images: &[u8],
     ) -> CompileResult<(Vec<u8>, ArtifactMetadata)> {
-        let mut product = self.module.finish();
+        let mut module = self.module;
+        let linkable = self
+            .linkable
+            .as_ref()
+            .map(|options| crate::linkable::declare(&mut module, &self.isa, options))
+            .transpose()?;
+        let mut product = module.finish();
         let offset_of = |id: FuncId| -> u32 {
             let sym = product.function_symbol(id);
             product.object.symbol(sym).value as u32
@@ -120,7 +143,10 @@ impl ObjectEmitter {
         let mut meta = metadata(&offset_of, traps);
         // cranelift-object writes one ELF relocation per function relocation.
         meta.code.relocations = self.defined.iter().map(|(_, n)| *n).sum();
-        add_kiln_sections(&mut product.object, &header, &meta, data, images);
+        let sections = add_kiln_sections(&mut product.object, &header, &meta, data, images);
+        if let Some(pending) = &linkable {
+            crate::linkable::define_descriptor(&mut product, pending, sections)?;
+        }
         let mut bytes = product.object.write().map_err(err)?;
         patch_checksum(&mut bytes)?;
         Ok((bytes, meta))
@@ -133,15 +159,16 @@ fn add_kiln_sections(
     meta: &ArtifactMetadata,
     data: &[u8],
     images: &[u8],
-) {
+) -> [object::write::SectionId; 3] {
     let mut section = header.encode();
     section.extend_from_slice(&meta.encode());
-    let id = obj.add_section(Vec::new(), artifact::META_SECTION.as_bytes().to_vec(), SectionKind::ReadOnlyData);
-    obj.set_section_data(id, section, 8);
-    let id = obj.add_section(Vec::new(), artifact::DATA_SECTION.as_bytes().to_vec(), SectionKind::ReadOnlyData);
-    obj.set_section_data(id, data.to_vec(), 8);
-    let id = obj.add_section(Vec::new(), artifact::IMAGE_SECTION.as_bytes().to_vec(), SectionKind::ReadOnlyData);
-    obj.set_section_data(id, images.to_vec(), u64::from(artifact::IMAGE_GRANULARITY));
+    let meta = obj.add_section(Vec::new(), artifact::META_SECTION.as_bytes().to_vec(), SectionKind::ReadOnlyData);
+    obj.set_section_data(meta, section, 8);
+    let data_id = obj.add_section(Vec::new(), artifact::DATA_SECTION.as_bytes().to_vec(), SectionKind::ReadOnlyData);
+    obj.set_section_data(data_id, data.to_vec(), 8);
+    let image = obj.add_section(Vec::new(), artifact::IMAGE_SECTION.as_bytes().to_vec(), SectionKind::ReadOnlyData);
+    obj.set_section_data(image, images.to_vec(), u64::from(artifact::IMAGE_GRANULARITY));
+    [meta, data_id, image]
 }
 
 /// Computes the checksum of the finished file and writes it into the header.

@@ -23,6 +23,7 @@ mod instance;
 mod instance_pre;
 mod limiter;
 mod limits;
+mod linked;
 mod linker;
 mod memory;
 mod memory_images;
@@ -62,6 +63,7 @@ pub use kiln_runtime_support::vm::error::InstanceError;
 pub use limits::{
     DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT, ResourceLimiter, StoreLimits, StoreLimitsBuilder,
 };
+pub use linked::LinkedArtifact;
 pub use linker::Linker;
 pub use memory::{Memory, MemoryAccessError};
 pub use module::{Module, looks_like_artifact};

@@ -50,6 +50,19 @@ impl std::ops::Deref for ArtifactBytes {
     }
 }
 
+/// A module's parts once its metadata is validated and its code is in
+/// place, for [`Module::assemble`].
+pub(crate) struct Loaded {
+    pub(crate) meta: ArtifactMetadata,
+    pub(crate) offsets: VMOffsets,
+    pub(crate) code: CodeMemory,
+    pub(crate) bytes: StoredArtifact,
+    pub(crate) data: Range<usize>,
+    pub(crate) image_section: Range<usize>,
+    pub(crate) images: ModuleImages,
+    pub(crate) debugger: Option<Registration>,
+}
+
 pub(crate) struct ModuleInner {
     pub(crate) engine: Engine,
     bytes: StoredArtifact,
@@ -200,9 +213,13 @@ impl Module {
         Self::new(engine, &bytes).with_context(|| format!("failed to compile {}", path.display()))
     }
 
-    /// The artifact bytes of this module: what `kiln compile` writes.
+    /// The artifact bytes of this module: what `kiln compile` writes. A
+    /// module linked into the program ([`Module::from_linked`]) has none.
     pub fn serialize(&self) -> Result<Vec<u8>> {
-        Ok(self.inner.bytes.to_vec(&self.inner.code))
+        match self.inner.bytes.to_vec(&self.inner.code) {
+            Some(bytes) => Ok(bytes),
+            None => bail!("a module linked into the program has no artifact to serialize"),
+        }
     }
 
     /// Loads an artifact produced by `kiln compile` or [`Module::serialize`].
@@ -312,6 +329,13 @@ impl Module {
         };
         // Only after validation: the layout is computed from its counts.
         let offsets = offsets.unwrap_or_else(|| VMOffsets::new(&meta.module));
+        Self::assemble(engine, Loaded { meta, offsets, code, bytes, data, image_section, images, debugger })
+    }
+
+    /// The last step of every load: the module's pool check, its
+    /// signatures registered with the engine, its instance template.
+    pub(crate) fn assemble(engine: &Engine, loaded: Loaded) -> Result<Module> {
+        let Loaded { meta, offsets, code, bytes, data, image_section, images, debugger } = loaded;
         // Once per module, as wasmtime does: a module that can never fit the
         // engine's pool is refused here, not at every instantiation.
         if let Some(pool) = engine.pool() {
@@ -388,14 +412,17 @@ impl Module {
     }
 }
 
-fn kiln_runtime_support_target() -> String {
+pub(crate) fn host_target() -> String {
     target_lexicon::Triple::host().to_string()
 }
 
 /// The header of an artifact, once it is known to suit this host (format
 /// and kiln version, target, CPU features), with the file range of the
 /// metadata section.
-fn checked_header(file: &ElfFile64<'_, LittleEndian>, bytes: &[u8]) -> Result<(ArtifactHeader, Range<usize>)> {
+pub(crate) fn checked_header(
+    file: &ElfFile64<'_, LittleEndian>,
+    bytes: &[u8],
+) -> Result<(ArtifactHeader, Range<usize>)> {
     let meta_section =
         file.section_by_name(artifact::META_SECTION).ok_or(ArtifactError::NotAnArtifact("no .kiln.meta section"))?;
     let (meta_off, meta_len) =
@@ -403,7 +430,7 @@ fn checked_header(file: &ElfFile64<'_, LittleEndian>, bytes: &[u8]) -> Result<(A
     let meta_range = meta_off as usize..(meta_off as usize).saturating_add(meta_len as usize);
     let meta_bytes = bytes.get(meta_range.clone()).ok_or(ArtifactError::Truncated("metadata section"))?;
     let header = ArtifactHeader::decode(meta_bytes)?;
-    header.check_compatible(&kiln_runtime_support_target())?;
+    header.check_compatible(&host_target())?;
     Ok((header, meta_range))
 }
 
@@ -431,7 +458,7 @@ fn register_with_debuggers(code: &CodeMemory, symbols: &SymbolTable) -> Option<R
 /// and profilers `module!function`, as backtraces spell them. `symbols`
 /// are the `.text` symbols, in the order validation checked: defined
 /// functions, array-to-wasm trampolines, then wasm-to-array ones.
-fn code_symbols(meta: &ArtifactMetadata, symbols: &[CodeSymbol], base: usize) -> SymbolTable {
+pub(crate) fn code_symbols(meta: &ArtifactMetadata, symbols: &[CodeSymbol], base: usize) -> SymbolTable {
     let info = &meta.module;
     let module = info.name.as_deref().unwrap_or("<module>");
     let mut table = SymbolTable::with_capacity(symbols.len());

@@ -5,7 +5,8 @@
 //! memory, the module keeps everything but `.text`, plus the original
 //! bytes of each relocated field; `serialize` puts `.text` back together
 //! from the code memory. A mapped file is kept as it is (its pages belong
-//! to the page cache, not to this process).
+//! to the page cache, not to this process). A module linked into the
+//! program keeps only pointers to its sections, which the program holds.
 
 use kiln_runtime_support::code_memory::CodeMemory;
 use std::ops::Range;
@@ -28,6 +29,15 @@ pub(crate) enum StoredArtifact {
         fields: Vec<(usize, usize)>,
         /// The fields' original bytes, back to back.
         originals: Vec<u8>,
+    },
+    /// Linked into the program: its `.kiln.data` and `.kiln.image`, which
+    /// the ranges address as if they lay back to back (see
+    /// [`Self::linked`]). There is no artifact file to give back.
+    Linked {
+        /// `.kiln.data`.
+        data: &'static [u8],
+        /// `.kiln.image`.
+        image: &'static [u8],
     },
 }
 
@@ -60,19 +70,36 @@ impl StoredArtifact {
         (Self::WithoutText { rest, text_at: text.start, fields, originals }, kept)
     }
 
-    /// The kept bytes in `range` (ranges as returned by [`Self::owned`]).
+    /// Keeps the sections of a linked module, with the ranges that
+    /// address them: `data` first, then `image`.
+    pub(crate) fn linked(data: &'static [u8], image: &'static [u8]) -> (Self, [Range<usize>; 2]) {
+        let ranges = [0..data.len(), data.len()..data.len() + image.len()];
+        (Self::Linked { data, image }, ranges)
+    }
+
+    /// The kept bytes in `range` (ranges as returned by [`Self::owned`] or
+    /// [`Self::linked`]).
     pub(crate) fn get(&self, range: Range<usize>) -> &[u8] {
         let all: &[u8] = match self {
             Self::Mapped(m) => m,
             Self::Owned(v) => v,
             Self::WithoutText { rest, .. } => rest,
+            Self::Linked { data, image } => {
+                return match range.start.checked_sub(data.len()) {
+                    Some(at) => image.get(at..range.end.saturating_sub(data.len())),
+                    None => data.get(range),
+                }
+                .unwrap_or(&[]);
+            }
         };
         all.get(range).unwrap_or(&[])
     }
 
-    /// The artifact, byte for byte as it was loaded.
-    pub(crate) fn to_vec(&self, code: &CodeMemory) -> Vec<u8> {
-        match self {
+    /// The artifact, byte for byte as it was loaded, or `None` for a
+    /// linked module, which has no artifact of its own.
+    pub(crate) fn to_vec(&self, code: &CodeMemory) -> Option<Vec<u8>> {
+        Some(match self {
+            Self::Linked { .. } => return None,
             Self::Mapped(m) => m.to_vec(),
             Self::Owned(v) => v.clone(),
             Self::WithoutText { rest, text_at, fields, originals } => {
@@ -90,7 +117,7 @@ impl StoredArtifact {
                 out.extend_from_slice(&rest[*text_at..]);
                 out
             }
-        }
+        })
     }
 }
 
@@ -111,10 +138,23 @@ mod tests {
             StoredArtifact::owned(bytes.clone(), 4..12, [(2, 4)].into_iter(), [12..14, 14..16]);
         assert!(matches!(stored, StoredArtifact::WithoutText { .. }));
         assert_eq!((stored.get(data), stored.get(image)), (&[12, 13][..], &[14, 15][..]));
-        assert_eq!(stored.to_vec(&code), bytes);
+        assert_eq!(stored.to_vec(&code), Some(bytes.clone()));
         // Overlapping data is kept whole.
         let (stored, [data, image]) = StoredArtifact::owned(bytes.clone(), 4..12, std::iter::empty(), [8..16, 0..0]);
         assert!(matches!(stored, StoredArtifact::Owned(_)));
         assert_eq!((stored.get(data), stored.get(image)), (&bytes[8..16], &[][..]));
+    }
+
+    #[test]
+    fn a_linked_module_addresses_its_two_sections_back_to_back() {
+        static DATA: [u8; 3] = [1, 2, 3];
+        static IMAGE: [u8; 2] = [7, 8];
+        let (stored, [data, image]) = StoredArtifact::linked(&DATA, &IMAGE);
+        assert_eq!((stored.get(data.clone()), stored.get(image.clone())), (&DATA[..], &IMAGE[..]));
+        assert_eq!(stored.get(data.start + 1..data.end), &DATA[1..]);
+        assert_eq!(stored.get(image.start + 1..image.end), &IMAGE[1..]);
+        assert_eq!(stored.get(image.start..image.end + 1), &[][..], "out of range is empty");
+        let code = CodeMemory::new(&[0xc3], &[], Arc::from(Vec::new())).unwrap();
+        assert_eq!(stored.to_vec(&code), None);
     }
 }

@@ -24,11 +24,25 @@ pub enum CodeMemoryError {
     Os(&'static str, std::io::Error),
 }
 
+/// Where loaded code lives.
+enum Pages {
+    /// Pages kiln mapped, copied and relocated the code into.
+    Mapped(Mmap),
+    /// The program's own pages: code a system linker linked into it.
+    Linked(*const u8),
+}
+
 /// Loaded, executable code.
 pub struct CodeMemory {
-    mmap: Mmap,
+    pages: Pages,
     text_len: usize,
 }
+
+// SAFETY: the code is immutable once loaded; a linked module's pages are
+// the program's own, read+execute for its whole life.
+unsafe impl Send for CodeMemory {}
+// SAFETY: as above; nothing mutates the code after construction.
+unsafe impl Sync for CodeMemory {}
 
 impl CodeMemory {
     /// Maps `text`, applies `relocs` (as checked by [`reloc::read_text`])
@@ -78,12 +92,34 @@ impl CodeMemory {
         mmap.make_executable(0, total).map_err(|e| CodeMemoryError::Os("making code executable", e))?;
         let start = base as usize;
         code_registry::register(RegisteredCode { start, end: start + text.len(), traps });
-        Ok(Self { mmap, text_len: text.len() })
+        Ok(Self { pages: Pages::Mapped(mmap), text_len: text.len() })
+    }
+
+    /// Takes code that a system linker linked into this program, where it
+    /// is, and registers it with its `traps`, which must be sorted: no
+    /// copy, no relocation (the linker applied them), no new mapping.
+    ///
+    /// # Safety
+    /// `text` must be `text_len` bytes of executable code, mapped for the
+    /// rest of the process (a linked object's `.text`), and the traps
+    /// must describe it.
+    pub unsafe fn linked(text: *const u8, text_len: usize, traps: Arc<[TrapSite]>) -> Self {
+        let start = text as usize;
+        code_registry::register(RegisteredCode { start, end: start + text_len, traps });
+        Self { pages: Pages::Linked(text), text_len }
     }
 
     /// Start of the code.
     pub fn base(&self) -> *const u8 {
-        self.mmap.as_ptr()
+        match &self.pages {
+            Pages::Mapped(mmap) => mmap.as_ptr(),
+            Pages::Linked(text) => *text,
+        }
+    }
+
+    /// Whether the code is the program's own, linked into it.
+    pub fn is_linked(&self) -> bool {
+        matches!(self.pages, Pages::Linked(_))
     }
 
     /// Length of `.text`.

@@ -23,7 +23,10 @@ pub struct RegisteredCode {
     pub traps: Arc<[TrapSite]>,
 }
 
-static REGISTRY: RwLock<BTreeMap<usize, RegisteredCode>> = RwLock::new(BTreeMap::new());
+/// Each range, by its end, with the number of times it is registered (a
+/// module linked into the program may be loaded more than once, and its
+/// code stays registered until the last of them is dropped).
+static REGISTRY: RwLock<BTreeMap<usize, (RegisteredCode, usize)>> = RwLock::new(BTreeMap::new());
 
 /// Registers a code range. It must stay mapped until [`unregister`].
 ///
@@ -35,15 +38,25 @@ pub fn register(code: RegisteredCode) {
         return;
     }
     let mut reg = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
-    reg.insert(code.end, code);
+    match reg.get_mut(&code.end) {
+        Some((existing, count)) if existing.start == code.start => *count += 1,
+        _ => {
+            reg.insert(code.end, (code, 1));
+        }
+    }
 }
 
 /// Removes the range `[start, end)` registered with [`register`]; a
 /// different range that happens to share its end is left alone.
 pub fn unregister(start: usize, end: usize) {
     let mut reg = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
-    if reg.get(&end).is_some_and(|c| c.start == start) {
-        reg.remove(&end);
+    if let Some((code, count)) = reg.get_mut(&end)
+        && code.start == start
+    {
+        *count -= 1;
+        if *count == 0 {
+            reg.remove(&end);
+        }
     }
 }
 
@@ -58,7 +71,7 @@ pub fn with_code_at<R>(pc: usize, f: impl FnOnce(&RegisteredCode) -> R) -> Optio
             Err(std::sync::TryLockError::WouldBlock) => std::hint::spin_loop(),
         }
     };
-    let (_, code) = reg.range(pc + 1..).next()?;
+    let (_, (code, _)) = reg.range(pc + 1..).next()?;
     if pc < code.start {
         return None;
     }
@@ -115,5 +128,16 @@ mod tests {
         assert_eq!(trap_at(0x5000), Some(TrapCode::UnreachableCodeReached), "still registered");
         unregister(0x5000, 0x6000);
         assert_eq!(trap_at(0x5000), None);
+    }
+
+    #[test]
+    fn code_registered_twice_stays_until_unregistered_twice() {
+        let traps: Arc<[TrapSite]> = vec![TrapSite { offset: 4, code: TrapCode::UnreachableCodeReached }].into();
+        register(RegisteredCode { start: 0x9000, end: 0x9100, traps: traps.clone() });
+        register(RegisteredCode { start: 0x9000, end: 0x9100, traps });
+        unregister(0x9000, 0x9100);
+        assert_eq!(trap_at(0x9004), Some(TrapCode::UnreachableCodeReached), "one registration left");
+        unregister(0x9000, 0x9100);
+        assert_eq!(trap_at(0x9004), None);
     }
 }

@@ -14,9 +14,11 @@
 //! [`validate`] checks everything the decoded metadata says.
 
 pub mod images;
+pub mod linked;
 pub mod validate;
 
 pub use images::{IMAGE_GRANULARITY, IMAGE_SECTION, MemoryImageInfo, MemoryImages};
+pub use linked::{LINKED_MAGIC, LinkedArtifact, LinkedField};
 pub use validate::{CodeSymbol, Sections, validate};
 
 use crate::index::*;
