@@ -4,8 +4,68 @@
 use crate::options::GroupedOptions;
 use anyhow::{Context, Result};
 use kiln::{Config, Engine};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// The options and arguments of `kiln compile`.
+#[derive(clap::Args, Debug)]
+pub struct CompileArgs {
+    /// Input .wasm or .wat file.
+    pub input: PathBuf,
+    /// Output file (default: the input with a `.o` extension, or with none
+    /// for `--exe`).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
+    #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
+    pub optimize: Vec<String>,
+    /// Wasm options: `epoch-interruption`, `fuel=N` compile deadline checks in;
+    /// `simd=y|n`, `relaxed-simd=y|n`, `relaxed-simd-deterministic=y|n`. With
+    /// `--exe` also `timeout=DURATION`, `fuel=N`, `max-memory-size=BYTES`,
+    /// `max-table-elements=N`, `trap-on-grow-failure`, `max-wasm-stack=BYTES`,
+    /// which the executable enforces.
+    #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
+    pub wasm: Vec<String>,
+    /// Codegen options: `cranelift-FLAG[=VAL]`, e.g. `cranelift-has-avx=false`.
+    #[arg(short = 'C', long = "codegen", value_name = "KEY[=VAL[,..]]")]
+    pub codegen: Vec<String>,
+    /// Target triple to compile for (default: the host), e.g.
+    /// `aarch64-unknown-linux-gnu`; the artifact runs only there.
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// Build a standalone native executable: the module linked with kiln's
+    /// runtime library by the system's `cc` (or `$CC`). `./app ARGS` runs
+    /// `_start` with ARGS as the guest's arguments.
+    #[arg(long)]
+    pub exe: bool,
+    /// With `--exe`: grant the guest a host directory, baked into the
+    /// executable.
+    #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]", requires = "exe")]
+    pub dirs: Vec<String>,
+    /// With `--exe`: an environment variable for the guest, baked in;
+    /// `--env NAME` passes the host's value of NAME at run time.
+    #[arg(long = "env", value_name = "NAME[=VAL]", requires = "exe")]
+    pub envs: Vec<String>,
+    /// With `--exe`: WASI options, `inherit-env`, baked in.
+    #[arg(short = 'S', long = "wasi", value_name = "KEY[=VAL[,..]]", requires = "exe")]
+    pub wasi: Vec<String>,
+}
+
+/// `kiln compile`.
+pub fn compile_command(args: &CompileArgs) -> Result<ExitCode> {
+    if args.exe {
+        let output = args.output.clone().unwrap_or_else(|| args.input.with_extension(""));
+        if output == args.input {
+            anyhow::bail!("`--exe` would overwrite its input `{}`; name the output with -o", args.input.display());
+        }
+        let options =
+            GroupedOptions::parse(&args.optimize, &args.wasm, &args.wasi, &[])?.with_codegen(&args.codegen)?;
+        let host = crate::exe::ExeHost { dirs: &args.dirs, envs: &args.envs };
+        return crate::exe::compile_exe(&args.input, &output, &options, &host, args.target.as_deref());
+    }
+    let output = args.output.clone().unwrap_or_else(|| args.input.with_extension("o"));
+    compile_file_for(&args.input, &output, &args.optimize, &args.wasm, &args.codegen, args.target.as_deref())
+}
 
 /// Compiles `input` (.wasm or .wat) and writes the artifact to `output`.
 /// `optimize` holds the values of `-O` (`opt-level=0|1|2|s`) and `wasm`

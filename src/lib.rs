@@ -3,6 +3,8 @@
 //!
 //! - [`run`]: `kiln run`: its options, module loading, WASI, `--invoke`.
 //! - [`compile`]: `kiln compile` and `kiln wasm2obj`.
+//! - [`exe`]: `kiln compile --exe`, a standalone executable.
+//! - [`runtime_lib`]: the runtime library embedded in the binary.
 //! - [`cache`]: `kiln cache clear` and `kiln cache dir`.
 //! - [`wast`]: `kiln wast`, on the `kiln-wast` runner.
 //! - [`serve`]: `kiln serve`, a WAGI HTTP server (hyper on tokio).
@@ -14,8 +16,10 @@
 pub mod atomic_write;
 pub mod cache;
 pub mod compile;
+pub mod exe;
 pub mod options;
 pub mod run;
+pub mod runtime_lib;
 pub mod serve;
 pub mod v128_text;
 pub mod wast;

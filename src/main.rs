@@ -2,7 +2,7 @@
 //! mirrors wasmtime's: `kiln FILE [ARGS]` is `kiln run FILE [ARGS]`.
 
 use clap::{Parser, Subcommand};
-use kiln_cli::{cache, compile, run, serve, wast};
+use kiln_cli::{cache, compile, run, runtime_lib, serve, wast};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,28 +17,9 @@ struct Cli {
 enum Command {
     /// Run a module (.wasm, .wat or a compiled artifact).
     Run(Box<run::RunArgs>),
-    /// Compile a module to a native ELF object (the artifact).
-    Compile {
-        /// Input .wasm or .wat file.
-        input: PathBuf,
-        /// Output file (default: the input with a `.o` extension).
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        /// Optimization options, as wasmtime spells them: `opt-level=0|1|2|s`.
-        #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
-        optimize: Vec<String>,
-        /// Wasm options: `epoch-interruption`, `fuel=N` compile deadline checks in;
-        /// `simd=y|n`, `relaxed-simd=y|n`, `relaxed-simd-deterministic=y|n`.
-        #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
-        wasm: Vec<String>,
-        /// Codegen options: `cranelift-FLAG[=VAL]`, e.g. `cranelift-has-avx=false`.
-        #[arg(short = 'C', long = "codegen", value_name = "KEY[=VAL[,..]]")]
-        codegen: Vec<String>,
-        /// Target triple to compile for (default: the host), e.g.
-        /// `aarch64-unknown-linux-gnu`; the artifact runs only there.
-        #[arg(long, value_name = "TRIPLE")]
-        target: Option<String>,
-    },
+    /// Compile a module to a native ELF object (the artifact), or with
+    /// `--exe` to a standalone executable.
+    Compile(Box<compile::CompileArgs>),
     /// Compile a module to a native ELF object: `kiln wasm2obj IN OUT`.
     Wasm2obj {
         /// Input .wasm or .wat file.
@@ -59,6 +40,14 @@ enum Command {
     /// Serve HTTP: every request runs a fresh instance of a WAGI module.
     Serve(Box<serve::ServeArgs>),
     /// The compile cache `kiln run` uses (`-C cache=n` turns it off).
+    /// Print the path of kiln's runtime library (`libkiln_runtime.a`), which
+    /// C programs linking a module's object link with.
+    RuntimeLib {
+        /// Print the system libraries to link after it instead
+        /// (`-lpthread -ldl ...`).
+        #[arg(long)]
+        native_libs: bool,
+    },
     Cache {
         #[command(subcommand)]
         command: cache::CacheCommand,
@@ -71,7 +60,7 @@ enum Command {
     },
 }
 
-const SUBCOMMANDS: &[&str] = &["run", "compile", "wasm2obj", "serve", "cache", "wast", "help"];
+const SUBCOMMANDS: &[&str] = &["run", "compile", "wasm2obj", "serve", "cache", "runtime-lib", "wast", "help"];
 
 /// `kiln FILE ...` means `kiln run FILE ...`.
 fn normalized_args() -> Vec<String> {
@@ -100,15 +89,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(normalized_args());
     let result = match cli.command {
         Command::Run(args) => run::run_command(*args),
-        Command::Compile { input, output, optimize, wasm, codegen, target } => {
-            let output = output.unwrap_or_else(|| input.with_extension("o"));
-            compile::compile_file_for(&input, &output, &optimize, &wasm, &codegen, target.as_deref())
-        }
+        Command::Compile(args) => compile::compile_command(&args),
         Command::Wasm2obj { input, output, optimize, wasm, codegen } => {
             compile::compile_file(&input, &output, &optimize, &wasm, &codegen)
         }
         Command::Serve(args) => serve::serve_command(*args),
         Command::Cache { command } => cache::cache_command(command),
+        Command::RuntimeLib { native_libs } => runtime_lib::print(native_libs),
         Command::Wast { files } => wast::run_files(&files),
     };
     match result {

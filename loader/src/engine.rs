@@ -373,6 +373,22 @@ impl Engine {
         Ok(self.compile(bytes)?.bytes)
     }
 
+    /// Compiles a module (binary or text) to a *linkable* object, for a
+    /// system linker rather than [`Module::deserialize`](crate::Module::deserialize):
+    /// position-independent, with the descriptor symbol `options.symbol`
+    /// that [`Module::from_linked`](crate::Module::from_linked) loads once
+    /// the object is linked into the program (`kiln compile --exe` and
+    /// build scripts use it). The metadata comes back decoded too, for
+    /// tools that describe the module (a C header).
+    #[cfg(feature = "compiler")]
+    pub fn precompile_linkable(
+        &self,
+        bytes: &[u8],
+        options: &crate::LinkOptions,
+    ) -> anyhow::Result<kiln_compiler::CompiledArtifact> {
+        Ok(kiln_compiler::compile_linkable(bytes, &compiler_config(&self.inner.config), options)?)
+    }
+
     /// Compiles a module, keeping its metadata decoded for `Module::new`.
     #[cfg(feature = "compiler")]
     pub(crate) fn compile(&self, bytes: &[u8]) -> anyhow::Result<kiln_compiler::CompiledArtifact> {

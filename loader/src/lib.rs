@@ -58,6 +58,9 @@ pub use func::{Caller, Func, IntoFunc};
 pub use global::Global;
 pub use instance::{Instance, LinkError};
 pub use instance_pre::InstancePre;
+/// How [`Engine::precompile_linkable`] makes a linkable object.
+#[cfg(feature = "compiler")]
+pub use kiln_compiler::LinkOptions;
 pub use kiln_runtime_support::bug::KilnBug;
 pub use kiln_runtime_support::vm::error::InstanceError;
 pub use limits::{

@@ -49,7 +49,7 @@ mod unstable;
 
 pub use ctx::{DirPerms, FilePerms, FsPerms, WasiCtx, WasiCtxBuilder};
 pub use errno::Errno;
-pub use linker::add_to_linker;
+pub use linker::{add_to_linker, add_to_linker_for};
 pub use types::{Abi, Fd, FileType, Rights};
 
 use anyhow::{Context, Result};

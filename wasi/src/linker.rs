@@ -79,9 +79,9 @@ macro_rules! show {
 }
 
 macro_rules! wasi_fns {
-    ($linker:ident, $get:ident, $abi:ident;
+    ($linker:ident, $get:ident, $abi:ident, $wanted:ident;
      $($name:ident ( $($arg:ident : $kind:ident),* ) => |$ctx:ident, $mem:ident| $body:expr;)*) => {$(
-        $linker.func_wrap(
+        if $wanted($abi.module(), stringify!($name)) { $linker.func_wrap(
             $abi.module(),
             stringify!($name),
             move |mut caller: Caller<'_, T>, $($arg: wasm_ty!($kind)),*| -> Result<i32> {
@@ -93,7 +93,7 @@ macro_rules! wasi_fns {
                 let r = with_ctx(&mut caller, $get, |$ctx, $mem| { let _ = &$mem; $body });
                 Ok(finish(r))
             },
-        )?;
+        )?; }
     )*};
 }
 
@@ -105,7 +105,24 @@ pub fn add_to_linker<T: 'static>(
     get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
 ) -> Result<()> {
     for abi in [Abi::Preview1, Abi::Unstable] {
-        define(linker, get, abi)?;
+        define(linker, get, abi, &|_, _| true)?;
+    }
+    Ok(())
+}
+
+/// Like [`add_to_linker`], but defines only the WASI functions `module`
+/// imports: a program that instantiates one module once (a `kiln compile
+/// --exe` executable) does not pay for defining the other ninety.
+pub fn add_to_linker_for<T: 'static>(
+    linker: &mut Linker<T>,
+    module: &kiln::Module,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+) -> Result<()> {
+    let wanted = |m: &str, name: &str| module.imports().any(|i| i.module() == m && i.name() == name);
+    for abi in [Abi::Preview1, Abi::Unstable] {
+        if module.imports().any(|i| i.module() == abi.module()) {
+            define(linker, get, abi, &wanted)?;
+        }
     }
     Ok(())
 }
@@ -114,8 +131,9 @@ fn define<T: 'static>(
     linker: &mut Linker<T>,
     get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
     abi: Abi,
+    wanted: &dyn Fn(&str, &str) -> bool,
 ) -> Result<()> {
-    wasi_fns! { linker, get, abi;
+    wasi_fns! { linker, get, abi, wanted;
         args_get(argv: ptr, argv_buf: ptr) => |c, m| c.args_get(m, argv, argv_buf);
         args_sizes_get(argc: ptr, argv_buf_size: ptr) => |c, m| c.args_sizes_get(m, argc, argv_buf_size);
         environ_get(environ: ptr, environ_buf: ptr) => |c, m| c.environ_get(m, environ, environ_buf);
@@ -162,14 +180,16 @@ fn define<T: 'static>(
         sock_shutdown(fd: fd, how: u32) => |c, m| c.sock_shutdown(fd, how);
     }
     if abi == Abi::Preview1 {
-        wasi_fns! { linker, get, abi;
+        wasi_fns! { linker, get, abi, wanted;
             sock_accept(fd: fd, flags: u32, result_fd: ptr) => |c, m| c.sock_accept(m, fd, flags, result_fd);
         }
     }
-    linker.func_wrap(abi.module(), "proc_exit", |_: Caller<'_, T>, rval: u32| -> Result<()> {
-        tracing::trace!(target: "kiln::wasi", "proc_exit(rval={rval})");
-        Err(super::exit_error(rval))
-    })?;
+    if wanted(abi.module(), "proc_exit") {
+        linker.func_wrap(abi.module(), "proc_exit", |_: Caller<'_, T>, rval: u32| -> Result<()> {
+            tracing::trace!(target: "kiln::wasi", "proc_exit(rval={rval})");
+            Err(super::exit_error(rval))
+        })?;
+    }
     let _ = get;
     Ok(())
 }
