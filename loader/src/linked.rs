@@ -98,7 +98,8 @@ impl Module {
 }
 
 /// The code entries of `meta` as symbols, in validation's order (defined
-/// functions, array-to-wasm, wasm-to-array trampolines): a function's size
+/// functions, the new-epoch trampoline, array-to-wasm, wasm-to-array
+/// trampolines): a function's size
 /// is its recorded length; a trampoline's, which is not recorded, reaches
 /// the next entry (or the end of `.text`).
 fn layout_symbols(meta: &ArtifactMetadata, text_len: u64) -> Vec<CodeSymbol> {
@@ -114,7 +115,7 @@ fn layout_symbols(meta: &ArtifactMetadata, text_len: u64) -> Vec<CodeSymbol> {
     let next = |at: u64| starts.iter().find(|s| **s > at).copied().unwrap_or(text_len.max(at));
     let functions =
         c.functions.values().map(|(off, len)| CodeSymbol { offset: u64::from(*off), size: u64::from(*len) });
-    let trampolines = c.array_to_wasm.values().chain(c.wasm_to_array.values()).map(|off| {
+    let trampolines = c.new_epoch.iter().chain(c.array_to_wasm.values()).chain(c.wasm_to_array.values()).map(|off| {
         let at = u64::from(*off);
         CodeSymbol { offset: at, size: next(at) - at }
     });

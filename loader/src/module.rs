@@ -457,7 +457,8 @@ fn register_with_debuggers(code: &CodeMemory, symbols: &SymbolTable) -> Option<R
 /// Every function and trampoline of a loaded module, named for debuggers
 /// and profilers `module!function`, as backtraces spell them. `symbols`
 /// are the `.text` symbols, in the order validation checked: defined
-/// functions, array-to-wasm trampolines, then wasm-to-array ones.
+/// functions, the new-epoch trampoline (with epoch interruption),
+/// array-to-wasm trampolines, then wasm-to-array ones.
 pub(crate) fn code_symbols(meta: &ArtifactMetadata, symbols: &[CodeSymbol], base: usize) -> SymbolTable {
     let info = &meta.module;
     let module = info.name.as_deref().unwrap_or("<module>");
@@ -470,6 +471,11 @@ pub(crate) fn code_symbols(meta: &ArtifactMetadata, symbols: &[CodeSymbol], base
             Some(name) => table.push(address, size, format_args!("{module}!{name}")),
             None => table.push(address, size, format_args!("{module}!wasm-function[{}]", f.index())),
         }
+    }
+    if meta.code.new_epoch.is_some()
+        && let Some((address, size)) = symbols.next()
+    {
+        table.push(address, size, format_args!("{module}!new_epoch_trampoline"));
     }
     for i in meta.code.array_to_wasm.keys() {
         let Some((address, size)) = symbols.next() else { break };

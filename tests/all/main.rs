@@ -10,6 +10,7 @@ mod cross;
 mod deadlines;
 mod debugger;
 mod disas;
+mod exe;
 mod fuzz;
 mod limits;
 mod pooling;

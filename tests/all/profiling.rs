@@ -110,3 +110,28 @@ fn config_profiler_perfmap_appends_each_loaded_module() -> kiln::Result<()> {
     assert_eq!(fib.call(&mut store, 10)?, 55);
     Ok(())
 }
+
+#[test]
+fn with_epoch_checks_the_new_epoch_trampoline_has_its_own_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("calc.wat"), GUEST).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["run", "--profile=perfmap", "-W", "timeout=60s", "--invoke", "twice", "calc.wat", "4"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let path = format!("/tmp/perf-{pid}.map");
+    let text = std::fs::read_to_string(&path).expect("the perf map was written");
+    std::fs::remove_file(&path).unwrap();
+    let lines = parse_map(&text);
+    check_calc_lines(&lines);
+    let names: Vec<&str> = lines.iter().map(|(_, _, n)| n.as_str()).collect();
+    assert_eq!(names.iter().filter(|n| **n == "calc!new_epoch_trampoline").count(), 1, "{names:?}");
+    // Every trampoline keeps its own name: the last entry is the last
+    // wasm-to-array trampoline, not shifted onto nothing.
+    assert_eq!(names.iter().filter(|n| n.starts_with("calc!array_to_wasm[")).count(), 2, "{names:?}");
+}
