@@ -16,7 +16,10 @@ export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch
 suite="${KILN_SPEC_TESTSUITE:-$(cd .. && pwd)/shared/testsuite}"
 
 echo "== aarch64: build kiln for aarch64-unknown-linux-gnu"
-cargo build -q --target aarch64-unknown-linux-gnu --bin kiln
+# Without the embedded runtime library (`embed-runtime`): `--exe` is
+# checked on the host, and building the library again for aarch64 would
+# only cost time here.
+cargo build -q --target aarch64-unknown-linux-gnu --no-default-features --bin kiln
 root=$(pwd)
 a64() { qemu-aarch64 -L /usr/aarch64-linux-gnu "$root/target/aarch64-unknown-linux-gnu/debug/kiln" "$@"; }
 cargo build -q --bin kiln
