@@ -78,8 +78,6 @@ fn normalized_args() -> Vec<String> {
 }
 
 /// Exit status for a trap, as wasmtime uses (128 + SIGABRT).
-const TRAP_EXIT: u8 = 134;
-
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -100,22 +98,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(e) if e.downcast_ref::<kiln::Trap>().is_some() => {
-            // A trap: the message, the wasm backtrace, then the causes.
-            eprintln!("Error: {e}");
-            let causes: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
-            if !causes.is_empty() {
-                eprintln!("\nCaused by:");
-                for c in causes {
-                    eprintln!("    {c}");
-                }
-            }
-            ExitCode::from(TRAP_EXIT)
-        }
-        Err(e) => {
-            // Anything else is one clear line.
-            eprintln!("Error: {e:#}");
-            ExitCode::FAILURE
-        }
+        // A trap: the message, the wasm backtrace, then the causes, and
+        // status 134; anything else is one clear line and status 1. The
+        // executables `--exe` builds report the same way.
+        Err(e) => ExitCode::from(kiln_runtime::exe::report(&e)),
     }
 }

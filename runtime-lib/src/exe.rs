@@ -24,7 +24,7 @@ use std::time::Duration;
 pub const RUNTIME_OPTIONS_VAR: &str = "KILN_EXE_OPTIONS";
 
 /// The exit status of a guest that trapped, as `kiln run` uses.
-const TRAP_EXIT: c_int = 134;
+pub const TRAP_EXIT: u8 = 134;
 
 /// The host options baked into an executable by `kiln compile --exe`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,13 +151,15 @@ pub unsafe extern "C" fn kiln_exe_main(
     let outcome = std::panic::catch_unwind(|| run(&args, module, options));
     match outcome {
         Ok(Ok(status)) => status,
-        Ok(Err(e)) => report(&e),
+        Ok(Err(e)) => c_int::from(report(&e)),
         Err(_) => 101,
     }
 }
 
-/// Prints `e` as `kiln run` does and returns the exit status for it.
-fn report(e: &anyhow::Error) -> c_int {
+/// Prints `e` as `kiln run` does and returns the exit status for it: for a
+/// trap its message, the wasm backtrace and the causes, and
+/// [`TRAP_EXIT`]; for anything else one line, and 1.
+pub fn report(e: &anyhow::Error) -> u8 {
     if e.downcast_ref::<kiln::Trap>().is_some() {
         eprintln!("Error: {e}");
         let causes: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();

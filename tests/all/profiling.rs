@@ -36,12 +36,15 @@ fn check_calc_lines(lines: &[(u64, u64, String)]) {
     assert!(ranges.windows(2).all(|w| w[0].1 <= w[1].0), "overlapping ranges: {ranges:x?}");
 }
 
-#[test]
-fn kiln_run_profile_perfmap_names_wasm_functions() {
+/// Runs `kiln run --profile=perfmap ARGS` in a directory holding
+/// `calc.wat`, and returns its stdout and the lines of the perf map it
+/// wrote (which is then removed).
+fn perf_map_of_run(args: &[&str]) -> (String, Vec<(u64, u64, String)>) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("calc.wat"), GUEST).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["run", "--profile=perfmap", "--invoke", "fib", "calc.wat", "20"])
+        .args(["run", "--profile=perfmap"])
+        .args(args)
         .current_dir(dir.path())
         .stdout(Stdio::piped())
         .spawn()
@@ -49,11 +52,17 @@ fn kiln_run_profile_perfmap_names_wasm_functions() {
     let pid = child.id();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "6765");
     let path = format!("/tmp/perf-{pid}.map");
     let text = std::fs::read_to_string(&path).expect("the perf map was written");
     std::fs::remove_file(&path).unwrap();
-    check_calc_lines(&parse_map(&text));
+    (String::from_utf8_lossy(&out.stdout).into_owned(), parse_map(&text))
+}
+
+#[test]
+fn kiln_run_profile_perfmap_names_wasm_functions() {
+    let (stdout, lines) = perf_map_of_run(&["--invoke", "fib", "calc.wat", "20"]);
+    assert_eq!(stdout.trim(), "6765");
+    check_calc_lines(&lines);
 }
 
 #[test]
@@ -113,21 +122,8 @@ fn config_profiler_perfmap_appends_each_loaded_module() -> kiln::Result<()> {
 
 #[test]
 fn with_epoch_checks_the_new_epoch_trampoline_has_its_own_name() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("calc.wat"), GUEST).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["run", "--profile=perfmap", "-W", "timeout=60s", "--invoke", "twice", "calc.wat", "4"])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let path = format!("/tmp/perf-{pid}.map");
-    let text = std::fs::read_to_string(&path).expect("the perf map was written");
-    std::fs::remove_file(&path).unwrap();
-    let lines = parse_map(&text);
+    let (stdout, lines) = perf_map_of_run(&["-W", "timeout=60s", "--invoke", "twice", "calc.wat", "4"]);
+    assert_eq!(stdout.trim(), "8");
     check_calc_lines(&lines);
     let names: Vec<&str> = lines.iter().map(|(_, _, n)| n.as_str()).collect();
     assert_eq!(names.iter().filter(|n| **n == "calc!new_epoch_trampoline").count(), 1, "{names:?}");
