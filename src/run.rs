@@ -89,7 +89,7 @@ struct RunState {
 /// `kiln run`: load, link WASI and `--preload`s, then run `_start` or call
 /// `--invoke`. Returns the guest's exit code.
 pub fn run_command(args: RunArgs) -> Result<ExitCode> {
-    use kiln_wasi::{FsPerms, WasiCtxBuilder};
+    use kiln_wasi::WasiCtxBuilder;
     let options = args.grouped.parse()?;
     let mut config = Config::new();
     options.configure(&mut config);
@@ -124,25 +124,10 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
     if args.invoke.is_none() {
         wasi.args(&args.args);
     }
-    if options.inherit_env {
-        wasi.inherit_env();
-    }
-    for env in &args.envs {
-        match env.split_once('=') {
-            Some((name, value)) => {
-                wasi.env(name, value);
-            }
-            None => {
-                if let Ok(value) = std::env::var(env) {
-                    wasi.env(env, value);
-                }
-            }
-        }
-    }
-    for dir in &args.dirs {
-        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
-        wasi.preopened_dir(host, guest, FsPerms::ReadWrite)?;
-    }
+    // `--env`, `--dir` and `-S inherit-env`, as `--exe` executables
+    // apply them.
+    let host = crate::exe::ExeHost { dirs: &args.dirs, envs: &args.envs };
+    crate::exe::exe_options(&options, &host).configure_wasi(&mut wasi)?;
     for addr in args.tcplisten.iter().chain(&options.tcplisten) {
         let listener = std::net::TcpListener::bind(addr).with_context(|| format!("failed to listen on `{addr}`"))?;
         wasi.preopened_tcp_listener(listener);

@@ -121,11 +121,8 @@ fn define_main(
     let mut func = ir::Function::with_name_signature(UserFuncName::user(0, main_id.as_u32()), main_sig);
     let mut ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-    let block = b.create_block();
-    b.append_block_params_for_function_params(block);
-    b.switch_to_block(block);
-    b.seal_block(block);
-    let (argc, argv) = (b.block_params(block)[0], b.block_params(block)[1]);
+    let params = crate::trampolines::enter(&mut b);
+    let (argc, argv) = (params[0], params[1]);
     let entry = module.declare_func_in_func(entry_id, b.func);
     let desc_gv = module.declare_data_in_func(descriptor, b.func);
     let opts_gv = module.declare_data_in_func(options, b.func);

@@ -40,8 +40,9 @@ pub fn array_signature(isa: &dyn TargetIsa) -> Signature {
     sig
 }
 
-/// Starts the single block of a trampoline and returns its parameters.
-fn enter(b: &mut FunctionBuilder<'_>) -> Vec<ir::Value> {
+/// Starts the single block of a trampoline (or of another one-block
+/// function, such as an executable's `main`) and returns its parameters.
+pub(crate) fn enter(b: &mut FunctionBuilder<'_>) -> Vec<ir::Value> {
     let block = b.create_block();
     b.append_block_params_for_function_params(block);
     b.switch_to_block(block);

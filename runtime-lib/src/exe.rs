@@ -99,6 +99,32 @@ impl ExeOptions {
         }
     }
 
+    /// Gives the guest of `wasi` these options' environment and
+    /// directories: what `kiln run` does with `--env`, `--dir` and
+    /// `-S inherit-env` too.
+    pub fn configure_wasi(&self, wasi: &mut kiln_wasi::WasiCtxBuilder) -> Result<()> {
+        if self.inherit_env {
+            wasi.inherit_env();
+        }
+        for (name, value) in &self.envs {
+            match value {
+                Some(value) => {
+                    wasi.env(name, value);
+                }
+                None => {
+                    if let Ok(value) = std::env::var(name) {
+                        wasi.env(name, value);
+                    }
+                }
+            }
+        }
+        for (host, guest) in &self.dirs {
+            wasi.preopened_dir(host, guest, kiln_wasi::FsPerms::ReadWrite)
+                .with_context(|| format!("failed to open directory `{host}` for the guest"))?;
+        }
+        Ok(())
+    }
+
     fn store_limits(&self) -> StoreLimits {
         let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
         let mut limits = StoreLimitsBuilder::new().trap_on_grow_failure(self.trap_on_grow_failure);
@@ -191,25 +217,7 @@ fn run(args: &[String], module: &'static LinkedArtifact, options: &[u8]) -> Resu
     let mut wasi = kiln_wasi::WasiCtxBuilder::new();
     wasi.inherit_stdio();
     wasi.args(args);
-    if options.inherit_env {
-        wasi.inherit_env();
-    }
-    for (name, value) in &options.envs {
-        match value {
-            Some(value) => {
-                wasi.env(name, value);
-            }
-            None => {
-                if let Ok(value) = std::env::var(name) {
-                    wasi.env(name, value);
-                }
-            }
-        }
-    }
-    for (host, guest) in &options.dirs {
-        wasi.preopened_dir(host, guest, kiln_wasi::FsPerms::ReadWrite)
-            .with_context(|| format!("failed to open directory `{host}` for the guest"))?;
-    }
+    options.configure_wasi(&mut wasi)?;
     let mut store = Store::new(&engine, Host { wasi: wasi.build(), limits: options.store_limits() });
     store.limiter(|h| &mut h.limits);
     if let Some(fuel) = options.fuel {
