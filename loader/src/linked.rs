@@ -112,7 +112,7 @@ fn layout_symbols(meta: &ArtifactMetadata, text_len: u64) -> Vec<CodeSymbol> {
         .chain(c.new_epoch.map(u64::from))
         .collect();
     starts.sort_unstable();
-    let next = |at: u64| starts.iter().find(|s| **s > at).copied().unwrap_or(text_len.max(at));
+    let next = |at: u64| starts.get(starts.partition_point(|s| *s <= at)).copied().unwrap_or(text_len.max(at));
     let functions =
         c.functions.values().map(|(off, len)| CodeSymbol { offset: u64::from(*off), size: u64::from(*len) });
     let trampolines = c.new_epoch.iter().chain(c.array_to_wasm.values()).chain(c.wasm_to_array.values()).map(|off| {
