@@ -36,8 +36,18 @@ pub struct CompileArgs {
     /// Build a standalone native executable: the module linked with kiln's
     /// runtime library by the system's `cc` (or `$CC`). `./app ARGS` runs
     /// `_start` with ARGS as the guest's arguments.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "c_header")]
     pub exe: bool,
+    /// Also write a C header for the object, which then links into a C
+    /// program with kiln's runtime library (`kiln runtime-lib`): a typed
+    /// function for each export, a prototype for each import the program
+    /// defines, and instance, memory and trap functions.
+    #[arg(long = "c-header", value_name = "FILE.h")]
+    pub c_header: Option<PathBuf>,
+    /// With `--c-header`: the prefix of the header's names (default: the
+    /// header's file name without `.h`).
+    #[arg(long = "c-prefix", value_name = "NAME", requires = "c_header")]
+    pub c_prefix: Option<String>,
     /// With `--exe`: grant the guest a host directory, baked into the
     /// executable.
     #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]", requires = "exe")]
@@ -64,6 +74,11 @@ pub fn compile_command(args: &CompileArgs) -> Result<ExitCode> {
         return crate::exe::compile_exe(&args.input, &output, &options, &host, args.target.as_deref());
     }
     let output = args.output.clone().unwrap_or_else(|| args.input.with_extension("o"));
+    if let Some(header) = &args.c_header {
+        let prefix = args.c_prefix.clone().unwrap_or_else(|| crate::c_header::default_prefix(header));
+        let options = GroupedOptions::parse(&args.optimize, &args.wasm, &[], &[])?.with_codegen(&args.codegen)?;
+        return crate::c_header::compile_c(&args.input, &output, header, &prefix, &options, args.target.as_deref());
+    }
     compile_file_for(&args.input, &output, &args.optimize, &args.wasm, &args.codegen, args.target.as_deref())
 }
 

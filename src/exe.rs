@@ -82,7 +82,7 @@ pub fn compile_exe(
     let engine = Engine::new(&config)?;
     let wasm = std::fs::read(input).with_context(|| format!("failed to read `{}`", input.display()))?;
     let baked = exe_options(options, host).encode();
-    let link = LinkOptions { symbol: MODULE_SYMBOL.to_string(), exe_main: Some(baked) };
+    let link = LinkOptions { symbol: MODULE_SYMBOL.to_string(), exe_main: Some(baked), c_api: None };
     let object =
         engine.precompile_linkable(&wasm, &link).with_context(|| format!("failed to compile `{}`", input.display()))?;
     let runtime = crate::runtime_lib::path()?;

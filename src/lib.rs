@@ -14,6 +14,7 @@
 //!   renamed into place.
 
 pub mod atomic_write;
+pub mod c_header;
 pub mod cache;
 pub mod compile;
 pub mod exe;

@@ -6,6 +6,7 @@
 //! operator by operator, in parallel) -> Cranelift codegen -> [`obj`] (one
 //! object with code, trampolines, metadata and data segments).
 
+pub mod c_api;
 pub mod disas;
 pub mod environ;
 pub mod error;
@@ -84,6 +85,9 @@ pub struct CompiledArtifact {
     pub metadata: ArtifactMetadata,
     /// The VMContext layout the code was compiled against.
     pub offsets: VMOffsets<TargetPtr>,
+    /// For a linkable object compiled for a C program
+    /// ([`LinkOptions::c_api`]), its C header.
+    pub c_header: Option<String>,
 }
 
 /// Compiles `wasm` (binary or text format) to an artifact.
@@ -129,8 +133,9 @@ pub fn compile_linkable(
     config: &CompilerConfig,
     options: &LinkOptions,
 ) -> Result<CompiledArtifact, CompileError> {
+    let options = LinkOptions { symbol: linkable::descriptor_symbol(options)?, ..options.clone() };
     linkable::check_symbol(&options.symbol)?;
-    compile_with(wasm, config, Some(options))
+    compile_with(wasm, config, Some(&options))
 }
 
 fn compile_with(
@@ -201,8 +206,13 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig, link: Option<&LinkOption
     let ptr = isa.pointer_type();
 
     let mut emitter = ObjectEmitter::new(isa.clone(), info.name.as_deref().unwrap_or("wasm"))?;
+    let c_api = match link.and_then(|l| l.c_api.as_deref()) {
+        Some(prefix) => Some(c_api::CInterface::new(&info, prefix)?),
+        None => None,
+    };
+    let c_header = c_api.as_ref().map(c_api::header::header);
     if let Some(options) = link {
-        emitter.make_linkable(options);
+        emitter.make_linkable(options, c_api);
     }
     // Defined functions first, so that FuncId n is DefinedFuncIndex n.
     let names = symbol_names(&info);
@@ -309,7 +319,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig, link: Option<&LinkOption
             &static_init.data,
             &static_init.image_section,
         )
-        .map(|(bytes, metadata)| CompiledArtifact { bytes, metadata, offsets })
+        .map(|(bytes, metadata)| CompiledArtifact { bytes, metadata, offsets, c_header })
 }
 
 #[cfg(test)]

@@ -5,11 +5,14 @@
 //! (a [`LinkedArtifact`], whose section pointers are relocations the linker
 //! resolves) and, for `kiln compile --exe`, a `main` that hands the
 //! descriptor and the baked host options to the runtime library's
-//! `kiln_exe_main`. The code is compiled position-independent, so the
+//! `kiln_exe_main`, or for a C program (`--c-header`) the import adapters
+//! of [`crate::c_api`]. The code is compiled position-independent, so the
 //! object links into PIE executables and shared libraries; calls inside
 //! `.text` stay direct, and the only symbols it may import are the libm
-//! functions (through the GOT) and `kiln_exe_main`.
+//! functions (through the GOT), `kiln_exe_main`, and a C program's import
+//! functions.
 
+use crate::c_api::{CInterface, adapters};
 use crate::error::{CompileError, CompileResult};
 use crate::obj::compile_ir;
 use cranelift_codegen::ir::{self, AbiParam, InstBuilder, UserFuncName};
@@ -32,6 +35,12 @@ pub struct LinkOptions {
     /// compiler. Then the object also defines `main`, which calls
     /// `kiln_exe_main(argc, argv, &descriptor, options, options_len)`.
     pub exe_main: Option<Vec<u8>>,
+    /// For a C program (`kiln compile --c-header`): the prefix of the C
+    /// names ([`crate::c_api`]). The object then also holds the import
+    /// adapters and the descriptor's `host_imports` table, and the
+    /// artifact carries the header. `symbol` must then be empty or
+    /// `PREFIX_module`.
+    pub c_api: Option<String>,
 }
 
 /// The name of the runtime library's entry point that the generated `main`
@@ -59,15 +68,39 @@ pub fn check_symbol(symbol: &str) -> CompileResult<()> {
 
 /// The symbols a linkable object defines or imports by name, which no
 /// wasm function's symbol may take.
-pub(crate) fn reserved_names(options: &LinkOptions) -> [&str; 4] {
-    [&options.symbol, "main", EXE_MAIN, "kiln_exe_options"]
+pub(crate) fn reserved_names(options: &LinkOptions, c_api: Option<&CInterface>) -> Vec<String> {
+    let mut names: Vec<String> =
+        [options.symbol.as_str(), "main", EXE_MAIN, "kiln_exe_options"].map(str::to_string).into();
+    names.extend(c_api.map(CInterface::object_symbols).unwrap_or_default());
+    names
+}
+
+/// The descriptor's symbol for `options`: `symbol`, or for a C program
+/// with no symbol given, `PREFIX_module`.
+pub(crate) fn descriptor_symbol(options: &LinkOptions) -> CompileResult<String> {
+    match &options.c_api {
+        Some(prefix) => {
+            crate::c_api::check_prefix(prefix)?;
+            let expected = CInterface::module_symbol(prefix);
+            if !options.symbol.is_empty() && options.symbol != expected {
+                return Err(CompileError::Link(format!(
+                    "with the C prefix `{prefix}` the module's symbol is `{expected}`, not `{}`",
+                    options.symbol
+                )));
+            }
+            Ok(expected)
+        }
+        None => Ok(options.symbol.clone()),
+    }
 }
 
 /// What the module keeps between declaring `main` and finishing the
-/// object: the descriptor's data id, to be defined once the sections exist.
+/// object: the descriptor's data id, to be defined once the sections exist,
+/// and for a C program the `host_imports` table and its length.
 pub(crate) struct Pending {
     descriptor: DataId,
     symbol: String,
+    host_imports: Option<(DataId, usize)>,
 }
 
 /// Declares the descriptor and, for an executable, defines `main` and the
@@ -76,6 +109,7 @@ pub(crate) fn declare(
     module: &mut ObjectModule,
     isa: &OwnedTargetIsa,
     options: &LinkOptions,
+    c_api: Option<&CInterface>,
 ) -> CompileResult<Pending> {
     check_symbol(&options.symbol)?;
     // Declared as an import, so that `main` can take its address; defined
@@ -89,7 +123,11 @@ pub(crate) fn declare(
         module.define_data(blob_id, &data).map_err(err)?;
         define_main(module, isa, descriptor, blob_id, blob.len())?;
     }
-    Ok(Pending { descriptor, symbol: options.symbol.clone() })
+    let host_imports = match c_api {
+        Some(interface) => Some((adapters::define(module, isa, interface)?, interface.num_imports)),
+        None => None,
+    };
+    Ok(Pending { descriptor, symbol: options.symbol.clone(), host_imports })
 }
 
 /// `int main(int argc, char **argv)`, returning
@@ -148,6 +186,7 @@ pub(crate) fn define_descriptor(
     [meta, data, image]: [SectionId; 3],
 ) -> CompileResult<()> {
     let symbol = product.data_symbol(pending.descriptor);
+    let table = pending.host_imports.map(|(table, _)| product.data_symbol(table));
     let object = &mut product.object;
     let ids = [
         (LinkedField::Text, object.section_id(StandardSection::Text)),
@@ -163,7 +202,8 @@ pub(crate) fn define_descriptor(
     for (i, (field, _, _)) in LinkedArtifact::FIELD_OFFSETS.iter().enumerate() {
         lens[i] = len(*field)?;
     }
-    let bytes = LinkedArtifact::unrelocated(lens, 0);
+    let host_imports_len = pending.host_imports.map_or(0, |(_, n)| n as u64);
+    let bytes = LinkedArtifact::unrelocated(lens, host_imports_len);
     let section = object.section_id(StandardSection::ReadOnlyDataWithRel);
     // Imported until now: make it a global data symbol, then define it.
     let sym = object.symbol_mut(symbol);
@@ -173,9 +213,15 @@ pub(crate) fn define_descriptor(
     if !matches!(object.symbol(symbol).section, SymbolSection::Section(_)) {
         return Err(err(format!("descriptor `{}` not defined", pending.symbol)));
     }
+    let mut targets = Vec::new();
     for (field, ptr_at, _) in LinkedArtifact::FIELD_OFFSETS {
         let (_, id) = ids.iter().find(|(f, _)| *f == field).ok_or_else(|| err("section list"))?;
-        let target = object.section_symbol(*id);
+        targets.push((ptr_at, object.section_symbol(*id)));
+    }
+    if let Some(table) = table {
+        targets.push((LinkedArtifact::HOST_IMPORTS_OFFSET, table));
+    }
+    for (ptr_at, target) in targets {
         object
             .add_relocation(
                 section,

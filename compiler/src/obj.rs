@@ -61,6 +61,8 @@ pub struct ObjectEmitter {
     defined: Vec<(FuncId, u32)>,
     /// For a linkable object, how to make it so when finishing.
     linkable: Option<crate::linkable::LinkOptions>,
+    /// For a C program's linkable object, its C interface.
+    c_api: Option<crate::c_api::CInterface>,
     isa: OwnedTargetIsa,
 }
 
@@ -78,6 +80,7 @@ impl ObjectEmitter {
             traps: Vec::new(),
             defined: Vec::new(),
             linkable: None,
+            c_api: None,
             isa,
         })
     }
@@ -87,11 +90,12 @@ impl ObjectEmitter {
     /// that no wasm function takes a name the object needs; what it adds
     /// is declared last, when finishing, so that function ids stay those
     /// of the defined functions.
-    pub fn make_linkable(&mut self, options: &crate::linkable::LinkOptions) {
-        for name in crate::linkable::reserved_names(options) {
-            self.used_names.insert(name.to_string());
+    pub fn make_linkable(&mut self, options: &crate::linkable::LinkOptions, c_api: Option<crate::c_api::CInterface>) {
+        for name in crate::linkable::reserved_names(options, c_api.as_ref()) {
+            self.used_names.insert(name);
         }
         self.linkable = Some(options.clone());
+        self.c_api = c_api;
     }
 
     /// Declares a function with a unique symbol derived from `name`.
@@ -127,7 +131,7 @@ impl ObjectEmitter {
         let linkable = self
             .linkable
             .as_ref()
-            .map(|options| crate::linkable::declare(&mut module, &self.isa, options))
+            .map(|options| crate::linkable::declare(&mut module, &self.isa, options, self.c_api.as_ref()))
             .transpose()?;
         let mut product = module.finish();
         let offset_of = |id: FuncId| -> u32 {

@@ -47,6 +47,10 @@ indices! {
     /// An index into the module's deduplicated signatures, used to pick the
     /// host-call trampoline for an imported function.
     SignatureIndex, "sig";
+    /// An index into the module's imports, in declaration order.
+    ImportIndex, "import";
+    /// An index into the module's exports, in declaration order.
+    ExportIndex, "export";
 }
 
 /// An engine-wide identifier for a function signature. Two functions have the

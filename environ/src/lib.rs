@@ -16,10 +16,13 @@
 //! - [`trap_code`]: trap codes and the code-offset-to-trap table.
 //! - [`bug`]: [`bug::KilnBug`] and `bail_bug!`, for states only a kiln bug
 //!   can reach.
+//! - [`c_api`]: the C interface of a module compiled for a C program
+//!   (value slots, status codes, which imports the runtime provides).
 //! - [`tunables`]: the compile settings an artifact records (deadlines).
 
 pub mod artifact;
 pub mod bug;
+pub mod c_api;
 pub mod heap;
 pub mod index;
 pub mod libcalls;

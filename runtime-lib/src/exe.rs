@@ -182,24 +182,30 @@ pub unsafe extern "C" fn kiln_exe_main(
     }
 }
 
-/// Prints `e` as `kiln run` does and returns the exit status for it: for a
-/// trap its message, the wasm backtrace and the causes, and
-/// [`TRAP_EXIT`]; for anything else one line, and 1.
-pub fn report(e: &anyhow::Error) -> u8 {
-    if e.downcast_ref::<kiln::Trap>().is_some() {
-        eprintln!("Error: {e}");
-        let causes: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
-        if !causes.is_empty() {
-            eprintln!("\nCaused by:");
-            for c in causes {
-                eprintln!("    {c}");
-            }
-        }
-        TRAP_EXIT
-    } else {
-        eprintln!("Error: {e:#}");
-        1
+/// `e` as `kiln run` reports it: for a trap its message (with the wasm
+/// backtrace) and its causes on lines of their own, for anything else the
+/// chain of causes on one line.
+pub fn describe(e: &anyhow::Error) -> String {
+    if e.downcast_ref::<kiln::Trap>().is_none() {
+        return format!("{e:#}");
     }
+    let mut text = e.to_string();
+    let causes: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
+    if !causes.is_empty() {
+        text.push_str("\n\nCaused by:");
+        for c in causes {
+            text.push_str("\n    ");
+            text.push_str(&c);
+        }
+    }
+    text
+}
+
+/// Prints `e` as `kiln run` does ([`describe`]) and returns the exit
+/// status for it: [`TRAP_EXIT`] for a trap, 1 for anything else.
+pub fn report(e: &anyhow::Error) -> u8 {
+    eprintln!("Error: {}", describe(e));
+    if e.downcast_ref::<kiln::Trap>().is_some() { TRAP_EXIT } else { 1 }
 }
 
 fn run(args: &[String], module: &'static LinkedArtifact, options: &[u8]) -> Result<c_int> {

@@ -4,5 +4,8 @@
 //!
 //! - [`exe`]: `kiln_exe_main`, which the `main` of a `kiln compile --exe`
 //!   executable calls, and the host options baked into it.
+//! - [`c_api`]: the `kiln_*` functions a C program calls, declared by the
+//!   header `kiln compile --c-header` writes.
 
+pub mod c_api;
 pub mod exe;

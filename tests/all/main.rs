@@ -3,6 +3,7 @@
 mod api;
 mod artifact;
 mod artifact_mutation;
+mod c_api;
 mod cache;
 mod cli;
 mod cow;
