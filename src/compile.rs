@@ -26,6 +26,10 @@ pub struct CompileArgs {
     /// which the executable enforces.
     #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
     pub wasm: Vec<String>,
+    /// Debug options: `debug-info` carries the module's DWARF line tables
+    /// into the object, mapped to native code, for `gdb`.
+    #[arg(short = 'D', long = "debug", value_name = "KEY[=VAL[,..]]")]
+    pub debug: Vec<String>,
     /// Codegen options: `cranelift-FLAG[=VAL]`, e.g. `cranelift-has-avx=false`.
     #[arg(short = 'C', long = "codegen", value_name = "KEY[=VAL[,..]]")]
     pub codegen: Vec<String>,
@@ -69,17 +73,26 @@ pub fn compile_command(args: &CompileArgs) -> Result<ExitCode> {
             anyhow::bail!("`--exe` would overwrite its input `{}`; name the output with -o", args.input.display());
         }
         let options =
-            GroupedOptions::parse(&args.optimize, &args.wasm, &args.wasi, &[])?.with_codegen(&args.codegen)?;
+            GroupedOptions::parse(&args.optimize, &args.wasm, &args.wasi, &args.debug)?.with_codegen(&args.codegen)?;
         let host = crate::exe::ExeHost { dirs: &args.dirs, envs: &args.envs };
         return crate::exe::compile_exe(&args.input, &output, &options, &host, args.target.as_deref());
     }
     let output = args.output.clone().unwrap_or_else(|| args.input.with_extension("o"));
     if let Some(header) = &args.c_header {
         let prefix = args.c_prefix.clone().unwrap_or_else(|| crate::c_header::default_prefix(header));
-        let options = GroupedOptions::parse(&args.optimize, &args.wasm, &[], &[])?.with_codegen(&args.codegen)?;
+        let options =
+            GroupedOptions::parse(&args.optimize, &args.wasm, &[], &args.debug)?.with_codegen(&args.codegen)?;
         return crate::c_header::compile_c(&args.input, &output, header, &prefix, &options, args.target.as_deref());
     }
-    compile_file_for(&args.input, &output, &args.optimize, &args.wasm, &args.codegen, args.target.as_deref())
+    compile_file_for(
+        &args.input,
+        &output,
+        &args.optimize,
+        &args.wasm,
+        &args.debug,
+        &args.codegen,
+        args.target.as_deref(),
+    )
 }
 
 /// Compiles `input` (.wasm or .wat) and writes the artifact to `output`.
@@ -96,10 +109,11 @@ pub fn compile_file(
     wasm: &[String],
     codegen: &[String],
 ) -> Result<ExitCode> {
-    compile_file_for(input, output, optimize, wasm, codegen, None)
+    compile_file_for(input, output, optimize, wasm, &[], codegen, None)
 }
 
-/// [`compile_file`] for `target` (`--target`): another triple than the
+/// [`compile_file`] for `target` (`--target`), with `debug` the values of
+/// `-D` (`debug-info`): another triple than the
 /// host's (`aarch64-unknown-linux-gnu`) compiles for that architecture's
 /// baseline CPU.
 pub fn compile_file_for(
@@ -107,11 +121,12 @@ pub fn compile_file_for(
     output: &Path,
     optimize: &[String],
     wasm: &[String],
+    debug: &[String],
     codegen: &[String],
     target: Option<&str>,
 ) -> Result<ExitCode> {
     let mut config = Config::new();
-    GroupedOptions::parse(optimize, wasm, &[], &[])?.with_codegen(codegen)?.configure(&mut config);
+    GroupedOptions::parse(optimize, wasm, &[], debug)?.with_codegen(codegen)?.configure(&mut config);
     if let Some(target) = target {
         config.target(target)?;
     }

@@ -74,7 +74,8 @@ pub struct GroupedOptions {
     pub inherit_env: bool,
     /// `-S tcplisten=ADDR`, in order.
     pub tcplisten: Vec<String>,
-    /// `-D debug-info`: accepted; kiln always keeps function names.
+    /// `-D debug-info`: carry the module's DWARF line tables into the
+    /// code (function names are always kept).
     pub debug_info: bool,
     /// `-W simd=y|n`.
     pub simd: Option<bool>,
@@ -199,6 +200,7 @@ impl GroupedOptions {
         }
         config.epoch_interruption(self.timeout.is_some() || self.epoch_interruption);
         config.consume_fuel(self.fuel.is_some());
+        config.debug_info(self.debug_info);
         if self.pooling_allocator {
             config.allocation_strategy(InstanceAllocationStrategy::pooling());
         }

@@ -107,10 +107,10 @@ pub fn run_command(args: RunArgs) -> Result<ExitCode> {
             config.cache(kiln::Cache::from_file(None).ok());
         }
     }
-    let engine = Engine::new(&config)?;
-    if args.debug_info || options.debug_info {
-        tracing::debug!("--debug-info: function names are always kept; no DWARF is emitted");
+    if args.debug_info {
+        config.debug_info(true);
     }
+    let engine = Engine::new(&config)?;
     let module = load_module(&engine, &args.module)?;
 
     let mut wasi = WasiCtxBuilder::new();

@@ -21,8 +21,14 @@ pub fn clif_of(wasm: &[u8], config: &CompilerConfig) -> CompileResult<Vec<(Strin
     let info = &translation.info;
     let isa = build_isa(config)?;
     let offsets = VMOffsets::with_ptr(translate::env::target_ptr(&*isa)?, info);
-    let env =
-        translate::FuncEnv { info, offsets: &offsets, isa: &*isa, wasm: translation.wasm, tunables: config.tunables };
+    let env = translate::FuncEnv {
+        info,
+        offsets: &offsets,
+        isa: &*isa,
+        wasm: translation.wasm,
+        tunables: config.tunables,
+        debug_info: false,
+    };
     let names = symbol_names(info);
     let mut out = Vec::with_capacity(translation.functions.len());
     let mut ctx = FunctionBuilderContext::new();

@@ -7,6 +7,7 @@
 //! object with code, trampolines, metadata and data segments).
 
 pub mod c_api;
+pub mod debug;
 pub mod disas;
 pub mod environ;
 pub mod error;
@@ -61,6 +62,9 @@ pub struct CompilerConfig {
     /// host with its CPU features, another (`aarch64-unknown-linux-gnu`)
     /// that architecture's baseline.
     pub target: Option<String>,
+    /// Carry the module's DWARF line information into the object, mapped
+    /// to native addresses (`-D debug-info`; see [`debug`]).
+    pub debug_info: bool,
 }
 
 /// The target triple of this host, as artifacts record it.
@@ -191,6 +195,8 @@ fn symbol_names(info: &kiln_environ::ModuleInfo) -> PrimaryMap<DefinedFuncIndex,
 fn compile_binary(wasm: &[u8], config: &CompilerConfig, link: Option<&LinkOptions>) -> CompileResult<CompiledArtifact> {
     let mut translation = environ::translate_module(wasm, &config.features)?;
     let data = std::mem::take(&mut translation.data);
+    let debug_sections = std::mem::take(&mut translation.debug_sections);
+    let lines = if config.debug_info { debug::WasmLines::read(&debug_sections) } else { None };
     let static_init = environ::static_init::static_init(&mut translation.info, data)?;
     let info = translation.info;
     let isa = isa::build_isa_with(config, link.is_some())?;
@@ -201,7 +207,9 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig, link: Option<&LinkOption
         isa: &*isa,
         wasm: translation.wasm,
         tunables: config.tunables,
+        debug_info: lines.is_some(),
     };
+    let code_start = translation.code_start;
     let call_conv = isa.default_call_conv();
     let ptr = isa.pointer_type();
 
@@ -287,6 +295,24 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig, link: Option<&LinkOption
     for (id, f) in &compiled_trampolines {
         emitter.define(*id, f)?;
         traps_by_id.insert(*id, f.traps.clone());
+    }
+
+    if let Some(lines) = lines {
+        let functions = compiled
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let ranges = debug::FunctionRanges {
+                    name: names[DefinedFuncIndex::new(i)].clone(),
+                    offset: 0,
+                    size: f.bytes.len() as u64,
+                    ranges: f.srclocs.clone(),
+                };
+                (FuncId::from_u32(i as u32), ranges)
+            })
+            .collect();
+        let module_name = info.name.clone().unwrap_or_else(|| "wasm".to_string());
+        emitter.set_debug(obj::DebugInput { lines, code_start, functions, module_name });
     }
 
     let header = ArtifactHeader::new(&artifact_target(config)?, cpu_features(&isa));

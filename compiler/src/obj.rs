@@ -5,6 +5,7 @@
 //! image granularity, so the file offset of every image is too); finally
 //! the checksum is patched in.
 
+use crate::debug::{DebugSection, FunctionRanges, RelocTarget};
 use crate::error::{CompileError, CompileResult};
 use crate::trap_codes::from_ir;
 use cranelift_codegen::control::ControlPlane;
@@ -28,6 +29,10 @@ pub struct CompiledFunction {
     pub traps: Vec<(u32, TrapCode)>,
     /// Required alignment.
     pub alignment: u64,
+    /// Native `(start, end)` offsets with the source location (a wasm
+    /// operator's module offset) they came from, for functions translated
+    /// with `debug_info`; empty otherwise.
+    pub srclocs: Vec<(u32, u32, u32)>,
 }
 
 /// Compiles a Cranelift function to machine code.
@@ -49,7 +54,14 @@ pub fn compile_ir(isa: &OwnedTargetIsa, func: ir::Function, id: FuncId) -> Compi
         })
         .collect::<CompileResult<Vec<_>>>()?;
     let relocs = code.buffer.relocs().iter().map(|r| ModuleReloc::from_mach_reloc(r, func, id)).collect();
-    Ok(CompiledFunction { bytes, relocs, traps, alignment })
+    let srclocs = code
+        .buffer
+        .get_srclocs_sorted()
+        .iter()
+        .filter(|s| !s.loc.is_default())
+        .map(|s| (s.start, s.end, s.loc.bits()))
+        .collect();
+    Ok(CompiledFunction { bytes, relocs, traps, alignment, srclocs })
 }
 
 /// Builds the object file.
@@ -63,6 +75,8 @@ pub struct ObjectEmitter {
     linkable: Option<crate::linkable::LinkOptions>,
     /// For a C program's linkable object, its C interface.
     c_api: Option<crate::c_api::CInterface>,
+    /// For `debug_info`, what the DWARF is made from.
+    debug: Option<DebugInput>,
     isa: OwnedTargetIsa,
 }
 
@@ -81,6 +95,7 @@ impl ObjectEmitter {
             defined: Vec::new(),
             linkable: None,
             c_api: None,
+            debug: None,
             isa,
         })
     }
@@ -96,6 +111,11 @@ impl ObjectEmitter {
         }
         self.linkable = Some(options.clone());
         self.c_api = c_api;
+    }
+
+    /// Gives the object DWARF line information (see [`crate::debug`]).
+    pub fn set_debug(&mut self, debug: DebugInput) {
+        self.debug = Some(debug);
     }
 
     /// Declares a function with a unique symbol derived from `name`.
@@ -144,10 +164,23 @@ impl ObjectEmitter {
             traps.extend(compiled_traps(*id).into_iter().map(|(off, code)| TrapSite { offset: base + off, code }));
         }
         traps.sort_by_key(|t| t.offset);
+        let debug = match self.debug {
+            Some(d) => {
+                let functions: Vec<FunctionRanges> = d
+                    .functions
+                    .into_iter()
+                    .map(|(id, f)| FunctionRanges { offset: u64::from(offset_of(id)), ..f })
+                    .collect();
+                crate::debug::write::write_dwarf(&d.lines, d.code_start, &functions, &d.module_name)
+                    .map_err(|e| err(format!("DWARF: {e}")))?
+            }
+            None => Vec::new(),
+        };
         let mut meta = metadata(&offset_of, traps);
         // cranelift-object writes one ELF relocation per function relocation.
         meta.code.relocations = self.defined.iter().map(|(_, n)| *n).sum();
         let sections = add_kiln_sections(&mut product.object, &header, &meta, data, images);
+        add_debug_sections(&mut product.object, &debug)?;
         if let Some(pending) = &linkable {
             crate::linkable::define_descriptor(&mut product, pending, sections)?;
         }
@@ -155,6 +188,57 @@ impl ObjectEmitter {
         patch_checksum(&mut bytes)?;
         Ok((bytes, meta))
     }
+}
+
+/// What [`ObjectEmitter::set_debug`] takes: the module's line tables, where
+/// its code section starts, each defined function and the module's name.
+pub struct DebugInput {
+    /// The module's line tables.
+    pub lines: crate::debug::WasmLines,
+    /// The code section payload's offset in the module.
+    pub code_start: u64,
+    /// Each defined function, its `offset` filled in when the object is
+    /// finished.
+    pub functions: Vec<(FuncId, FunctionRanges)>,
+    /// Names the compile unit if the DWARF does not.
+    pub module_name: String,
+}
+
+/// Adds the DWARF sections, with their relocations against `.text` and
+/// one another.
+fn add_debug_sections(obj: &mut Object<'_>, debug: &[DebugSection]) -> CompileResult<()> {
+    let ids: Vec<(&str, object::write::SectionId)> = debug
+        .iter()
+        .map(|s| {
+            let id = obj.add_section(Vec::new(), s.name.as_bytes().to_vec(), SectionKind::Debug);
+            obj.set_section_data(id, s.bytes.clone(), 1);
+            (s.name, id)
+        })
+        .collect();
+    let text = obj.section_id(object::write::StandardSection::Text);
+    for (s, (_, id)) in debug.iter().zip(&ids) {
+        for r in &s.relocs {
+            let target = match r.target {
+                RelocTarget::Text => text,
+                RelocTarget::Section(name) => match ids.iter().find(|(n, _)| *n == name) {
+                    Some((_, id)) => *id,
+                    None => return Err(err(format!("DWARF refers to a missing section {name}"))),
+                },
+            };
+            let symbol = obj.section_symbol(target);
+            let flags = object::RelocationFlags::Generic {
+                kind: object::RelocationKind::Absolute,
+                encoding: object::RelocationEncoding::Generic,
+                size: r.size * 8,
+            };
+            obj.add_relocation(
+                *id,
+                object::write::Relocation { offset: u64::from(r.offset), symbol, addend: r.addend, flags },
+            )
+            .map_err(err)?;
+        }
+    }
+    Ok(())
 }
 
 fn add_kiln_sections(

@@ -218,8 +218,10 @@ impl Config {
         Ok(self)
     }
 
-    /// Whether to emit DWARF debug information for compiled code. kiln
-    /// emits none: `false` (the default) works, `true` fails `Engine::new`.
+    /// Whether to carry the module's DWARF debug information (its line
+    /// tables) into compiled code, mapped to native addresses, so that
+    /// `gdb` steps through the guest's source lines. Off by default; a
+    /// module without DWARF compiles the same either way.
     pub fn debug_info(&mut self, enable: bool) -> &mut Self {
         self.codegen.debug_info = enable;
         self
@@ -413,6 +415,7 @@ fn compiler_config(c: &Config) -> kiln_compiler::CompilerConfig {
         single_threaded: !c.parallel_compilation,
         cranelift_flags: c.cranelift_flags.clone(),
         target: c.codegen.target.clone(),
+        debug_info: c.codegen.debug_info,
     }
 }
 

@@ -14,6 +14,7 @@
 mod cache;
 mod codegen;
 mod deadline;
+mod debug_info;
 mod engine;
 mod externals;
 mod features;

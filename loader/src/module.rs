@@ -300,7 +300,8 @@ impl Module {
         let traps: Arc<[_]> = meta.code.traps.clone().into();
         let code = CodeMemory::new(text.bytes, &text.relocs, traps)?;
         let symbols = code_symbols(&meta, &text.symbols, code.base() as usize);
-        let debugger = register_with_debuggers(&code, &symbols);
+        let debug_sections = crate::debug_info::relocated_sections(&file, code.base() as u64);
+        let debugger = register_with_debuggers(&code, &symbols, &debug_sections);
         crate::profiling::register(engine.config().profiler, &symbols);
         // Where `.text` lies in `bytes` (nowhere, for a module without
         // code: its empty slice need not point into `bytes`).
@@ -450,8 +451,12 @@ fn decode_checked(file: &ElfFile64<'_, LittleEndian>, bytes: &[u8]) -> Result<Ar
 /// Registers the module's code with the GDB JIT interface, so that gdb and
 /// lldb name its functions (see `kiln_runtime_support::gdb_jit`). A module
 /// without code has nothing to register.
-fn register_with_debuggers(code: &CodeMemory, symbols: &SymbolTable) -> Option<Registration> {
-    (code.text_len() > 0).then(|| Registration::new(code.base() as u64, code.text_len() as u64, symbols))
+fn register_with_debuggers(
+    code: &CodeMemory,
+    symbols: &SymbolTable,
+    debug: &[(String, Vec<u8>)],
+) -> Option<Registration> {
+    (code.text_len() > 0).then(|| Registration::new(code.base() as u64, code.text_len() as u64, symbols, debug))
 }
 
 /// Every function and trampoline of a loaded module, named for debuggers

@@ -11,8 +11,9 @@
 //! The file kiln hands over ([`symbol_image`]) is built for the debugger
 //! alone: an ELF with one `PT_LOAD` segment and a `.text` section at the
 //! code's real address (`SHT_NOBITS`: the debugger reads the bytes from the
-//! process), and a symbol per function at its absolute address. It carries
-//! no DWARF. One lock serializes every change to the list, and
+//! process), and a symbol per function at its absolute address, plus the
+//! artifact's DWARF sections, if it has any (`-D debug-info`), with their
+//! relocations already applied for where the code is. One lock serializes every change to the list, and
 //! [`Registration`] removes its entry when dropped, before the code is
 //! unmapped.
 //!
@@ -143,9 +144,10 @@ unsafe impl Sync for Registration {}
 
 impl Registration {
     /// Registers the `len` bytes of code at `start`, whose functions are
-    /// `symbols`, with any debugger attached now or later.
-    pub fn new(start: u64, len: u64, symbols: &SymbolTable) -> Registration {
-        let image: Box<[u8]> = symbol_image(start, len, symbols).into_boxed_slice();
+    /// `symbols` and whose relocated DWARF sections are `debug`, with any
+    /// debugger attached now or later.
+    pub fn new(start: u64, len: u64, symbols: &SymbolTable, debug: &[(String, Vec<u8>)]) -> Registration {
+        let image: Box<[u8]> = symbol_image(start, len, symbols, debug).into_boxed_slice();
         let entry = Box::into_raw(Box::new(JitCodeEntry {
             next: std::ptr::null_mut(),
             prev: std::ptr::null_mut(),
@@ -219,21 +221,38 @@ const PHDR: usize = 56;
 const SHDR: usize = 64;
 const SYM: usize = 24;
 
-/// The ELF file describing code at `start..start + len` with `symbols`.
-pub fn symbol_image(start: u64, len: u64, symbols: &SymbolTable) -> Vec<u8> {
+/// The ELF file describing code at `start..start + len` with `symbols`
+/// and the DWARF sections `debug` (name, relocated bytes).
+pub fn symbol_image(start: u64, len: u64, symbols: &SymbolTable, debug: &[(String, Vec<u8>)]) -> Vec<u8> {
     fn put(out: &mut [u8], at: usize, bytes: &[u8]) {
         out[at..at + bytes.len()].copy_from_slice(bytes);
     }
     let machine: u16 = if cfg!(target_arch = "aarch64") { 183 } else { 62 }; // EM_AARCH64, EM_X86_64
-    let shstrtab = b"\0.text\0.symtab\0.strtab\0.shstrtab\0";
+    let mut shstrtab = b"\0.text\0.symtab\0.strtab\0.shstrtab\0".to_vec();
     let (text_name, symtab_name, strtab_name, shstrtab_name) = (1u32, 7u32, 15u32, 23u32);
+    let debug_names: Vec<u32> = debug
+        .iter()
+        .map(|(name, _)| {
+            let at = shstrtab.len() as u32;
+            shstrtab.extend_from_slice(name.as_bytes());
+            shstrtab.push(0);
+            at
+        })
+        .collect();
     let strtab = &symbols.strtab;
     let strtab_at = EHDR + PHDR;
     let shstrtab_at = strtab_at + strtab.len();
     let symtab_at = (shstrtab_at + shstrtab.len()).next_multiple_of(8);
     let symtab_len = SYM * (symbols.len() + 1);
-    let shdrs_at = (symtab_at + symtab_len).next_multiple_of(8);
-    let mut out = vec![0u8; shdrs_at + 5 * SHDR];
+    let mut debug_at = Vec::with_capacity(debug.len());
+    let mut end = symtab_at + symtab_len;
+    for (_, bytes) in debug {
+        debug_at.push(end);
+        end += bytes.len();
+    }
+    let shdrs_at = end.next_multiple_of(8);
+    let shnum = 5 + debug.len();
+    let mut out = vec![0u8; shdrs_at + shnum * SHDR];
 
     // File header.
     put(&mut out, 0, &[0x7f, b'E', b'L', b'F', 2, 1, 1]); // 64-bit, little-endian, version 1
@@ -246,7 +265,7 @@ pub fn symbol_image(start: u64, len: u64, symbols: &SymbolTable) -> Vec<u8> {
     put(&mut out, 54, &(PHDR as u16).to_le_bytes());
     put(&mut out, 56, &1u16.to_le_bytes()); // e_phnum
     put(&mut out, 58, &(SHDR as u16).to_le_bytes());
-    put(&mut out, 60, &5u16.to_le_bytes()); // e_shnum
+    put(&mut out, 60, &(shnum as u16).to_le_bytes()); // e_shnum
     put(&mut out, 62, &4u16.to_le_bytes()); // e_shstrndx
 
     // One PT_LOAD, read + execute, with nothing in the file.
@@ -259,7 +278,10 @@ pub fn symbol_image(start: u64, len: u64, symbols: &SymbolTable) -> Vec<u8> {
     put(&mut out, ph + 48, &4096u64.to_le_bytes()); // p_align
 
     put(&mut out, strtab_at, strtab);
-    put(&mut out, shstrtab_at, shstrtab);
+    put(&mut out, shstrtab_at, &shstrtab);
+    for ((_, bytes), at) in debug.iter().zip(&debug_at) {
+        put(&mut out, *at, bytes);
+    }
 
     // Symbols: the null one, then a global function each, in `.text`.
     for (i, &(name, address, size)) in symbols.symbols.iter().enumerate() {
@@ -291,6 +313,10 @@ pub fn symbol_image(start: u64, len: u64, symbols: &SymbolTable) -> Vec<u8> {
     section(&mut out, 2, [symtab_name.into(), 2, 0, 0, symtab_at as u64, nsyms * SYM as u64, 3, 1, 8, SYM as u64]);
     section(&mut out, 3, [strtab_name.into(), 3, 0, 0, strtab_at as u64, strtab.len() as u64, 0, 0, 1, 0]);
     section(&mut out, 4, [shstrtab_name.into(), 3, 0, 0, shstrtab_at as u64, shstrtab.len() as u64, 0, 0, 1, 0]);
+    // SHT_PROGBITS, not allocated.
+    for (i, ((_, bytes), at)) in debug.iter().zip(&debug_at).enumerate() {
+        section(&mut out, 5 + i, [debug_names[i].into(), 1, 0, 0, *at as u64, bytes.len() as u64, 0, 0, 1, 0]);
+    }
     out
 }
 
@@ -310,7 +336,7 @@ mod tests {
     #[test]
     fn the_image_is_an_elf_file_with_absolute_function_symbols() {
         let syms = table(&[("m!fib", 0x7000_1000, 0x40), ("m!wasm-function[1]", 0x7000_1040, 0x20)]);
-        let image = symbol_image(0x7000_1000, 0x60, &syms);
+        let image = symbol_image(0x7000_1000, 0x60, &syms, &[]);
         let file = object::File::parse(&*image).expect("a well-formed ELF file");
         let text = file.section_by_name(".text").unwrap();
         assert_eq!((text.address(), text.size()), (0x7000_1000, 0x60));
@@ -318,6 +344,17 @@ mod tests {
             file.symbols().map(|s| (s.name().unwrap().to_string(), s.address(), s.size())).collect();
         assert_eq!(found, vec![("m!fib".into(), 0x7000_1000, 0x40), ("m!wasm-function[1]".into(), 0x7000_1040, 0x20)]);
         assert!(file.symbols().all(|s| s.section_index() == Some(text.index())));
+    }
+
+    #[test]
+    fn debug_sections_are_carried_whole() {
+        let syms = table(&[("m!f", 0x1000, 0x10)]);
+        let debug = [(".debug_line".to_string(), vec![1, 2, 3]), (".debug_info".to_string(), vec![4; 9])];
+        let image = symbol_image(0x1000, 0x10, &syms, &debug);
+        let file = object::File::parse(&*image).expect("a well-formed ELF file");
+        assert_eq!(file.section_by_name(".debug_line").unwrap().data().unwrap(), &[1, 2, 3]);
+        assert_eq!(file.section_by_name(".debug_info").unwrap().data().unwrap(), &[4; 9]);
+        assert_eq!(file.symbols().count(), 1);
     }
 
     #[test]
@@ -332,8 +369,8 @@ mod tests {
     #[test]
     fn registrations_link_and_unlink() {
         let before = registered_count();
-        let a = Registration::new(0x1000, 0x10, &table(&[("a", 0x1000, 0x10)]));
-        let b = Registration::new(0x2000, 0x10, &table(&[("b", 0x2000, 0x10)]));
+        let a = Registration::new(0x1000, 0x10, &table(&[("a", 0x1000, 0x10)]), &[]);
+        let b = Registration::new(0x2000, 0x10, &table(&[("b", 0x2000, 0x10)]), &[]);
         assert_eq!(registered_count(), before + 2);
         drop(a);
         assert_eq!(registered_count(), before + 1);

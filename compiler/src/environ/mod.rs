@@ -39,12 +39,24 @@ pub struct ModuleTranslation<'data> {
     pub data: Vec<u8>,
     /// The module's bytes.
     pub wasm: &'data [u8],
+    /// Its `.debug_*` custom sections, by name.
+    pub debug_sections: Vec<(&'data str, &'data [u8])>,
+    /// Where the code section's payload starts in the module: what DWARF
+    /// code addresses are relative to.
+    pub code_start: u64,
 }
 
 /// Translates the sections of `wasm`, validating it with `features`.
 pub fn translate_module<'data>(wasm: &'data [u8], features: &Features) -> CompileResult<ModuleTranslation<'data>> {
     let mut validator = Validator::new_with_features(features.wasm());
-    let mut t = ModuleTranslation { info: ModuleInfo::default(), functions: PrimaryMap::new(), data: Vec::new(), wasm };
+    let mut t = ModuleTranslation {
+        info: ModuleInfo::default(),
+        functions: PrimaryMap::new(),
+        data: Vec::new(),
+        wasm,
+        debug_sections: Vec::new(),
+        code_start: 0,
+    };
     let mut sig_dedup: HashMap<WasmFuncType, SignatureIndex> = HashMap::new();
     let mut escaping: Vec<FuncIndex> = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
@@ -203,6 +215,10 @@ pub fn translate_module<'data>(wasm: &'data [u8], features: &Features) -> Compil
                     return Err(CompileError::Internal("validator did not return a function".into()));
                 };
                 t.functions.push(FunctionInput { body, validator });
+            }
+            Payload::CodeSectionStart { unchecked_range, .. } => t.code_start = unchecked_range.start,
+            Payload::CustomSection(section) if section.name().starts_with(".debug_") => {
+                t.debug_sections.push((section.name(), section.data()));
             }
             Payload::CustomSection(section) => {
                 if let wasmparser::KnownCustom::Name(names) = section.as_known() {

@@ -31,6 +31,9 @@ pub struct FuncEnv<'a> {
     pub wasm: &'a [u8],
     /// The deadline instrumentation to emit.
     pub tunables: Tunables,
+    /// Give every instruction its wasm operator's module offset as source
+    /// location, for the debug line table (`-D debug-info`).
+    pub debug_info: bool,
 }
 
 /// The layout-rule set of a target ISA.

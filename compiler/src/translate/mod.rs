@@ -230,6 +230,9 @@ impl FuncTranslator<'_, '_> {
             };
             crate::environ::check_reserved_bytes(&op, bytes, start)?;
             validator.op(offset, &op)?;
+            if self.env.debug_info {
+                self.builder.set_srcloc(cranelift_codegen::ir::SourceLoc::new(offset as u32));
+            }
             // The one place that decides what unreachable code does.
             if self.reachable {
                 self.fuel_before_op(&op)?;

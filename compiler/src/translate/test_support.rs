@@ -56,7 +56,14 @@ pub fn emit<T>(
 ) -> crate::error::CompileResult<String> {
     let info = module();
     let (isa, offsets) = target(&info);
-    let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[], tunables: Default::default() };
+    let env = FuncEnv {
+        info: &info,
+        offsets: &offsets,
+        isa: &*isa,
+        wasm: &[],
+        tunables: Default::default(),
+        debug_info: false,
+    };
     let mut func = vmctx_i32_function(&*isa);
     let mut ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut ctx);
@@ -77,7 +84,7 @@ pub fn emit<T>(
 pub fn with_translator_on(isa: OwnedTargetIsa, tunables: Tunables, f: impl FnOnce(&mut super::FuncTranslator<'_, '_>)) {
     let info = module();
     let offsets = VMOffsets::with_ptr(target_ptr(&*isa).expect("supported pointer size"), &info);
-    let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[], tunables };
+    let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[], tunables, debug_info: false };
     let mut func = vmctx_i32_function(&*isa);
     let mut ctx = FunctionBuilderContext::new();
     let mut builder = FunctionBuilder::new(&mut func, &mut ctx);

@@ -154,6 +154,18 @@ pub fn read_text<'data>(
             }
             continue;
         }
+        // The DWARF of `-D debug-info` has relocations of its own, which
+        // only the debugger's image applies (`kiln::debug_info`); they
+        // never touch loaded memory.
+        let target = sections.section(SectionIndex(section.sh_info(endian) as usize)).ok();
+        let is_debug = |s: &elf::SectionHeader64<LittleEndian>| {
+            let flags = s.sh_flags(endian);
+            sections.section_name(endian, s).is_ok_and(|n| n.starts_with(b".debug_"))
+                && flags & u64::from(elf::SHF_ALLOC | elf::SHF_EXECINSTR | elf::SHF_WRITE) == 0
+        };
+        if target.is_some_and(is_debug) {
+            continue;
+        }
         if text_index != Some(SectionIndex(section.sh_info(endian) as usize)) {
             return Err(bad(format!("section {i} relocates section {}, not .text", section.sh_info(endian))));
         }
