@@ -2,26 +2,13 @@
 //! `cc` with the runtime library embedded in kiln, run as native programs.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 fn guests() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wasi-guests")
 }
 
-fn kiln(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kiln"));
-    c.current_dir(dir).env_remove("RUST_LOG");
-    c
-}
-
-fn show(o: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use crate::command::{kiln_in as kiln, show};
 
 /// Builds `input` (relative to `dir`, or absolute) into `dir/name` with
 /// `kiln compile --exe` and `flags`.

@@ -6,6 +6,7 @@ mod artifact_mutation;
 mod c_api;
 mod cache;
 mod cli;
+mod command;
 mod cow;
 mod cross;
 mod deadlines;

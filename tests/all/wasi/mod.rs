@@ -80,9 +80,7 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn show(o: &Output) -> String {
-    format!("status {:?}\n--- stdout\n{}\n--- stderr\n{}", o.status, text(&o.stdout), text(&o.stderr))
-}
+use crate::command::show;
 
 /// The lines of a `wasi_suite` run that report a failed check.
 fn failures(o: &Output) -> Vec<String> {
