@@ -462,9 +462,10 @@ fn proposal_toggles_follow_wasmtime() {
     }
 }
 
-/// `Config::strategy`, `target`, `debug_info` and `signals_based_traps`:
-/// what kiln does is accepted, anything else refused by name (`target`
-/// also takes the other architecture kiln cross-compiles to).
+/// `Config::strategy`, `target` and `signals_based_traps`: what kiln does
+/// is accepted, anything else refused by name (`target` also takes the
+/// other architecture kiln cross-compiles to). `debug_info` works either
+/// way (tests/all/debugger.rs).
 #[test]
 fn codegen_settings_accept_only_what_kiln_does() {
     let mut config = Config::new();
@@ -475,13 +476,17 @@ fn codegen_settings_accept_only_what_kiln_does() {
     let mut store = Store::new(&engine, ());
     let f = Instance::new(&mut store, &module, &[]).unwrap().get_typed_func::<(), i32>(&mut store, "f").unwrap();
     assert_eq!(f.call(&mut store, ()).unwrap(), 7);
+    let engine = Engine::new(Config::new().debug_info(true)).unwrap();
+    let module = Module::new(&engine, r#"(module (func (export "f") (result i32) i32.const 7))"#).unwrap();
+    let mut store = Store::new(&engine, ());
+    let f = Instance::new(&mut store, &module, &[]).unwrap().get_typed_func::<(), i32>(&mut store, "f").unwrap();
+    assert_eq!(f.call(&mut store, ()).unwrap(), 7);
 
     // Another architecture is a cross target (tests/all/cross.rs); one
     // kiln cannot compile for is refused.
     assert!(Config::new().target("riscv64gc-unknown-linux-gnu").is_err());
     for (setting, configure) in [
         ("Strategy::Winch", (|c: &mut Config| _ = c.strategy(Strategy::Winch)) as fn(&mut Config)),
-        ("debug_info(true)", |c| _ = c.debug_info(true)),
         ("signals_based_traps(false)", |c| _ = c.signals_based_traps(false)),
     ] {
         let mut config = Config::new();
