@@ -9,7 +9,8 @@
 //! in its own read+execute pages. The header (kiln and format version,
 //! target, CPU features) and the whole metadata are still checked, as for
 //! any artifact; the checksum, which covers a file that no longer exists
-//! once linked, is not.
+//! once linked, is not. Memory images are mapped copy-on-write from the
+//! executable's file when they are in it.
 
 use crate::engine::Engine;
 use crate::memory_images::{ImageSource, ModuleImages};
@@ -90,7 +91,13 @@ impl Module {
         if engine.config().profiler != crate::ProfilingStrategy::None {
             crate::profiling::register(engine.config().profiler, &code_symbols(&meta, &symbols, code.base() as usize));
         }
-        let images = ModuleImages::new(&meta.images, ImageSource::Bytes(image), engine.config().memory_init_cow);
+        // Mapped from the executable's own file where the image is there,
+        // page-aligned; copied into a memfd otherwise (a shared library).
+        let source = match kiln_runtime_support::sys::executable_file_of(image) {
+            Some((fd, at)) if at % kiln_runtime_support::sys::page_size() as u64 == 0 => ImageSource::File(fd, at),
+            _ => ImageSource::Bytes(image),
+        };
+        let images = ModuleImages::new(&meta.images, source, engine.config().memory_init_cow);
         let (bytes, [data, image_section]) = StoredArtifact::linked(data, image);
         let offsets = VMOffsets::new(&meta.module);
         Module::assemble(engine, Loaded { meta, offsets, code, bytes, data, image_section, images, debugger: None })

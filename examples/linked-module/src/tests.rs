@@ -84,3 +84,29 @@ fn an_engine_whose_settings_differ_from_the_compiled_ones_is_refused() {
     let err = load(&engine).unwrap_err().to_string();
     assert!(err.contains("epoch"), "{err}");
 }
+
+#[test]
+fn the_memory_image_is_mapped_from_the_executable_file() {
+    let engine = Engine::default();
+    let module = load(&engine).unwrap();
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("host", "restock", |_: i32, _: i32| {}).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let memory = instance.get_memory(&mut store, "memory").unwrap();
+    assert_eq!(memory.data(&store)[0], 5, "the data segment's first item");
+    let base = memory.data_ptr(&store) as usize;
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let line = maps
+        .lines()
+        .find(|line| {
+            let range = line.split_whitespace().next().unwrap_or("");
+            let (start, end) = range.split_once('-').unwrap_or(("0", "0"));
+            let (start, end) = (usize::from_str_radix(start, 16).unwrap(), usize::from_str_radix(end, 16).unwrap());
+            (start..end).contains(&base)
+        })
+        .expect("the memory is mapped");
+    let exe = std::env::current_exe().unwrap().canonicalize().unwrap();
+    assert!(line.ends_with(&exe.display().to_string()), "the image is a private mapping of this executable: {line}");
+    assert!(line.split_whitespace().nth(1).is_some_and(|p| p.ends_with('p')), "copy-on-write: {line}");
+}

@@ -7,7 +7,8 @@
 //!   handlers and each thread's alternate signal stack.
 //! - [`current_thread_stack_low`]: the bottom of the current thread's stack.
 //! - [`sealed_memfd`] and [`Mmap::map_file_private`]: the file-backed,
-//!   copy-on-write mappings of memory images.
+//!   copy-on-write mappings of memory images; [`executable_file_of`]: the
+//!   file behind bytes linked into the program.
 //!
 //! Linux is the one implementation (`linux/`); a port adds a sibling
 //! module that exports the same names.
@@ -18,6 +19,8 @@ mod linux;
 #[cfg(not(target_os = "linux"))]
 compile_error!("kiln's runtime supports Linux only (runtime-support/src/sys/linux)");
 
+#[cfg(target_os = "linux")]
+pub use linux::image_file::executable_file_of;
 #[cfg(target_os = "linux")]
 pub use linux::memfd::sealed_memfd;
 #[cfg(target_os = "linux")]
