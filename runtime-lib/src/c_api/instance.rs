@@ -2,14 +2,15 @@
 //! freed from C.
 //!
 //! Every module linked into the program runs on one engine with default
-//! settings, which is what `kiln compile --c-header` compiles for, and each
-//! descriptor is validated once ([`kiln::Module::from_linked`]) and then
-//! shared by all its instances. Each instance has a store of its own.
+//! settings, which is what `kiln compile --c-header` compiles for. Each
+//! descriptor is validated once ([`kiln::Module::from_linked`]) and linked
+//! once against WASI and the program's imports (an [`InstancePre`]), which
+//! all its instances then share; each instance has a store of its own.
 
 use super::imports;
 use super::values::{CVal, fail, guard};
 use anyhow::{Context, Result, anyhow, bail};
-use kiln::{Engine, Extern, Func, Instance, LinkedArtifact, Linker, Module, Store};
+use kiln::{Engine, Extern, Func, Instance, InstancePre, LinkedArtifact, Linker, Module, Store};
 use kiln_environ::c_api::CStatus;
 use std::collections::HashMap;
 use std::ffi::{CStr, c_char, c_int};
@@ -40,21 +41,25 @@ fn engine() -> Result<&'static Engine> {
     Ok(ENGINE.get_or_init(|| engine))
 }
 
-/// The module `linked` describes, loaded once per program.
+/// The module `linked` describes, loaded and linked once per program.
 ///
 /// # Safety
 /// As for [`Module::from_linked`].
-unsafe fn module(linked: &'static LinkedArtifact) -> Result<Module> {
-    static MODULES: OnceLock<Mutex<HashMap<usize, Module>>> = OnceLock::new();
+unsafe fn linked_module(linked: &'static LinkedArtifact) -> Result<InstancePre<CHost>> {
+    static MODULES: OnceLock<Mutex<HashMap<usize, InstancePre<CHost>>>> = OnceLock::new();
     let modules = MODULES.get_or_init(Default::default);
     let key = std::ptr::from_ref(linked) as usize;
-    if let Some(module) = modules.lock().map_err(|_| anyhow!("module cache poisoned"))?.get(&key) {
-        return Ok(module.clone());
+    if let Some(pre) = modules.lock().map_err(|_| anyhow!("module cache poisoned"))?.get(&key) {
+        return Ok(pre.clone());
     }
     // SAFETY: the caller's promise.
     let module = unsafe { Module::from_linked(engine()?, linked) }?;
-    modules.lock().map_err(|_| anyhow!("module cache poisoned"))?.insert(key, module.clone());
-    Ok(module)
+    let mut linker: Linker<CHost> = Linker::new(module.engine());
+    kiln_wasi::add_to_linker_for(&mut linker, &module, |h: &mut CHost| &mut h.wasi)?;
+    imports::define(&mut linker, &module, linked)?;
+    let pre = linker.instantiate_pre(&module)?;
+    modules.lock().map_err(|_| anyhow!("module cache poisoned"))?.insert(key, pre.clone());
+    Ok(pre)
 }
 
 /// The guest's arguments from C's `argc`/`argv`.
@@ -82,16 +87,13 @@ unsafe fn arguments(argc: c_int, argv: *const *const c_char) -> Result<Vec<Strin
 fn instantiate(linked: &'static LinkedArtifact, args: Vec<String>) -> Result<CInstance> {
     // SAFETY: `kiln_instance_new`'s caller passes the descriptor a
     // generated header declares, which the linker defined.
-    let module = unsafe { module(linked) }?;
-    let engine = module.engine().clone();
+    let pre = unsafe { linked_module(linked) }?;
+    let module = pre.module();
     let mut wasi = kiln_wasi::WasiCtxBuilder::new();
     wasi.inherit_stdio();
     wasi.args(&args);
-    let mut store = Store::new(&engine, CHost { wasi: wasi.build() });
-    let mut linker: Linker<CHost> = Linker::new(&engine);
-    kiln_wasi::add_to_linker_for(&mut linker, &module, |h: &mut CHost| &mut h.wasi)?;
-    imports::define(&mut linker, &module, linked)?;
-    let instance = linker.instantiate(&mut store, &module)?;
+    let mut store = Store::new(module.engine(), CHost { wasi: wasi.build() });
+    let instance = pre.instantiate(&mut store)?;
     let funcs = module
         .exports()
         .map(|e| match instance.get_export(&mut store, e.name()) {
