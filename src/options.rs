@@ -7,7 +7,7 @@
 //! `yes`, `true`, `n`, `no` or `false`, and a bare key means yes.
 
 use anyhow::{Context, Result, bail};
-use kiln::{Config, InstanceAllocationStrategy, OptLevel, StoreLimits, StoreLimitsBuilder};
+use kiln::{Config, InstanceAllocationStrategy, OptLevel, StoreLimits};
 use std::time::Duration;
 
 /// The four grouped flags as a command line gives them, for the commands
@@ -174,9 +174,9 @@ impl GroupedOptions {
         if let Some(enable) = self.relaxed_simd {
             config.wasm_relaxed_simd(enable);
         }
-        if let Some(enable) = self.relaxed_simd_deterministic {
-            config.relaxed_simd_deterministic(enable);
-        }
+        // Deadlines, fuel, the wasm stack and relaxed-SIMD determinism, as
+        // an executable built with these options configures its engine.
+        crate::exe::exe_options(self, &Default::default()).configure(config);
         for (flag, value) in &self.cranelift {
             // SAFETY: the user asked for this flag on the command line, as
             // with wasmtime's `-C`; a bad name or value fails `Engine::new`,
@@ -192,14 +192,9 @@ impl GroupedOptions {
         if let Some(level) = self.opt_level {
             config.cranelift_opt_level(level);
         }
-        if let Some(bytes) = self.max_wasm_stack {
-            config.max_wasm_stack(bytes);
-        }
         if let Some(cow) = self.memory_init_cow {
             config.memory_init_cow(cow);
         }
-        config.epoch_interruption(self.timeout.is_some() || self.epoch_interruption);
-        config.consume_fuel(self.fuel.is_some());
         config.debug_info(self.debug_info);
         if self.pooling_allocator {
             config.allocation_strategy(InstanceAllocationStrategy::pooling());
@@ -211,15 +206,10 @@ impl GroupedOptions {
     /// The limits every store gets (`-W max-memory-size`,
     /// `-W max-table-elements`, `-W trap-on-grow-failure`), as wasmtime
     /// installs them: always, unbounded where not given.
+    /// The same limits as an executable built with these options enforces
+    /// (`ExeOptions::store_limits`).
     pub fn store_limits(&self) -> StoreLimits {
-        let mut limits = StoreLimitsBuilder::new().trap_on_grow_failure(self.trap_on_grow_failure);
-        if let Some(bytes) = self.max_memory_size {
-            limits = limits.memory_size(bytes);
-        }
-        if let Some(elements) = self.max_table_elements {
-            limits = limits.table_elements(elements);
-        }
-        limits.build()
+        crate::exe::exe_options(self, &Default::default()).store_limits()
     }
 }
 

@@ -87,8 +87,9 @@ impl ExeOptions {
         Ok(())
     }
 
-    /// The engine settings the module was compiled with.
-    fn configure(&self, config: &mut Config) {
+    /// The engine settings the module was compiled with (`kiln run` and
+    /// `kiln compile` apply the same).
+    pub fn configure(&self, config: &mut Config) {
         config.epoch_interruption(self.epoch_interruption || self.timeout_ms.is_some());
         config.consume_fuel(self.fuel.is_some());
         if let Some(deterministic) = self.relaxed_simd_deterministic {
@@ -125,7 +126,8 @@ impl ExeOptions {
         Ok(())
     }
 
-    fn store_limits(&self) -> StoreLimits {
+    /// The limits the guest's store gets (`kiln run` installs the same).
+    pub fn store_limits(&self) -> StoreLimits {
         let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
         let mut limits = StoreLimitsBuilder::new().trap_on_grow_failure(self.trap_on_grow_failure);
         if let Some(bytes) = self.max_memory_size {
