@@ -7,8 +7,9 @@
 //! loaded code's address plus the addend, and offsets into another debug
 //! section, which stay the addend because the JIT image holds each
 //! section whole. Debug information never fails a load: a section whose
-//! relocations kiln cannot apply (a tampered artifact, say) is left out,
-//! with a warning.
+//! relocations kiln cannot apply (a tampered artifact, say) is left out of
+//! the debugger's image. (The loader logs nothing: deployment builds carry
+//! no logging crate.)
 
 use object::read::elf::ElfFile64;
 use object::{LittleEndian, Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex};
@@ -26,9 +27,8 @@ pub(crate) fn relocated_sections<'data>(
         if !name.starts_with(".debug_") {
             continue;
         }
-        match relocate(file, &section, text, text_base) {
-            Ok(bytes) => out.push((name.to_string(), bytes)),
-            Err(why) => tracing::warn!("debug section {name} left out: {why}"),
+        if let Ok(bytes) = relocate(file, &section, text, text_base) {
+            out.push((name.to_string(), bytes));
         }
     }
     out
