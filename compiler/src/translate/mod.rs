@@ -16,6 +16,11 @@
 //! and the SIMD families under `simd` (routed by `visit_simd`).
 //! Every VMContext and linear-memory access goes through the environment
 //! layer, `env` and `heap`; the families never name layout offsets.
+//! Two clean-ups run on the finished function: `merge_blocks` (a block
+//! whose only entry is a `jump` joins its predecessor) and `load_fold`
+//! (vector loads typed as their users read them, and put second in
+//! commutative operators), so that the backend can fold loads into the
+//! instructions using them.
 //!
 //! Invariants while translating:
 //! - `stack` mirrors the wasm operand stack as Cranelift values; its height
@@ -29,8 +34,10 @@ mod conversions;
 pub mod deadline;
 pub mod env;
 pub mod heap;
+mod load_fold;
 mod locals_globals;
 mod memory;
+mod merge_blocks;
 mod numeric;
 mod simd;
 pub mod stack;
@@ -190,6 +197,8 @@ pub fn translate_function(
     t.builder.seal_all_blocks();
     let frontend_config = env.isa.frontend_config();
     t.builder.finalize(frontend_config);
+    merge_blocks::merge_blocks(func);
+    load_fold::fold_vector_loads(func);
     Ok(())
 }
 

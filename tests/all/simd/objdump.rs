@@ -26,6 +26,18 @@ const WAT: &str = r#"(module
 
 /// The mnemonics of each function in `objdump -d` of `artifact`, by symbol.
 fn disassemble(artifact: &Path) -> BTreeMap<String, Vec<String>> {
+    let mut functions = disassemble_full(artifact);
+    for body in functions.values_mut() {
+        for insn in body.iter_mut() {
+            *insn = insn.split_whitespace().next().unwrap_or_default().to_string();
+        }
+    }
+    functions
+}
+
+/// The instructions (mnemonic and operands) of each function in
+/// `objdump -d` of `artifact`, by symbol.
+fn disassemble_full(artifact: &Path) -> BTreeMap<String, Vec<String>> {
     let o = Command::new("objdump").args(["-d", "--no-show-raw-insn"]).arg(artifact).output().expect("objdump runs");
     assert!(o.status.success(), "objdump: {}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8(o.stdout).unwrap();
@@ -36,9 +48,10 @@ fn disassemble(artifact: &Path) -> BTreeMap<String, Vec<String>> {
             functions.extend(current.take());
             current = Some((name, Vec::new()));
         } else if let Some((_, insn)) = line.split_once(":\t")
-            && let (Some((_, body)), Some(mnemonic)) = (current.as_mut(), insn.split_whitespace().next())
+            && let Some((_, body)) = current.as_mut()
+            && !insn.trim().is_empty()
         {
-            body.push(mnemonic.to_string());
+            body.push(insn.split_whitespace().collect::<Vec<_>>().join(" "));
         }
     }
     functions.extend(current);
@@ -86,4 +99,48 @@ fn kernel_module_hot_functions_are_vector_code() {
     assert_has(&f, "find_byte", "pmovmskb");
     assert_has(&f, "mat4_batch", "mulps");
     assert_has(&f, "checksum_bytes", "pmaddwd");
+}
+
+const FOLDS: &str = r#"(module
+  (memory 1)
+  (func (export "add_i32") (param i32 i32) (result i32) (i32.add (local.get 1) (i32.load (local.get 0))))
+  (func (export "add_i32x4") (param i32 v128) (result v128) (i32x4.add (local.get 1) (v128.load (local.get 0))))
+  (func (export "add_i32x4_load_first") (param i32 v128) (result v128)
+    (i32x4.add (v128.load (local.get 0)) (local.get 1)))
+  (func (export "mul_f32x4") (param i32 i32) (result v128)
+    (f32x4.mul (v128.load (local.get 0)) (v128.load (local.get 1)))))"#;
+
+/// Fails unless `function` has a `mnemonic` (or its VEX form) reading
+/// memory, and no other instruction besides reads linear memory.
+fn assert_folded(functions: &BTreeMap<String, Vec<String>>, function: &str, mnemonic: &str) {
+    let body = functions.get(function).unwrap_or_else(|| panic!("no function {function} in {:?}", functions.keys()));
+    let vex = format!("v{mnemonic}");
+    let folded = |i: &String| {
+        let (m, operands) = i.split_once(' ').unwrap_or((i, ""));
+        (m == mnemonic || m == vex) && operands.contains("(%")
+    };
+    assert!(body.iter().any(folded), "{function}: no {mnemonic}/{vex} with a memory operand: {body:#?}");
+    // Only the heap base (from the VMContext, at a displacement) is
+    // loaded on its own; a whole-vector or i32 load from the heap is not.
+    let loads =
+        body.iter().filter(|i| i.starts_with("vmovdqu (") || i.starts_with("vmovups (") || i.starts_with("mov (%"));
+    assert_eq!(loads.count(), usize::from(function == "mul_f32x4"), "{function}: {body:#?}");
+}
+
+#[test]
+fn loads_fold_into_their_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("folds.wat");
+    std::fs::write(&wat, FOLDS).unwrap();
+    let f = disassemble_full(&compile(&wat, dir.path()));
+    assert_folded(&f, "add_i32", "add");
+    // SSE forms need aligned memory operands; wasm loads are unaligned, so
+    // only the VEX forms (AVX) take them.
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        assert_folded(&f, "add_i32x4", "paddd");
+        assert_folded(&f, "add_i32x4_load_first", "paddd");
+        // Two loads: the first in a register, the second folded.
+        assert_folded(&f, "mul_f32x4", "mulps");
+    }
 }

@@ -12,7 +12,7 @@
 use super::super::FuncTranslator;
 use crate::error::CompileResult;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{InstBuilder, Opcode, Type, Value};
+use cranelift_codegen::ir::{InstBuilder, InstructionData, Opcode, Type, Value, ValueDef, types};
 
 /// Which half of the lanes a widening operator takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,12 +71,48 @@ impl FuncTranslator<'_, '_> {
 
     /// `*.extmul_{low,high}_*`: half the `from` lanes of each operand,
     /// widened and multiplied.
+    ///
+    /// When both operands are i16x8 lanes widened from bytes of the same
+    /// signedness (an extending load or an extend of i8x16), every product
+    /// fits in 16 bits: one `imul` of the i16x8 operands, widened, is
+    /// exact, and the low and high halves of the same operands share it
+    /// (on x86-64 one `pmullw` instead of `pmullw`+`pmulhw` per half).
     pub(in super::super) fn extmul(&mut self, from: Type, half: Half, signed: bool) -> CompileResult<()> {
         let (a, b) = self.pop2_v(from)?;
+        if from == types::I16X8 && self.bytes_widened(a) == Some(signed) && self.bytes_widened(b) == Some(signed) {
+            let p = self.builder.ins().imul(a, b);
+            let v = self.widen(p, half, signed);
+            return self.push_v(v);
+        }
         let a = self.widen(a, half, signed);
         let b = self.widen(b, half, signed);
         let v = self.builder.ins().imul(a, b);
         self.push_v(v)
+    }
+
+    /// Whether vector `v` is i8x16 lanes widened to i16x8, looking through
+    /// bitcasts: `Some(signed)` for a sign- or zero-extension, `None` when
+    /// it is not (or not known to be).
+    fn bytes_widened(&self, v: Value) -> Option<bool> {
+        let dfg = &self.builder.func.dfg;
+        let mut v = dfg.resolve_aliases(v);
+        loop {
+            let ValueDef::Result(inst, 0) = dfg.value_def(v) else { return None };
+            match dfg.insts[inst] {
+                InstructionData::Load { opcode: Opcode::Sload8x8, .. } => return Some(true),
+                InstructionData::Load { opcode: Opcode::Uload8x8, .. } => return Some(false),
+                InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, arg, .. } => v = dfg.resolve_aliases(arg),
+                InstructionData::Unary { opcode, arg } => {
+                    let from_bytes = dfg.value_type(arg) == types::I8X16;
+                    match opcode {
+                        Opcode::SwidenLow | Opcode::SwidenHigh if from_bytes => return Some(true),
+                        Opcode::UwidenLow | Opcode::UwidenHigh if from_bytes => return Some(false),
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
     }
 
     /// `*.extadd_pairwise_*`: adjacent `from` lanes widened and summed.

@@ -107,3 +107,31 @@ fn rounding_without_sse41_is_refused_naming_the_feature() {
         assert!(err.to_string().contains("f64x2.relaxed_madd needs the has_fma"), "{err}");
     });
 }
+
+/// The `(opcode, result type)` of every instruction translated so far.
+fn insts(t: &FuncTranslator<'_, '_>) -> Vec<(Opcode, types::Type)> {
+    let f = &t.builder.func;
+    let block = t.builder.current_block().unwrap();
+    f.layout.block_insts(block).map(|i| (f.dfg.insts[i].opcode(), f.dfg.ctrl_typevar(i))).collect()
+}
+
+#[test]
+fn extmul_of_widened_bytes_is_one_narrow_multiply() {
+    for (extend, extmul, shared) in [
+        (Operator::I16x8ExtendLowI8x16U, Operator::I32x4ExtMulHighI16x8U, true),
+        (Operator::I16x8ExtendHighI8x16S, Operator::I32x4ExtMulLowI16x8S, true),
+        // A sign-extended byte is not a small unsigned i16.
+        (Operator::I16x8ExtendLowI8x16S, Operator::I32x4ExtMulLowI16x8U, false),
+    ] {
+        with_simd_translator(host(), Tunables::default(), |t| {
+            for bits in [7, 9] {
+                t.visit_operator(&v128(bits)).unwrap();
+                t.visit_operator(&extend).unwrap();
+            }
+            t.visit_operator(&extmul).unwrap();
+            let insts = insts(t);
+            assert_eq!(insts.contains(&(Opcode::Imul, types::I16X8)), shared, "{insts:?}");
+            assert_eq!(insts.contains(&(Opcode::Imul, types::I32X4)), !shared, "{insts:?}");
+        });
+    }
+}
