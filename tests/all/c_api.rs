@@ -75,6 +75,12 @@ fn a_c_program_calls_exports_defines_imports_and_gets_traps_as_statuses() {
         "a memory: status 3: export 0 of this instance is not a function",
         "no such export: status 3: export 99 of this instance is not a function",
         "no instance: status 3: kiln_instance_call: `instance` is NULL",
+        // An import calling back into its own instance is refused, and
+        // the instance is untouched.
+        "reentered add: status 3: the instance is already running on this thread (called from inside one of its imports)",
+        "reentered memory: NULL, 0 bytes",
+        "reenter: status 0",
+        "after reentering: status 0: 42",
         "quit: status 2, exit code 7",
     ];
     for line in exact {

@@ -3,6 +3,7 @@
 (module
   (import "env" "scale" (func $scale (param i32) (result i32)))
   (import "env" "note" (func $note (param i32 i32)))
+  (import "env" "reenter" (func $reenter))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
   (memory (export "memory") 1)
@@ -25,4 +26,5 @@
     (i32.store (i32.const 4) (i32.const 21))
     (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
   (func (export "divide") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+  (func (export "reenter") call $reenter)
   (func (export "quit") (param i32) local.get 0 call $exit))

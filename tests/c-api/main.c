@@ -19,6 +19,23 @@ kiln_status calc_env_note(kiln_caller *caller, int32_t ptr, int32_t len) {
     return KILN_OK;
 }
 
+/* The instance `reenter` runs in. */
+static kiln_instance *current;
+
+static void print_error(const char *what, kiln_status status);
+
+/* Calls back into its own instance, which is refused. */
+kiln_status calc_env_reenter(kiln_caller *caller) {
+    int32_t r = 0;
+    size_t len = 1;
+    (void)caller;
+    print_error("reentered add", calc_add(current, 1, 2, &r));
+    uint8_t *memory = kiln_instance_memory(current, NULL, &len);
+    printf("reentered memory: %s, %zu bytes\n", memory ? "found" : "NULL", len);
+    kiln_instance_delete(current); /* ignored */
+    return KILN_OK;
+}
+
 /* The status and the last error, on one line. */
 static void print_error(const char *what, kiln_status status) {
     printf("%s: status %d: ", what, (int)status);
@@ -79,6 +96,11 @@ int main(void) {
     print_error("a memory", kiln_instance_call(a, 0, NULL, 0, NULL, 0));
     print_error("no such export", kiln_instance_call(a, 99, NULL, 0, NULL, 0));
     print_error("no instance", kiln_instance_call(NULL, 0, NULL, 0, NULL, 0));
+
+    current = a;
+    printf("reenter: status %d\n", (int)calc_reenter(a));
+    s = calc_add(a, 20, 22, &r);
+    printf("after reentering: status %d: %d\n", (int)s, r);
 
     s = calc_quit(b, 7);
     printf("quit: status %d, exit code %d\n", (int)s, kiln_instance_exit_code(b));

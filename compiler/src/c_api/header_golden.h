@@ -45,7 +45,10 @@ kiln_status kiln_instance_new(const kiln_linked_module *module, int argc, const 
                               kiln_instance **out);
 /* Frees an instance (NULL is ignored). */
 void kiln_instance_delete(kiln_instance *instance);
-/* Calls export number `export_index` (the typed functions below do this). */
+/* Calls export number `export_index` (the typed functions below do this).
+ * From inside one of the instance's own imports, calling, freeing or
+ * taking the memory of that instance is refused (KILN_ERROR, ignored,
+ * NULL): an import reaches its instance through its kiln_caller. */
 kiln_status kiln_instance_call(kiln_instance *instance, uint32_t export_index, const kiln_val *args,
                                size_t nargs, kiln_val *results, size_t nresults);
 /* The exported memory `name` (NULL: the first exported memory) and its

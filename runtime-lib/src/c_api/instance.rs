@@ -31,6 +31,42 @@ pub struct CInstance {
     exit_code: i32,
 }
 
+thread_local! {
+    /// The instances this thread is running guest code in: a call into
+    /// one of them from inside its own import would alias the store the
+    /// running call holds, so it is refused before the instance is touched.
+    static RUNNING: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Marks an instance as running on this thread until dropped.
+struct Running(usize);
+
+impl Running {
+    /// Marks `instance`, or says that it is already running here.
+    fn enter(instance: *const CInstance) -> Result<Running> {
+        let key = instance as usize;
+        RUNNING.with(|r| {
+            let mut running = r.borrow_mut();
+            if running.contains(&key) {
+                bail!("the instance is already running on this thread (called from inside one of its imports)");
+            }
+            running.push(key);
+            Ok(Running(key))
+        })
+    }
+
+    /// Whether `instance` is running on this thread.
+    fn is_running(instance: *const CInstance) -> bool {
+        RUNNING.with(|r| r.borrow().contains(&(instance as usize)))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.with(|r| r.borrow_mut().retain(|k| *k != self.0));
+    }
+}
+
 /// The engine of every linked module.
 fn engine() -> Result<&'static Engine> {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
@@ -158,7 +194,7 @@ fn failure(e: &anyhow::Error, instance: Option<&mut CInstance>) -> i32 {
 /// again.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kiln_instance_delete(instance: *mut CInstance) {
-    if !instance.is_null() {
+    if !instance.is_null() && !Running::is_running(instance) {
         let _ = guard(|| {
             // SAFETY: the caller's promise: made by `Box::into_raw`, freed once.
             drop(unsafe { Box::from_raw(instance) });
@@ -221,7 +257,12 @@ pub unsafe extern "C" fn kiln_instance_call(
     nresults: usize,
 ) -> i32 {
     guard(|| {
-        // SAFETY: the caller's promise: a live instance, used by one thread.
+        let _running = match Running::enter(instance) {
+            Ok(running) => running,
+            Err(e) => return fail(CStatus::Error, &e),
+        };
+        // SAFETY: the caller's promise: a live instance, used by one
+        // thread, and not running (checked above), so nothing else holds it.
         let Some(instance) = (unsafe { instance.as_mut() }) else {
             return fail(CStatus::Error, &anyhow!("kiln_instance_call: `instance` is NULL"));
         };
@@ -255,7 +296,10 @@ pub unsafe extern "C" fn kiln_instance_call(
 /// `instance` is null or came from `kiln_instance_new`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kiln_instance_exit_code(instance: *const CInstance) -> i32 {
-    // SAFETY: the caller's promise.
+    if Running::is_running(instance) {
+        return 0;
+    }
+    // SAFETY: the caller's promise, and not running (checked above).
     unsafe { instance.as_ref() }.map_or(0, |i| i.exit_code)
 }
 
@@ -295,7 +339,13 @@ pub unsafe extern "C" fn kiln_instance_memory(
     name: *const c_char,
     len: *mut usize,
 ) -> *mut u8 {
-    // SAFETY: the caller's promise.
+    if Running::is_running(instance) {
+        // Its store is in use by the running call; an import reaches the
+        // memory through `kiln_caller_memory`.
+        // SAFETY: the caller's promise.
+        return unsafe { memory_out(None, len) };
+    }
+    // SAFETY: the caller's promise, and not running (checked above).
     let Some(instance) = (unsafe { instance.as_mut() }) else {
         // SAFETY: the caller's promise.
         return unsafe { memory_out(None, len) };
