@@ -31,7 +31,7 @@ use isa::{artifact_target, build_isa, cpu_features};
 use kiln_environ::artifact::{ArtifactHeader, ArtifactMetadata, CodeLayout};
 use kiln_environ::vmoffsets::{TargetPtr, VMOffsets};
 use kiln_environ::{DefinedFuncIndex, EntityIndex, FuncIndex};
-use obj::{CompiledFunction, ObjectEmitter, compile_ir};
+use obj::{CodeKind, CompiledFunction, ObjectEmitter, compile_ir};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -247,7 +247,7 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig, link: Option<&LinkOption
             ir::Function::with_name_signature(UserFuncName::user(0, def.index() as u32), ir::Signature::new(call_conv));
         let mut ctx = FunctionBuilderContext::new();
         translate::translate_function(&env, def, &input.body, &mut validator, &mut func, &mut ctx)?;
-        compile_ir(&isa, func, FuncId::from_u32(def.index() as u32))
+        compile_ir(&isa, func, FuncId::from_u32(def.index() as u32), CodeKind::Wasm)
     })?;
 
     // Trampolines.
@@ -282,7 +282,9 @@ fn compile_binary(wasm: &[u8], config: &CompilerConfig, link: Option<&LinkOption
         host_ids.push(id);
     }
     let compiled_trampolines: Vec<(FuncId, CompiledFunction)> =
-        map_items(trampolines, config.single_threaded, |(id, func)| Ok((id, compile_ir(&isa, func, id)?)))?;
+        map_items(trampolines, config.single_threaded, |(id, func)| {
+            Ok((id, compile_ir(&isa, func, id, CodeKind::Stub)?))
+        })?;
 
     let mut traps_by_id: HashMap<FuncId, Vec<(u32, kiln_environ::TrapCode)>> = HashMap::new();
     let mut sizes: HashMap<FuncId, u32> = HashMap::new();

@@ -14,7 +14,7 @@
 
 use crate::c_api::{CInterface, adapters};
 use crate::error::{CompileError, CompileResult};
-use crate::obj::compile_ir;
+use crate::obj::{CodeKind, compile_ir};
 use cranelift_codegen::ir::{self, AbiParam, InstBuilder, UserFuncName};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -172,7 +172,7 @@ fn define_main(
     b.ins().return_(&[status]);
     b.finalize(isa.frontend_config());
 
-    let compiled = compile_ir(isa, func, main_id)?;
+    let compiled = compile_ir(isa, func, main_id, CodeKind::Stub)?;
     module.define_function_bytes(main_id, compiled.alignment, &compiled.bytes, &compiled.relocs).map_err(err)?;
     Ok(())
 }

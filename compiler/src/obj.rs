@@ -35,14 +35,36 @@ pub struct CompiledFunction {
     pub srclocs: Vec<(u32, u32, u32)>,
 }
 
+/// What a compiled function is, for its alignment in the text section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeKind {
+    /// A wasm function: the guest's own code, where its loops run. It gets
+    /// the ISA's preferred alignment (32 bytes on x86-64), so where a loop
+    /// falls against the instruction-fetch windows depends on the function
+    /// alone, not on the sizes of the functions before it.
+    Wasm,
+    /// A trampoline, adapter or entry stub, run once per call: the ISA's
+    /// minimum alignment, packed tight.
+    Stub,
+}
+
 /// Compiles a Cranelift function to machine code.
-pub fn compile_ir(isa: &OwnedTargetIsa, func: ir::Function, id: FuncId) -> CompileResult<CompiledFunction> {
+pub fn compile_ir(
+    isa: &OwnedTargetIsa,
+    func: ir::Function,
+    id: FuncId,
+    kind: CodeKind,
+) -> CompileResult<CompiledFunction> {
     let mut ctx = cranelift_codegen::Context::for_function(func);
     ctx.compile(&**isa, &mut ControlPlane::default()).map_err(|e| CompileError::from(e.inner))?;
     let Some(code) = ctx.compiled_code() else { crate::error::bail_bug!("no code after a successful compile") };
     let func = &ctx.func;
     let bytes = code.code_buffer().to_vec();
-    let alignment = u64::from(code.buffer.alignment.max(isa.function_alignment().minimum));
+    let wanted = match kind {
+        CodeKind::Wasm => isa.function_alignment().preferred,
+        CodeKind::Stub => isa.function_alignment().minimum,
+    };
+    let alignment = u64::from(code.buffer.alignment.max(wanted));
     let traps = code
         .buffer
         .traps()

@@ -51,6 +51,30 @@ fn standard_tools_read_the_object() {
 }
 
 #[test]
+fn wasm_functions_start_on_fetch_boundaries_and_stubs_are_packed() {
+    use object::{Object, ObjectSymbol, SymbolKind};
+    let (_, bytes) = artifact();
+    let file = object::File::parse(&*bytes).unwrap();
+    let funcs: Vec<(String, u64)> = file
+        .symbols()
+        .filter(|s| s.kind() == SymbolKind::Text)
+        .map(|s| (s.name().unwrap().to_string(), s.address()))
+        .collect();
+    // Cranelift's preferred function alignment, 32 bytes on x86-64 and on
+    // aarch64 (wasmtime gives wasm functions the same).
+    let preferred = 32;
+    let wasm = ["add", "load", "anonymous_export", "wasm-function[3]"];
+    for name in wasm {
+        let (_, at) = funcs.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no {name}: {funcs:?}"));
+        assert_eq!(at % preferred, 0, "{name} at {at:#x}: {funcs:?}");
+    }
+    // The trampolines are not padded out: at least one sits off the boundary.
+    let stubs: Vec<_> = funcs.iter().filter(|(n, _)| n.contains("_to_")).collect();
+    assert!(!stubs.is_empty(), "{funcs:?}");
+    assert!(stubs.iter().any(|(_, at)| at % preferred != 0), "{stubs:?}");
+}
+
+#[test]
 fn truncated_artifacts_are_refused() {
     let (engine, bytes) = artifact();
     for len in (0..bytes.len()).step_by(7).chain([bytes.len() - 1]) {

@@ -16,7 +16,7 @@
 
 use super::{CImport, CInterface};
 use crate::error::{CompileError, CompileResult};
-use crate::obj::compile_ir;
+use crate::obj::{CodeKind, compile_ir};
 use cranelift_codegen::ir::{self, AbiParam, InstBuilder, UserFuncName};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -95,7 +95,7 @@ fn define_adapter(module: &mut ObjectModule, isa: &OwnedTargetIsa, import: &CImp
     b.ins().return_(&[status]);
     b.finalize(isa.frontend_config());
 
-    let compiled = compile_ir(isa, func, adapter_id)?;
+    let compiled = compile_ir(isa, func, adapter_id, CodeKind::Stub)?;
     module.define_function_bytes(adapter_id, compiled.alignment, &compiled.bytes, &compiled.relocs).map_err(err)?;
     Ok(adapter_id)
 }

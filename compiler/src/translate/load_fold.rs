@@ -136,29 +136,15 @@ fn loads_second(func: &mut Function) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Signature, UserFuncName, types};
-    use cranelift_codegen::isa::CallConv;
-    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+    use crate::translate::test_support::sysv_function;
+    use cranelift_codegen::ir::{InstBuilder, MemFlagsData, types};
+    use cranelift_frontend::FunctionBuilder;
 
     /// A function of two pointers built by `body`, folded, as text.
     fn folded(body: impl FnOnce(&mut FunctionBuilder<'_>, Value, Value) -> Value) -> String {
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params.extend([AbiParam::new(types::I64), AbiParam::new(types::I64)]);
-        sig.returns.push(AbiParam::new(types::I8X16));
-        let mut func = Function::with_name_signature(UserFuncName::user(0, 0), sig);
-        let mut ctx = FunctionBuilderContext::new();
-        let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-        let entry = b.create_block();
-        b.append_block_params_for_function_params(entry);
-        b.switch_to_block(entry);
-        b.seal_block(entry);
-        let (p, q) = (b.block_params(entry)[0], b.block_params(entry)[1]);
-        let r = body(&mut b, p, q);
-        b.ins().return_(&[r]);
-        b.finalize(cranelift_codegen::isa::TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
+        let mut func = sysv_function(&[types::I64, types::I64], &[types::I8X16], |b, p| {
+            let r = body(b, p[0], p[1]);
+            b.ins().return_(&[r]);
         });
         fold_vector_loads(&mut func);
         func.display().to_string()

@@ -76,30 +76,14 @@ pub fn merge_blocks(func: &mut Function) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cranelift_codegen::ir::{AbiParam, InstBuilder, Signature, UserFuncName, types};
-    use cranelift_codegen::isa::CallConv;
-    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+    use crate::translate::test_support::sysv_function;
+    use cranelift_codegen::ir::{InstBuilder, types};
+    use cranelift_frontend::FunctionBuilder;
 
     /// `(i32) -> i32` built by `body` from its entry block and parameter,
     /// merged, as text.
     fn merged(body: impl FnOnce(&mut FunctionBuilder<'_>, cranelift_codegen::ir::Value)) -> String {
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params.push(AbiParam::new(types::I32));
-        sig.returns.push(AbiParam::new(types::I32));
-        let mut func = Function::with_name_signature(UserFuncName::user(0, 0), sig);
-        let mut ctx = FunctionBuilderContext::new();
-        let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-        let entry = b.create_block();
-        b.append_block_params_for_function_params(entry);
-        b.switch_to_block(entry);
-        let p = b.block_params(entry)[0];
-        body(&mut b, p);
-        b.seal_all_blocks();
-        b.finalize(cranelift_codegen::isa::TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
-        });
+        let mut func = sysv_function(&[types::I32], &[types::I32], |b, p| body(b, p[0]));
         merge_blocks(&mut func);
         func.display().to_string()
     }

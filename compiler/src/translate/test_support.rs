@@ -5,7 +5,7 @@ use super::FuncEnv;
 use super::env::target_ptr;
 use crate::CompilerConfig;
 use cranelift_codegen::ir::{self, AbiParam, InstBuilder, Value, types};
-use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa, TargetFrontendConfig};
 use cranelift_entity::EntityRef;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use kiln_environ::vmoffsets::{TargetPtr, VMOffsets};
@@ -48,6 +48,46 @@ pub fn vmctx_i32_function(isa: &dyn cranelift_codegen::isa::TargetIsa) -> ir::Fu
     func
 }
 
+/// A builder for `func`, positioned in a new entry block that takes the
+/// function's parameters, and those parameters: the start of every
+/// function the unit tests build.
+pub fn builder_at_entry<'a>(
+    func: &'a mut ir::Function,
+    ctx: &'a mut FunctionBuilderContext,
+) -> (FunctionBuilder<'a>, Vec<Value>) {
+    let mut b = FunctionBuilder::new(func, ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    (b, params)
+}
+
+/// A System V `fn(params) -> returns` for a 64-bit target, its body
+/// written by `body` from the entry block (given the parameters), then
+/// sealed and finalized: the input of the unit tests of kiln's own IR
+/// passes, which need no module or ISA.
+pub fn sysv_function(
+    params: &[ir::Type],
+    returns: &[ir::Type],
+    body: impl FnOnce(&mut FunctionBuilder<'_>, &[Value]),
+) -> ir::Function {
+    let mut sig = ir::Signature::new(CallConv::SystemV);
+    sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+    sig.returns.extend(returns.iter().map(|t| AbiParam::new(*t)));
+    let mut func = ir::Function::with_name_signature(ir::UserFuncName::user(0, 0), sig);
+    let mut ctx = FunctionBuilderContext::new();
+    let (mut b, params) = builder_at_entry(&mut func, &mut ctx);
+    body(&mut b, &params);
+    b.seal_all_blocks();
+    b.finalize(TargetFrontendConfig {
+        default_call_conv: CallConv::SystemV,
+        pointer_width: target_lexicon::PointerWidth::U64,
+        page_size_align_log2: 12,
+    });
+    func
+}
+
 /// Builds `fn(vmctx, i32) -> ()` whose body `emit` writes (given the
 /// environment, the builder, the vmctx and the i32 parameter), and returns
 /// its CLIF text, or the error `emit` returned.
@@ -66,13 +106,9 @@ pub fn emit<T>(
     };
     let mut func = vmctx_i32_function(&*isa);
     let mut ctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
-    let block = b.create_block();
-    b.append_block_params_for_function_params(block);
-    b.switch_to_block(block);
-    b.seal_block(block);
-    let (vmctx, arg) = (b.block_params(block)[0], b.block_params(block)[1]);
-    emit(&env, &mut b, vmctx, arg)?;
+    let (mut b, params) = builder_at_entry(&mut func, &mut ctx);
+    b.seal_all_blocks();
+    emit(&env, &mut b, params[0], params[1])?;
     b.ins().return_(&[]);
     b.finalize(isa.frontend_config());
     Ok(func.display().to_string())
@@ -87,11 +123,8 @@ pub fn with_translator_on(isa: OwnedTargetIsa, tunables: Tunables, f: impl FnOnc
     let env = FuncEnv { info: &info, offsets: &offsets, isa: &*isa, wasm: &[], tunables, debug_info: false };
     let mut func = vmctx_i32_function(&*isa);
     let mut ctx = FunctionBuilderContext::new();
-    let mut builder = FunctionBuilder::new(&mut func, &mut ctx);
-    let entry = builder.create_block();
-    builder.append_block_params_for_function_params(entry);
-    builder.switch_to_block(entry);
-    let vmctx = builder.block_params(entry)[0];
+    let (mut builder, params) = builder_at_entry(&mut func, &mut ctx);
+    let vmctx = params[0];
     let ret = builder.create_block();
     let mut t = super::FuncTranslator::new(builder, &env, vmctx);
     t.control.push(super::state::ControlFrame::function(ret, 0));

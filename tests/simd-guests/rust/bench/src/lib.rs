@@ -1,6 +1,6 @@
 //! The benchmark's kernels as a wasm library with no imports: the host
 //! writes inputs into [`arena`] through the exported memory and calls the
-//! kernels with pointers into it (`loader/benches/simd.rs`).
+//! kernels with pointers into it (`loader/benches/simd/`).
 
 #![no_std]
 
