@@ -16,11 +16,13 @@
 //! and the SIMD families under `simd` (routed by `visit_simd`).
 //! Every VMContext and linear-memory access goes through the environment
 //! layer, `env` and `heap`; the families never name layout offsets.
-//! Two clean-ups run on the finished function: `merge_blocks` (a block
+//! Three clean-ups run on the finished function: `merge_blocks` (a block
 //! whose only entry is a `jump` joins its predecessor) and `load_fold`
 //! (vector loads typed as their users read them, and put second in
 //! commutative operators), so that the backend can fold loads into the
-//! instructions using them.
+//! instructions using them, and `zext_params` (a loop's `i32` addresses
+//! carried around it zero-extended, so that no access in the loop
+//! extends them again).
 //!
 //! Invariants while translating:
 //! - `stack` mirrors the wasm operand stack as Cranelift values; its height
@@ -51,6 +53,7 @@ mod unreachable;
 mod unsupported;
 mod visit;
 mod visit_simd;
+mod zext_params;
 
 pub use env::FuncEnv;
 
@@ -199,6 +202,7 @@ pub fn translate_function(
     t.builder.finalize(frontend_config);
     merge_blocks::merge_blocks(func);
     load_fold::fold_vector_loads(func);
+    zext_params::widen_loop_addresses(func);
     Ok(())
 }
 
