@@ -58,7 +58,12 @@ pub fn widen_loop_addresses(func: &mut Function) {
             }
         }
     }
+    // The entry block's parameters are the signature's: never widened.
+    let entry = func.layout.entry_block();
     for header in headers {
+        if Some(header) == entry {
+            continue;
+        }
         let params: Vec<Value> = func.dfg.block_params(header).to_vec();
         for p in params {
             if func.dfg.value_type(p) != types::I32 {
@@ -79,8 +84,7 @@ fn widen(func: &mut Function, header: Block, p: Value, branches: &[Inst], exts: 
     let plain = branches.iter().all(|&inst| {
         let dfg = &func.dfg;
         dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables).iter().all(|d| {
-            d.block(&dfg.value_lists) != header
-                || d.args(&dfg.value_lists).nth(ix).and_then(|a| a.as_value()).is_some()
+            d.block(&dfg.value_lists) != header || d.args(&dfg.value_lists).nth(ix).and_then(|a| a.as_value()).is_some()
         })
     });
     if !plain {

@@ -131,60 +131,80 @@ impl Kernels {
         let instance = kiln::Instance::new(&mut store, &module, &[]).unwrap();
         let memory = instance.get_memory(&mut store, "memory").unwrap();
         let arena = instance.get_typed_func::<(), u32>(&mut store, "arena").unwrap().call(&mut store, ()).unwrap();
-        let mut kernels = Kernels {
-            dot: instance.get_typed_func(&mut store, "dot_f32").unwrap(),
-            find: instance.get_typed_func(&mut store, "find_byte").unwrap(),
-            mat4: instance.get_typed_func(&mut store, "mat4_batch").unwrap(),
-            checksum: instance.get_typed_func(&mut store, "checksum_bytes").unwrap(),
-            args: Args { dot: (0, 0), find: 0, mat4: (0, 0, 0), checksum: 0 },
-            dot_in: (floats(DOT_N, 1), floats(DOT_N, 2)),
-            hay: data(FIND_N, 3).into_iter().map(|x| x & 0x7f).collect(),
-            mat4_in: (
-                floats(MAT4_N * 16, 4).chunks_exact(16).map(|m| m.try_into().unwrap()).collect(),
-                floats(16, 5).try_into().unwrap(),
-            ),
-            mat4_out: vec![[0.0; 16]; MAT4_N],
-            bytes: data(CHECKSUM_N, 6),
-            store,
-        };
-        kernels.hay[FIND_N - 1] = 0xff;
 
-        // The regions: dot's two operands, the haystack, the matrices and
-        // their products, the checksummed bytes.
-        let k = &mut kernels;
-        let s = &mut k.store;
+        // The inputs; the needle is only at the haystack's end.
+        let dot_in = (floats(DOT_N, 1), floats(DOT_N, 2));
+        let mut hay: Vec<u8> = data(FIND_N, 3).into_iter().map(|x| x & 0x7f).collect();
+        hay[FIND_N - 1] = 0xff;
+        let mat4_in: (Vec<[f32; 16]>, [f32; 16]) = (
+            floats(MAT4_N * 16, 4).chunks_exact(16).map(|m| m.try_into().unwrap()).collect(),
+            floats(16, 5).try_into().unwrap(),
+        );
+        let bytes = data(CHECKSUM_N, 6);
+
+        // Their regions of the arena: dot's two operands, the haystack,
+        // the matrices and their products, the checksummed bytes.
         let mut at = arena;
         let mut next = |len: usize| {
             let here = at;
             at += len.next_multiple_of(64) as u32;
             here
         };
-        let pa = put(s, memory, next(DOT_N * 4), &f32_bytes(&k.dot_in.0));
-        let pb = put(s, memory, next(DOT_N * 4), &f32_bytes(&k.dot_in.1));
-        k.args.dot = (pa, pb);
-        k.args.find = put(s, memory, next(FIND_N), &k.hay);
-        let ma = put(s, memory, next(MAT4_N * 64), &f32_bytes(k.mat4_in.0.as_flattened()));
-        let mb = put(s, memory, next(64), &f32_bytes(&k.mat4_in.1));
-        k.args.mat4 = (ma, mb, next(MAT4_N * 64));
-        k.args.checksum = put(s, memory, next(CHECKSUM_N), &k.bytes);
+        let s = &mut store;
+        let args = Args {
+            dot: (
+                put(s, memory, next(DOT_N * 4), &f32_bytes(&dot_in.0)),
+                put(s, memory, next(DOT_N * 4), &f32_bytes(&dot_in.1)),
+            ),
+            find: put(s, memory, next(FIND_N), &hay),
+            mat4: (
+                put(s, memory, next(MAT4_N * 64), &f32_bytes(mat4_in.0.as_flattened())),
+                put(s, memory, next(64), &f32_bytes(&mat4_in.1)),
+                next(MAT4_N * 64),
+            ),
+            checksum: put(s, memory, next(CHECKSUM_N), &bytes),
+        };
 
-        // SAFETY: `available` was checked above.
-        let want = unsafe { native::dot(&k.dot_in.0, &k.dot_in.1) };
-        assert_eq!(k.dot.call(&mut *s, (pa, pb, DOT_N as u32)).unwrap().to_bits(), want.to_bits(), "dot differs");
+        let mut k = Kernels {
+            dot: instance.get_typed_func(&mut store, "dot_f32").unwrap(),
+            find: instance.get_typed_func(&mut store, "find_byte").unwrap(),
+            mat4: instance.get_typed_func(&mut store, "mat4_batch").unwrap(),
+            checksum: instance.get_typed_func(&mut store, "checksum_bytes").unwrap(),
+            args,
+            dot_in,
+            hay,
+            mat4_in,
+            mat4_out: vec![[0.0; 16]; MAT4_N],
+            bytes,
+            store,
+        };
+        k.check(memory);
+        k
+    }
+
+    /// Runs each pair once and panics unless both sides agree.
+    fn check(&mut self, memory: Memory) {
+        let (s, a) = (&mut self.store, &self.args);
+        // SAFETY: `new` checked `available`, all the native kernels need.
+        let want = unsafe { native::dot(&self.dot_in.0, &self.dot_in.1) };
+        assert_eq!(
+            self.dot.call(&mut *s, (a.dot.0, a.dot.1, DOT_N as u32)).unwrap().to_bits(),
+            want.to_bits(),
+            "dot differs"
+        );
         // SAFETY: as above.
-        assert_eq!(unsafe { native::find(&k.hay, 0xff) }, Some(FIND_N - 1), "native find is wrong");
-        let found = k.find.call(&mut *s, (k.args.find, FIND_N as u32, 0xff)).unwrap();
+        assert_eq!(unsafe { native::find(&self.hay, 0xff) }, Some(FIND_N - 1), "native find is wrong");
+        let found = self.find.call(&mut *s, (a.find, FIND_N as u32, 0xff)).unwrap();
         assert_eq!(found, (FIND_N - 1) as i32, "find differs");
         // SAFETY: as above.
-        unsafe { native::mat4_batch(&k.mat4_in.0, &k.mat4_in.1, &mut k.mat4_out) };
-        k.mat4.call(&mut *s, (ma, mb, k.args.mat4.2, MAT4_N as u32)).unwrap();
+        unsafe { native::mat4_batch(&self.mat4_in.0, &self.mat4_in.1, &mut self.mat4_out) };
+        self.mat4.call(&mut *s, (a.mat4.0, a.mat4.1, a.mat4.2, MAT4_N as u32)).unwrap();
         let mut got = vec![0; MAT4_N * 64];
-        memory.read(&*s, k.args.mat4.2 as usize, &mut got).unwrap();
-        assert!(got == f32_bytes(k.mat4_out.as_flattened()), "4×4 products differ");
+        memory.read(&*s, a.mat4.2 as usize, &mut got).unwrap();
+        assert!(got == f32_bytes(self.mat4_out.as_flattened()), "4×4 products differ");
         // SAFETY: as above.
-        let want = unsafe { native::checksum(&k.bytes) };
-        assert_eq!(k.checksum.call(&mut *s, (k.args.checksum, CHECKSUM_N as u32)).unwrap(), want, "checksum differs");
-        kernels
+        let want = unsafe { native::checksum(&self.bytes) };
+        assert_eq!(self.checksum.call(&mut *s, (a.checksum, CHECKSUM_N as u32)).unwrap(), want, "checksum differs");
     }
 
     /// Runs the wasm kernel once, compiled by kiln.
