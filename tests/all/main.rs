@@ -15,6 +15,7 @@ mod disas;
 mod exe;
 mod fuzz;
 mod limits;
+mod loops;
 mod pooling;
 mod profiling;
 mod serve;

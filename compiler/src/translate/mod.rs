@@ -16,13 +16,15 @@
 //! and the SIMD families under `simd` (routed by `visit_simd`).
 //! Every VMContext and linear-memory access goes through the environment
 //! layer, `env` and `heap`; the families never name layout offsets.
-//! Three clean-ups run on the finished function: `merge_blocks` (a block
-//! whose only entry is a `jump` joins its predecessor) and `load_fold`
+//! Four clean-ups run on the finished function: `merge_blocks` (a block
+//! whose only entry is a `jump` joins its predecessor), `load_fold`
 //! (vector loads typed as their users read them, and put second in
 //! commutative operators), so that the backend can fold loads into the
-//! instructions using them, and `zext_params` (a loop's `i32` addresses
+//! instructions using them, `zext_params` (a loop's `i32` addresses
 //! carried around it zero-extended, so that no access in the loop
-//! extends them again).
+//! extends them again) and, when Cranelift optimises, `loop_rotate` (a
+//! loop whose header only tests its bound tests it again on the back
+//! edge, and branches back to the body).
 //!
 //! Invariants while translating:
 //! - `stack` mirrors the wasm operand stack as Cranelift values; its height
@@ -38,6 +40,7 @@ pub mod env;
 pub mod heap;
 mod load_fold;
 mod locals_globals;
+mod loop_rotate;
 mod memory;
 mod merge_blocks;
 mod numeric;
@@ -203,6 +206,9 @@ pub fn translate_function(
     merge_blocks::merge_blocks(func);
     load_fold::fold_vector_loads(func);
     zext_params::widen_loop_addresses(func);
+    if env.isa.flags().opt_level() != cranelift_codegen::settings::OptLevel::None {
+        loop_rotate::rotate_loops(func);
+    }
     Ok(())
 }
 

@@ -144,3 +144,55 @@ fn loads_fold_into_their_users() {
         assert_folded(&f, "mul_f32x4", "mulps");
     }
 }
+
+/// The instructions of the loop in `function` of `artifact` that holds
+/// `marker` (a mnemonic, in its SSE or VEX form): from the target of a backward
+/// branch to that branch, in layout order.
+fn loop_holding(artifact: &Path, function: &str, marker: &str) -> Vec<String> {
+    let o = Command::new("objdump").args(["-d", "--no-show-raw-insn"]).arg(artifact).output().expect("objdump runs");
+    let text = String::from_utf8(o.stdout).unwrap();
+    let header = format!("<{function}>:");
+    let body: Vec<(u64, String)> = text
+        .lines()
+        .skip_while(|l| !l.ends_with(&header))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| {
+            let (addr, insn) = l.split_once(":\t")?;
+            Some((u64::from_str_radix(addr.trim(), 16).ok()?, insn.split_whitespace().collect::<Vec<_>>().join(" ")))
+        })
+        .collect();
+    for (at, insn) in &body {
+        let Some(target) = insn.strip_prefix('j').and_then(|i| i.split_whitespace().nth(1)) else { continue };
+        let Ok(target) = u64::from_str_radix(target, 16) else { continue };
+        let range: Vec<String> =
+            body.iter().filter(|(a, _)| (target..=*at).contains(a)).map(|(_, i)| i.clone()).collect();
+        let vex = format!("v{marker}");
+        if target < *at && range.iter().any(|i| i.starts_with(marker) || i.starts_with(&vex)) {
+            return range;
+        }
+    }
+    panic!("no loop holding {marker} in {function}: {body:#?}");
+}
+
+#[test]
+fn the_byte_search_loop_is_rotated() {
+    // `while i + 16 <= n { ...; if mask != 0 { return } i += 16 }`, closed
+    // by the guest's `br_if`: rotated, the loop is its body, a branch out
+    // on a match and the bound test branching back, with no jump back to
+    // a separate header and no edge block of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = compile(&fixture("bin/simd_kernels.wasm"), dir.path());
+    let body = loop_holding(&artifact, "find_byte", "pcmpeqb");
+    let branches: Vec<&String> = body.iter().filter(|i| i.starts_with('j')).collect();
+    assert_eq!(branches.len(), 2, "{body:#?}");
+    assert!(!branches.iter().any(|b| b.starts_with("jmp")), "{body:#?}");
+    // Ten instructions with AVX (native's loop is seven): the address,
+    // load, compare, mask, its test, the bound's step and test, and the
+    // index `carried - 16` the match exit returns, which Cranelift
+    // computes where the address first needs it rather than on the exit.
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        assert!(body.len() <= 10, "the loop grew: {body:#?}");
+    }
+}
