@@ -30,6 +30,7 @@ pub fn widen_loop_addresses(func: &mut Function) {
     }
     let mut preds: BTreeMap<Block, Vec<Inst>> = BTreeMap::new();
     let mut headers = Vec::new();
+    let mut is_header: SecondaryMap<Block, bool> = SecondaryMap::new();
     for block in func.layout.blocks() {
         let Some(term) = func.layout.last_inst(block) else { continue };
         let data = &func.dfg.insts[term];
@@ -41,7 +42,8 @@ pub fn widen_loop_addresses(func: &mut Function) {
             }
             // A branch from a block at or after its target is a back edge:
             // wasm lays a loop's body out after its header.
-            if order[to] <= order[block] && !headers.contains(&to) {
+            if order[to] <= order[block] && !is_header[to] {
+                is_header[to] = true;
                 headers.push(to);
             }
         }
