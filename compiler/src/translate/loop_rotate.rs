@@ -400,6 +400,7 @@ mod tests {
     use super::*;
     use crate::translate::test_support::sysv_function;
     use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Opcode, condcodes::IntCC, types};
+    use cranelift_frontend::FunctionBuilder;
 
     fn verified(func: &Function) -> String {
         let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
@@ -407,41 +408,69 @@ mod tests {
         func.display().to_string()
     }
 
-    /// `fn(i64 base, i32 n) -> i32`: `i = 0; while i + 4 <= n { if
-    /// load(base + i) != 0 { return i } i += 4 } return -1`, the shape of
-    /// a byte search, rotated, as text.
-    fn search_loop() -> String {
-        let mut func = sysv_function(&[types::I64, types::I32], &[types::I32], |b, args| {
+    /// Fills `header` with `while i + step <= n`: the step, then a `brif`
+    /// to `exit` or `body`. Returns `i + step`.
+    fn bound_test(
+        b: &mut FunctionBuilder<'_>,
+        header: Block,
+        i: Value,
+        step: i64,
+        n: Value,
+        exit: Block,
+        body: Block,
+    ) -> Value {
+        b.switch_to_block(header);
+        let t = b.ins().iadd_imm_s(i, step);
+        let out = b.ins().icmp(IntCC::UnsignedGreaterThan, t, n);
+        b.ins().brif(out, exit, &[], body, &[]);
+        t
+    }
+
+    /// `fn(i64 base, i32 n) -> i32`: `i = 0; while i + step <= n { if
+    /// load(base + i) != 0 { return i } i += step } return -1`, the shape
+    /// of a byte search, with its header and body. The body's "no match"
+    /// goes to a latch that jumps back, or back itself when `by_br_if` (as
+    /// a byte search's `br_if` does).
+    fn search_loop(step: i64, by_br_if: bool) -> (Function, Block, Block) {
+        let mut blocks = (None, None);
+        let func = sysv_function(&[types::I64, types::I32], &[types::I32], |b, args| {
             let (base, n) = (args[0], args[1]);
-            let (header, body, latch, found, exit) =
-                (b.create_block(), b.create_block(), b.create_block(), b.create_block(), b.create_block());
+            let (header, body) = (b.create_block(), b.create_block());
+            let latch = (!by_br_if).then(|| b.create_block());
+            let (found, exit) = (b.create_block(), b.create_block());
+            blocks = (Some(header), Some(body));
             let i = b.append_block_param(header, types::I32);
             let zero = b.ins().iconst(types::I32, 0);
             b.ins().jump(header, &[zero.into()]);
-            b.switch_to_block(header);
-            let t = b.ins().iadd_imm_s(i, 4);
-            let out = b.ins().icmp(IntCC::UnsignedGreaterThan, t, n);
-            b.ins().brif(out, exit, &[], body, &[]);
+            let t = bound_test(b, header, i, step, n, exit, body);
             b.switch_to_block(body);
             let at = b.ins().uextend(types::I64, i);
             let addr = b.ins().iadd(base, at);
             let x = b.ins().load(types::I32, MemFlagsData::new(), addr, 0);
-            b.ins().brif(x, found, &[], latch, &[]);
-            b.switch_to_block(latch);
-            b.ins().jump(header, &[t.into()]);
+            match latch {
+                Some(latch) => {
+                    b.ins().brif(x, found, &[], latch, &[]);
+                    b.switch_to_block(latch);
+                    b.ins().jump(header, &[t.into()]);
+                }
+                None => {
+                    b.ins().brif(x, found, &[], header, &[t.into()]);
+                }
+            }
             b.switch_to_block(found);
             b.ins().return_(&[i]);
             b.switch_to_block(exit);
             let none = b.ins().iconst(types::I32, -1);
             b.ins().return_(&[none]);
         });
-        rotate_loops(&mut func);
-        verified(&func)
+        (func, blocks.0.unwrap(), blocks.1.unwrap())
     }
 
     #[test]
     fn a_while_loop_tests_its_bound_at_the_latch() {
-        let clif = search_loop();
+        let (mut func, _, _) = search_loop(4, false);
+        rotate_loops(&mut func);
+        let clif = verified(&func);
         // The latch no longer jumps to the header: it tests the bound
         // again, stepping the index it carries, and branches to the body.
         // The header carries the stepped index `i + 4` too, with its body
@@ -449,13 +478,28 @@ mod tests {
         // recomputes the header's values from it; the test there is dead,
         // and Cranelift drops it.)
         assert_eq!(clif.matches("jump block1").count(), 1, "{clif}");
-        assert!(clif.contains("v21 = icmp eq v6, v20  ; v20 = 0\n    brif v21, block2(v5), block5"), "{clif}");
-        assert!(clif.contains("block2(v11: i32):\n    v12 = iconst.i32 -4\n    v13 = iadd v11, v12"), "{clif}");
-        assert!(clif.contains("v15 = iadd v13, v14  ; v14 = 4"), "the body's `i + 4`: {clif}");
-        assert!(clif.contains("v7 = uextend.i64 v13"), "the body loads at the recovered index: {clif}");
-        assert!(clif.contains("v18 = iadd.i32 v15, v17  ; v17 = 4\n    v19 = icmp ugt v18, v1"), "{clif}");
-        assert!(clif.contains("brif v19, block5, block2(v18)"), "the latch carries its step: {clif}");
-        assert!(clif.contains("block4:\n    return v13"), "the found block reads the body's index: {clif}");
+        expect(
+            &clif,
+            &[
+                "v21 = icmp eq v6, v20  ; v20 = 0\n    brif v21, block2(v5), block5",
+                "block2(v11: i32):\n    v12 = iconst.i32 -4\n    v13 = iadd v11, v12",
+                // The body's `i + 4`, and its load at the recovered index.
+                "v15 = iadd v13, v14  ; v14 = 4",
+                "v7 = uextend.i64 v13",
+                // The latch steps what it carries and tests it.
+                "v18 = iadd.i32 v15, v17  ; v17 = 4\n    v19 = icmp ugt v18, v1",
+                "brif v19, block5, block2(v18)",
+                // The found block reads the body's index.
+                "block4:\n    return v13",
+            ],
+        );
+    }
+
+    /// Fails unless `clif` contains each of `texts`.
+    fn expect(clif: &str, texts: &[&str]) {
+        for text in texts {
+            assert!(clif.contains(text), "no {text:?} in\n{clif}");
+        }
     }
 
     /// The predecessors of `block` in `func`, as block numbers.
@@ -468,33 +512,9 @@ mod tests {
 
     #[test]
     fn a_loop_closed_by_a_br_if_tests_its_bound_on_a_block_of_the_edge() {
-        // `i = 0; while i + 16 <= n { if load(base + i) != 0 { return i }
-        // i += 16 }; return -1`, closed as a byte search closes it: the
-        // latch's `brif` goes back to the header on "no match".
-        let (mut header, mut body) = (None, None);
-        let mut func = sysv_function(&[types::I64, types::I32], &[types::I32], |b, args| {
-            let (base, n) = (args[0], args[1]);
-            let (h, bd, found, exit) = (b.create_block(), b.create_block(), b.create_block(), b.create_block());
-            (header, body) = (Some(h), Some(bd));
-            let i = b.append_block_param(h, types::I32);
-            let zero = b.ins().iconst(types::I32, 0);
-            b.ins().jump(h, &[zero.into()]);
-            b.switch_to_block(h);
-            let t = b.ins().iadd_imm_s(i, 16);
-            let out = b.ins().icmp(IntCC::UnsignedGreaterThan, t, n);
-            b.ins().brif(out, exit, &[], bd, &[]);
-            b.switch_to_block(bd);
-            let at = b.ins().uextend(types::I64, i);
-            let addr = b.ins().iadd(base, at);
-            let x = b.ins().load(types::I32, MemFlagsData::new(), addr, 0);
-            b.ins().brif(x, found, &[], h, &[t.into()]);
-            b.switch_to_block(found);
-            b.ins().return_(&[i]);
-            b.switch_to_block(exit);
-            let none = b.ins().iconst(types::I32, -1);
-            b.ins().return_(&[none]);
-        });
-        let (header, body) = (header.unwrap(), body.unwrap());
+        // The byte search closes its loop with the body's `brif`: back to
+        // the header on "no match".
+        let (mut func, header, body) = search_loop(16, true);
         let entry = func.layout.entry_block().unwrap();
         rotate_loops(&mut func);
         let clif = verified(&func);
@@ -506,14 +526,20 @@ mod tests {
         let edge = into_body.into_iter().find(|&p| p != header).unwrap();
         assert!(func.layout.block_insts(edge).any(|i| func.dfg.insts[i].opcode() == Opcode::Icmp), "{clif}");
         assert_eq!(func.dfg.block_params(body).len(), 1, "the body takes the index: {clif}");
-        assert!(clif.contains("brif v21, block2(v5), block4"), "the header passes `i + 16`, body first: {clif}");
-        assert!(clif.contains("v13 = iadd v11, v12  ; v12 = -16"), "the body recovers `i`: {clif}");
-        // The latch's match test goes to the edge's block as its else arm,
-        // which Cranelift lays out right after it.
-        assert!(clif.contains("brif v9, block3, block5"), "{clif}");
-        assert!(clif.contains("v18 = iadd.i32 v15, v17  ; v17 = 16\n    v19 = icmp ugt v18, v1"), "{clif}");
-        assert!(clif.contains("brif v19, block4, block2(v18)"), "{clif}");
-        assert!(clif.contains("block3:\n    return v13"), "the found block reads the body's index: {clif}");
+        expect(
+            &clif,
+            &[
+                // The header passes `i + 16`, body first; the body recovers `i`.
+                "brif v21, block2(v5), block4",
+                "v13 = iadd v11, v12  ; v12 = -16",
+                // The latch's match test goes to the edge's block as its
+                // else arm, which Cranelift lays out right after it.
+                "brif v9, block3, block5",
+                "v18 = iadd.i32 v15, v17  ; v17 = 16\n    v19 = icmp ugt v18, v1",
+                "brif v19, block4, block2(v18)",
+                "block3:\n    return v13",
+            ],
+        );
     }
 
     #[test]
@@ -531,17 +557,11 @@ mod tests {
             let j = b.append_block_param(ih, types::I32);
             let zero = b.ins().iconst(types::I32, 0);
             b.ins().jump(oh, &[zero.into()]);
-            b.switch_to_block(oh);
-            let t = b.ins().iadd_imm_s(i, 1);
-            let out = b.ins().icmp(IntCC::UnsignedGreaterThan, t, n);
-            b.ins().brif(out, exit, &[], ob, &[]);
+            let t = bound_test(b, oh, i, 1, n, exit, ob);
             b.switch_to_block(ob);
             let zero = b.ins().iconst(types::I32, 0);
             b.ins().jump(ih, &[zero.into()]);
-            b.switch_to_block(ih);
-            let u = b.ins().iadd_imm_s(j, 1);
-            let done = b.ins().icmp(IntCC::UnsignedGreaterThan, u, i);
-            b.ins().brif(done, ie, &[], ib, &[]);
+            let u = bound_test(b, ih, j, 1, i, ie, ib);
             b.switch_to_block(ib);
             b.ins().jump(ih, &[u.into()]);
             b.switch_to_block(ie);
