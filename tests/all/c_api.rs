@@ -63,6 +63,8 @@ fn a_c_program_calls_exports_defines_imports_and_gets_traps_as_statuses() {
         "note: hello from wasm",
         "greet: status 0",
         "swap-halves: status 0: 8 0 7",
+        // v128 into a C import and back: v[i] + 3 * w[i], and v's sum.
+        "blend: status 0: 24 8 36, sum 120",
         // WASI, provided by the runtime library.
         "written through WASI",
         "write: status 0",
@@ -103,6 +105,7 @@ fn the_object_imports_the_programs_functions_and_defines_the_descriptor() {
     for decl in [
         "extern const kiln_linked_module calc_module;",
         "kiln_status calc_env_scale(kiln_caller *caller, int32_t p0, int32_t *result0);",
+        "kiln_status calc_env_blend(kiln_caller *caller, const kiln_v128 *p0, int32_t p1, const kiln_v128 *p2, kiln_v128 *result0, int32_t *result1);",
         "static inline kiln_status calc_divmod(kiln_instance *instance, int64_t p0, int64_t p1, int64_t *result0, int64_t *result1) {",
     ] {
         assert!(header.contains(decl), "no `{decl}` in the header:\n{header}");

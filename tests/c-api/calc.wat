@@ -1,9 +1,11 @@
-;; The guest of tests/all/c_api.rs: exports of every C-passable type, two
-;; imports the C program defines, and WASI imports the runtime provides.
+;; The guest of tests/all/c_api.rs: exports of every C-passable type,
+;; imports the C program defines (one passing v128 both ways), and WASI
+;; imports the runtime provides.
 (module
   (import "env" "scale" (func $scale (param i32) (result i32)))
   (import "env" "note" (func $note (param i32 i32)))
   (import "env" "reenter" (func $reenter))
+  (import "env" "blend" (func $blend (param v128 i32 v128) (result v128 i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
   (memory (export "memory") 1)
@@ -21,6 +23,8 @@
     global.get $count i32.const 1 i32.add global.set $count global.get $count)
   (func (export "swap-halves") (param v128) (result v128)
     local.get 0 local.get 0 i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7)
+  (func (export "blend") (param v128 v128) (result v128 i32)
+    local.get 0 i32.const 3 local.get 1 call $blend)
   (func (export "write")
     (i32.store (i32.const 0) (i32.const 32))
     (i32.store (i32.const 4) (i32.const 21))

@@ -19,6 +19,19 @@ kiln_status calc_env_note(kiln_caller *caller, int32_t ptr, int32_t len) {
     return KILN_OK;
 }
 
+/* Each byte of a plus k times b's, and the sum of a's bytes. */
+kiln_status calc_env_blend(kiln_caller *caller, const kiln_v128 *a, int32_t k, const kiln_v128 *b, kiln_v128 *result0,
+                           int32_t *result1) {
+    int32_t sum = 0;
+    (void)caller;
+    for (int i = 0; i < 16; i++) {
+        result0->bytes[i] = (uint8_t)(a->bytes[i] + k * b->bytes[i]);
+        sum += a->bytes[i];
+    }
+    *result1 = sum;
+    return KILN_OK;
+}
+
 /* The instance `reenter` runs in. */
 static kiln_instance *current;
 
@@ -69,6 +82,9 @@ int main(void) {
     for (int i = 0; i < 16; i++) v.bytes[i] = (uint8_t)i;
     s = calc_swap_halves(a, v, &w);
     printf("swap-halves: status %d: %d %d %d\n", (int)s, w.bytes[0], w.bytes[8], w.bytes[15]);
+    kiln_v128 x;
+    s = calc_blend(a, v, w, &x, &r);
+    printf("blend: status %d: %d %d %d, sum %d\n", (int)s, x.bytes[0], x.bytes[8], x.bytes[15], r);
 
     fflush(stdout);
     printf("write: status %d\n", (int)calc_write(a));

@@ -11,7 +11,10 @@
 //!
 //! loads each argument from its 16-byte slot, calls the program's
 //! `PREFIX_module_name(caller, p0, ..., &results[0], ...)` and returns its
-//! status. The table has one pointer per import, in import order: the
+//! status. A `v128` argument is passed as a pointer to its slot (`const
+//! kiln_v128 *`): how C passes a 16-byte struct by value differs between
+//! ABIs (two registers, or the stack once they run short), and a pointer
+//! is the same everywhere. The table has one pointer per import, in import order: the
 //! adapter's address, or null for an import the runtime provides (WASI).
 
 use super::{CImport, CInterface};
@@ -29,15 +32,25 @@ fn err(e: impl std::fmt::Display) -> CompileError {
     CompileError::Internal(format!("C import adapters: {e}"))
 }
 
-fn clif_type(ty: WasmValType) -> CompileResult<ir::Type> {
-    Ok(match ty {
+/// How the adapter passes an argument of `ty` to the C function.
+#[derive(Clone, Copy)]
+enum CArg {
+    /// Loaded from its slot and passed in a register of this type.
+    Value(ir::Type),
+    /// Passed as the address of its slot.
+    Pointer,
+}
+
+fn c_arg(ty: WasmValType) -> CompileResult<CArg> {
+    Ok(CArg::Value(match ty {
         WasmValType::I32 => ir::types::I32,
         WasmValType::I64 => ir::types::I64,
         WasmValType::F32 => ir::types::F32,
         WasmValType::F64 => ir::types::F64,
-        // `CInterface::new` refuses every other type for imports.
-        other => return Err(err(format!("an import of type {other}"))),
-    })
+        WasmValType::V128 => return Ok(CArg::Pointer),
+        // `CInterface::new` refuses references for imports.
+        WasmValType::Ref(_) => return Err(err(format!("an import of type {ty}"))),
+    }))
 }
 
 /// Defines the adapters of `interface` and its `host_imports` table in
@@ -69,7 +82,10 @@ fn define_adapter(module: &mut ObjectModule, isa: &OwnedTargetIsa, import: &CImp
     let mut c_sig = ir::Signature::new(call_conv);
     c_sig.params.push(AbiParam::new(ptr));
     for ty in import.ty.params.iter() {
-        c_sig.params.push(AbiParam::new(clif_type(*ty)?));
+        c_sig.params.push(AbiParam::new(match c_arg(*ty)? {
+            CArg::Value(t) => t,
+            CArg::Pointer => ptr,
+        }));
     }
     c_sig.params.extend(import.ty.results.iter().map(|_| AbiParam::new(ptr)));
     c_sig.returns.push(AbiParam::new(ir::types::I32));
@@ -84,7 +100,10 @@ fn define_adapter(module: &mut ObjectModule, isa: &OwnedTargetIsa, import: &CImp
     let slot = |i: usize| (i as u32 * C_VAL_SIZE) as i32;
     let mut call_args = vec![caller];
     for (i, ty) in import.ty.params.iter().enumerate() {
-        call_args.push(b.ins().load(clif_type(*ty)?, crate::translate::trusted(), args, slot(i)));
+        call_args.push(match c_arg(*ty)? {
+            CArg::Value(t) => b.ins().load(t, crate::translate::trusted(), args, slot(i)),
+            CArg::Pointer => b.ins().iadd_imm_s(args, i64::from(slot(i))),
+        });
     }
     for i in 0..import.ty.results.len() {
         call_args.push(b.ins().iadd_imm_s(results, i64::from(slot(i))));

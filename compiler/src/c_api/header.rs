@@ -84,11 +84,25 @@ fn field(ty: WasmValType) -> &'static str {
     }
 }
 
+/// How a function's `v128` arguments are passed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum V128Args {
+    /// By value: the header's own inline functions.
+    Value,
+    /// As `const kiln_v128 *`: the imports the program defines, which the
+    /// adapters call (see [`super::adapters`]).
+    Pointer,
+}
+
 /// `p0, p1` and `result0` parameters, after `first`.
-fn parameters(first: &str, ty: &WasmFuncType) -> String {
+fn parameters(first: &str, ty: &WasmFuncType, v128: V128Args) -> String {
     let mut params = vec![first.to_string()];
     for (i, t) in ty.params.iter().enumerate() {
-        params.push(format!("{} p{i}", c_type(*t).unwrap_or("void *")));
+        if *t == WasmValType::V128 && v128 == V128Args::Pointer {
+            params.push(format!("const kiln_v128 *p{i}"));
+        } else {
+            params.push(format!("{} p{i}", c_type(*t).unwrap_or("void *")));
+        }
     }
     for (i, t) in ty.results.iter().enumerate() {
         params.push(format!("{} *result{i}", c_type(*t).unwrap_or("void")));
@@ -100,7 +114,7 @@ fn export(out: &mut String, e: &CExport) {
     let (np, nr) = (e.ty.params.len(), e.ty.results.len());
     let _ = writeln!(out, "\n/* export `{}`: {} */", e.name, e.ty);
     let _ =
-        writeln!(out, "static inline kiln_status {}({}) {{", e.c_name, parameters("kiln_instance *instance", &e.ty));
+        writeln!(out, "static inline kiln_status {}({}) {{", e.c_name, parameters("kiln_instance *instance", &e.ty, V128Args::Value));
     if np > 0 {
         let _ = writeln!(out, "    kiln_val args[{np}];");
     }
@@ -126,7 +140,7 @@ fn export(out: &mut String, e: &CExport) {
 
 fn import(out: &mut String, i: &CImport) {
     let _ = writeln!(out, "\n/* import `{}` `{}`: {} */", i.module, i.name, i.ty);
-    let _ = writeln!(out, "kiln_status {}({});", i.c_name, parameters("kiln_caller *caller", &i.ty));
+    let _ = writeln!(out, "kiln_status {}({});", i.c_name, parameters("kiln_caller *caller", &i.ty, V128Args::Pointer));
 }
 
 /// The header of `interface`.
@@ -163,7 +177,8 @@ pub fn header(interface: &CInterface) -> String {
     if !interface.imports.is_empty() {
         out.push_str(
             "\n/* Imports, which the program defines. Each writes its results and returns\n \
-             * KILN_OK, or returns kiln_caller_trap(caller, message) to trap the guest. */\n",
+             * KILN_OK, or returns kiln_caller_trap(caller, message) to trap the guest.\n \
+             * A v128 argument comes as a pointer, valid until the import returns. */\n",
         );
     }
     for i in &interface.imports {
@@ -185,6 +200,7 @@ mod tests {
             r#"(module
                 (import "env" "log" (func (param i32 i64 f32 f64)))
                 (import "env" "sum" (func (param i32 i32) (result i32)))
+                (import "env" "lanes" (func (param v128 i32 v128) (result v128 i32)))
                 (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
                 (func (export "run") (param i32) (result i32 f64) i32.const 0 f64.const 0)
                 (func (export "go"))

@@ -110,13 +110,17 @@ static inline kiln_status demo_splat(kiln_instance *instance, kiln_v128 p0, kiln
 /* export `keep` has no C function: it takes or returns externref. */
 
 /* Imports, which the program defines. Each writes its results and returns
- * KILN_OK, or returns kiln_caller_trap(caller, message) to trap the guest. */
+ * KILN_OK, or returns kiln_caller_trap(caller, message) to trap the guest.
+ * A v128 argument comes as a pointer, valid until the import returns. */
 
 /* import `env` `log`: (func (param i32 i64 f32 f64)) */
 kiln_status demo_env_log(kiln_caller *caller, int32_t p0, int64_t p1, float p2, double p3);
 
 /* import `env` `sum`: (func (param i32 i32) (result i32)) */
 kiln_status demo_env_sum(kiln_caller *caller, int32_t p0, int32_t p1, int32_t *result0);
+
+/* import `env` `lanes`: (func (param v128 i32 v128) (result v128 i32)) */
+kiln_status demo_env_lanes(kiln_caller *caller, const kiln_v128 *p0, int32_t p1, const kiln_v128 *p2, kiln_v128 *result0, int32_t *result1);
 
 #ifdef __cplusplus
 }
