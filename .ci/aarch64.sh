@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The AArch64 checks (`.ci/run` calls this): kiln cross-built for
 # aarch64-unknown-linux-gnu runs under qemu-user the spec suite's core-2.0
-# files and a WASI program, and an artifact compiled on this x86-64 host
-# with `--target aarch64-unknown-linux-gnu` runs there and is refused here.
+# files and a WASI program, an artifact compiled on this x86-64 host with
+# `--target aarch64-unknown-linux-gnu` runs there and is refused here, and
+# the C API's test program, linked for both, prints the same on both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,4 +64,23 @@ if "$x86" run "$tmp/suite.o" -- args 2>"$tmp/refused"; then
     echo "aarch64: the x86-64 kiln ran an aarch64 artifact"; exit 1
 fi
 grep -q "compiled for target \`aarch64-unknown-linux-gnu\`" "$tmp/refused" || { cat "$tmp/refused"; exit 1; }
+echo "== aarch64: a C program linking a --c-header object prints under qemu what it prints here"
+# The runtime library for aarch64, in the dev profile: it shares the
+# dependencies built for the aarch64 kiln above.
+cargo rustc -q -p kiln-runtime-lib --target aarch64-unknown-linux-gnu --crate-type staticlib
+a64_runtime=target/aarch64-unknown-linux-gnu/debug/libkiln_runtime.a
+read -ra native_libs < <("$x86" runtime-lib --native-libs)
+c_program() { # ARCH-DIR TARGET-TRIPLE CC RUNTIME-LIB
+    mkdir -p "$1"
+    "$x86" compile --target "$2" tests/c-api/calc.wat -o "$1/calc.o" --c-header "$1/calc.h"
+    "$3" -std=c99 -Wall -Wextra -Werror -pedantic -I"$1" -o "$1/main" tests/c-api/main.c "$1/calc.o" "$4" \
+        "${native_libs[@]}"
+}
+c_program "$tmp/c-x86" x86_64-unknown-linux-gnu cc "$("$x86" runtime-lib)"
+c_program "$tmp/c-a64" aarch64-unknown-linux-gnu aarch64-linux-gnu-gcc "$a64_runtime"
+"$tmp/c-x86/main" >"$tmp/c-x86/out"
+qemu-aarch64 -L /usr/aarch64-linux-gnu "$tmp/c-a64/main" >"$tmp/c-a64/out"
+grep -q "^blend: status 0: 24 8 36, sum 120$" "$tmp/c-x86/out" || { echo "aarch64: the x86-64 C program:"; cat "$tmp/c-x86/out"; exit 1; }
+diff "$tmp/c-x86/out" "$tmp/c-a64/out"
+
 echo "aarch64: all checks passed"
