@@ -38,7 +38,9 @@ pub struct RunArgs {
     #[arg(short = 'd', long = "debug-info")]
     pub debug_info: bool,
     /// Report the guest's functions to a native profiler: `perfmap` writes
-    /// `/tmp/perf-PID.map`, so that `perf report` names wasm functions.
+    /// `/tmp/perf-PID.map`, so that `perf report` names wasm functions;
+    /// `jitdump` writes `jit-PID.dump` (in `$JITDUMPDIR`, or here) with
+    /// their code too, for `perf record -k mono` and `perf inject --jit`.
     #[arg(long = "profile", value_name = "STRATEGY", value_enum)]
     pub profile: Option<Profile>,
     /// The guest's argv[0] (default: the module's file name).
@@ -64,7 +66,7 @@ pub struct RunArgs {
 pub enum Profile {
     /// `/tmp/perf-PID.map` for `perf`.
     Perfmap,
-    /// perf's jitdump format (not implemented: refused).
+    /// `jit-PID.dump` for `perf inject --jit`.
     Jitdump,
     /// Intel VTune (not implemented: refused).
     Vtune,

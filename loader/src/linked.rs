@@ -87,9 +87,11 @@ impl Module {
         // proved the traps and code offsets inside it.
         let code = unsafe { CodeMemory::linked(linked.text, text_len, traps) };
         // Debuggers and profilers read the program's own symbol table,
-        // which has the functions; only a perf map needs writing.
+        // which has the functions; only a perf map or a jitdump needs
+        // writing.
         if engine.config().profiler != crate::ProfilingStrategy::None {
-            crate::profiling::register(engine.config().profiler, &code_symbols(&meta, &symbols, code.base() as usize));
+            let symbols = code_symbols(&meta, &symbols, code.base() as usize);
+            crate::profiling::register(engine.config().profiler, &symbols, &code);
         }
         // Mapped from the executable's own file where the image is there,
         // page-aligned; copied into a memfd otherwise (a shared library).

@@ -117,6 +117,14 @@ impl CodeMemory {
         }
     }
 
+    /// The loaded `.text`, relocated: the bytes the CPU runs.
+    pub fn text(&self) -> &[u8] {
+        // SAFETY: `base` starts `text_len` bytes of read+execute pages
+        // (kiln's mapping, or the program's own for linked code) that live
+        // as long as `self` and that nothing writes after construction.
+        unsafe { std::slice::from_raw_parts(self.base(), self.text_len) }
+    }
+
     /// Whether the code is the program's own, linked into it.
     pub fn is_linked(&self) -> bool {
         matches!(self.pages, Pages::Linked(_))

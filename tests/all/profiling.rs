@@ -1,6 +1,8 @@
 //! Profilers see wasm functions: `--profile=perfmap` and
-//! `Config::profiler(ProfilingStrategy::PerfMap)` write `/tmp/perf-PID.map`.
+//! `Config::profiler(ProfilingStrategy::PerfMap)` write `/tmp/perf-PID.map`;
+//! `--profile=jitdump` writes `jit-PID.dump` with the code itself.
 
+use object::{Object, ObjectSection, ObjectSymbol};
 use std::process::{Command, Stdio};
 
 const GUEST: &str = r#"(module $calc
@@ -70,7 +72,7 @@ fn unimplemented_profilers_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("calc.wat"), GUEST).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["run", "--profile=jitdump", "--invoke", "fib", "calc.wat", "3"])
+        .args(["run", "--profile=vtune", "--invoke", "fib", "calc.wat", "3"])
         .current_dir(dir.path())
         .output()
         .unwrap();
@@ -130,4 +132,123 @@ fn with_epoch_checks_the_new_epoch_trampoline_has_its_own_name() {
     // Every trampoline keeps its own name: the last entry is the last
     // wasm-to-array trampoline, not shifted onto nothing.
     assert_eq!(names.iter().filter(|n| n.starts_with("calc!array_to_wasm[")).count(), 2, "{names:?}");
+}
+
+/// A jitdump file's code load records: `(name, address, code)`, after
+/// checking its header names this host's machine and process `pid`.
+fn parse_jitdump(bytes: &[u8], pid: u32) -> Vec<(String, u64, Vec<u8>)> {
+    let u32_at = |at: usize| u32::from_ne_bytes(bytes[at..at + 4].try_into().unwrap());
+    let u64_at = |at: usize| u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap());
+    assert_eq!(u32_at(0), 0x4a69_5444, "the magic");
+    assert_eq!((u32_at(4), u32_at(8)), (1, 40), "version 1, a 40-byte header");
+    let machine = if cfg!(target_arch = "aarch64") { object::elf::EM_AARCH64 } else { object::elf::EM_X86_64 };
+    assert_eq!(u32_at(12), u32::from(machine));
+    assert_eq!(u32_at(20), pid);
+    let mut records = vec![];
+    let mut at = 40;
+    while at < bytes.len() {
+        let (id, size) = (u32_at(at), u32_at(at + 4) as usize);
+        assert_eq!(id, 0, "only code loads");
+        assert_eq!(u32_at(at + 16), pid);
+        let (address, len) = (u64_at(at + 32), u64_at(at + 40) as usize);
+        let name_at = at + 56;
+        let name_len = bytes[name_at..].iter().position(|b| *b == 0).unwrap();
+        let name = String::from_utf8(bytes[name_at..name_at + name_len].to_vec()).unwrap();
+        let code_at = name_at + name_len + 1;
+        assert_eq!(code_at + len, at + size, "{name}: the record is its code");
+        records.push((name, address, bytes[code_at..code_at + len].to_vec()));
+        at += size;
+    }
+    assert_eq!(at, bytes.len());
+    records
+}
+
+#[test]
+fn kiln_run_profile_jitdump_records_each_function_with_its_loaded_code() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("calc.wat"), GUEST).unwrap();
+    let compiled = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["compile", "calc.wat", "-o", "calc.o"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(compiled.success());
+    let child = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["run", "--profile=jitdump", "--invoke", "fib", "calc.o", "20"])
+        .current_dir(dir.path())
+        .env_remove("JITDUMPDIR")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "6765");
+    let dump =
+        std::fs::read(dir.path().join(format!("jit-{pid}.dump"))).expect("jit-PID.dump in the current directory");
+    let records = parse_jitdump(&dump, pid);
+
+    // The same names and disjoint ranges as the perf map.
+    let lines: Vec<(u64, u64, String)> = records.iter().map(|(n, a, c)| (*a, c.len() as u64, n.clone())).collect();
+    check_calc_lines(&lines);
+
+    // Each record's code is the artifact's, but for the fields the loader
+    // relocated. `.text` is loaded whole, so a symbol at offset `o` is the
+    // record at the lowest record's address plus `o`.
+    let artifact = std::fs::read(dir.path().join("calc.o")).unwrap();
+    let object = object::File::parse(&*artifact).unwrap();
+    let text = object.section_by_name(".text").unwrap();
+    let text_bytes = text.data().unwrap();
+    let relocated: Vec<u64> = text.relocations().map(|(at, _)| at).collect();
+    let base = records.iter().map(|(_, a, _)| *a).min().unwrap();
+    let mut compared = 0;
+    for symbol in object.symbols().filter(|s| s.section_index() == Some(text.index())) {
+        let start = symbol.address() as usize;
+        let Some((name, _, code)) = records.iter().find(|(_, a, _)| *a == base + start as u64) else {
+            panic!("no record for `{}` at offset {start:#x}", symbol.name().unwrap());
+        };
+        assert_eq!(code.len() as u64, symbol.size(), "{name}");
+        let expected = &text_bytes[start..start + code.len()];
+        for (i, (got, want)) in code.iter().zip(expected).enumerate() {
+            let at = (start + i) as u64;
+            if !relocated.iter().any(|r| (*r..*r + 8).contains(&at)) {
+                assert_eq!(got, want, "{name}: byte {i} differs from the artifact");
+            }
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, records.len(), "a record for each function and trampoline");
+}
+
+#[test]
+fn jitdump_goes_to_jitdumpdir_when_it_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let dumps = dir.path().join("dumps");
+    std::fs::create_dir(&dumps).unwrap();
+    std::fs::write(dir.path().join("calc.wat"), GUEST).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["run", "--profile=jitdump", "--invoke", "twice", "calc.wat", "21"])
+        .current_dir(dir.path())
+        .env("JITDUMPDIR", &dumps)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "42");
+    let records = parse_jitdump(&std::fs::read(dumps.join(format!("jit-{pid}.dump"))).unwrap(), pid);
+    assert!(records.iter().any(|(n, _, _)| n == "calc!wasm-function[1]"), "{records:?}");
+    assert!(!dir.path().join(format!("jit-{pid}.dump")).exists());
+
+    // A directory that cannot be written is an error before anything runs.
+    let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["run", "--profile=jitdump", "--invoke", "twice", "calc.wat", "21"])
+        .current_dir(dir.path())
+        .env("JITDUMPDIR", dir.path().join("missing"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("failed to create the jitdump file"), "{err}");
+    assert!(out.stdout.is_empty());
 }

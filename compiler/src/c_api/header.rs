@@ -113,8 +113,12 @@ fn parameters(first: &str, ty: &WasmFuncType, v128: V128Args) -> String {
 fn export(out: &mut String, e: &CExport) {
     let (np, nr) = (e.ty.params.len(), e.ty.results.len());
     let _ = writeln!(out, "\n/* export `{}`: {} */", e.name, e.ty);
-    let _ =
-        writeln!(out, "static inline kiln_status {}({}) {{", e.c_name, parameters("kiln_instance *instance", &e.ty, V128Args::Value));
+    let _ = writeln!(
+        out,
+        "static inline kiln_status {}({}) {{",
+        e.c_name,
+        parameters("kiln_instance *instance", &e.ty, V128Args::Value)
+    );
     if np > 0 {
         let _ = writeln!(out, "    kiln_val args[{np}];");
     }

@@ -9,6 +9,8 @@
 //! - [`sealed_memfd`] and [`Mmap::map_file_private`]: the file-backed,
 //!   copy-on-write mappings of memory images; [`executable_file_of`]: the
 //!   file behind bytes linked into the program.
+//! - [`monotonic_nanos`], [`thread_id`]: the timestamps and thread ids of
+//!   profiler records.
 //!
 //! Linux is the one implementation (`linux/`); a port adds a sibling
 //! module that exports the same names.
@@ -25,6 +27,8 @@ pub use linux::image_file::executable_file_of;
 pub use linux::memfd::sealed_memfd;
 #[cfg(target_os = "linux")]
 pub use linux::mmap::{Mmap, page_size, round_up_to_page};
+#[cfg(target_os = "linux")]
+pub use linux::profiler::{monotonic_nanos, thread_id};
 #[cfg(target_os = "linux")]
 pub use linux::signals::{ensure_installed as ensure_signal_handlers, ensure_sigaltstack};
 #[cfg(target_os = "linux")]
