@@ -3,7 +3,8 @@
 # aarch64-unknown-linux-gnu runs under qemu-user the spec suite's core-2.0
 # files and a WASI program, an artifact compiled on this x86-64 host with
 # `--target aarch64-unknown-linux-gnu` runs there and is refused here, and
-# the C API's test program, linked for both, prints the same on both.
+# the C API's test program, linked for both, prints the same on both, and
+# an executable from `kiln compile --exe --target aarch64` runs there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -82,5 +83,18 @@ c_program "$tmp/c-a64" aarch64-unknown-linux-gnu aarch64-linux-gnu-gcc "$a64_run
 qemu-aarch64 -L /usr/aarch64-linux-gnu "$tmp/c-a64/main" >"$tmp/c-a64/out"
 grep -q "^blend: status 0: 24 8 36, sum 120$" "$tmp/c-x86/out" || { echo "aarch64: the x86-64 C program:"; cat "$tmp/c-x86/out"; exit 1; }
 diff "$tmp/c-x86/out" "$tmp/c-a64/out"
+
+echo "== aarch64: kiln compile --exe --target aarch64 on x86-64, with that runtime library, runs under qemu"
+if KILN_RUNTIME_LIB="$a64_runtime" "$x86" compile --exe --target aarch64 "$guests/bin/transform.wasm" \
+    -o "$tmp/transform" 2>"$tmp/refused"; then
+    echo "aarch64: --exe for aarch64 linked without a CC for it"; exit 1
+fi
+grep -q "name it in CC" "$tmp/refused" || { cat "$tmp/refused"; exit 1; }
+CC=aarch64-linux-gnu-gcc KILN_RUNTIME_LIB="$a64_runtime" "$x86" compile --exe --target aarch64 --dir=. \
+    "$guests/bin/transform.wasm" -o "$tmp/transform"
+rm -rf "$tmp/in" "$tmp/out"
+cp -r "$guests/data/transform-input" "$tmp/in"
+(cd "$tmp" && qemu-aarch64 -L /usr/aarch64-linux-gnu ./transform in out >/dev/null)
+diff -r "$guests/expected/transform" "$tmp/out"
 
 echo "aarch64: all checks passed"

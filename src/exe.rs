@@ -7,7 +7,9 @@
 //! it with the runtime library ([`crate::runtime_lib`]) as cargo links a
 //! Rust program. The result needs no kiln installation and no artifact
 //! file: `./app ARGS` runs `_start` with `app ARGS` as the guest's argv and
-//! exits with its status.
+//! exits with its status. For another target (`--target`), `$CC` must be
+//! that target's driver and `KILN_RUNTIME_LIB` that target's runtime
+//! library; both are checked first.
 
 use crate::options::GroupedOptions;
 use anyhow::{Context, Result, bail};
@@ -68,24 +70,28 @@ pub fn compile_exe(
     host: &ExeHost<'_>,
     target: Option<&str>,
 ) -> Result<ExitCode> {
-    if let Some(target) = target
-        && kiln_compiler::resolve_target(target)?.is_some()
+    // Another target than the host's needs its own runtime library and a
+    // linker for it; both are checked before anything is compiled.
+    let cross = target.map(kiln_compiler::resolve_target).transpose()?.flatten();
+    let runtime = crate::runtime_lib::for_target(cross.as_deref())?;
+    if let Some(triple) = &cross
+        && std::env::var_os("CC").is_none_or(|cc| cc.is_empty())
     {
         bail!(
-            "`--exe` builds for this host only: the embedded runtime library is for `{}`; \
-             for `{target}`, compile with `--target` alone and link the object with a runtime library built for it",
-            kiln_compiler::host_target()
+            "`--exe` for `{triple}` links with a C compiler driver for that target: name it in CC (for example `CC=aarch64-linux-gnu-gcc`)"
         );
     }
     let mut config = Config::new();
     options.configure(&mut config);
+    if let Some(triple) = &cross {
+        config.target(triple)?;
+    }
     let engine = Engine::new(&config)?;
     let wasm = std::fs::read(input).with_context(|| format!("failed to read `{}`", input.display()))?;
     let baked = exe_options(options, host).encode();
     let link = LinkOptions { symbol: MODULE_SYMBOL.to_string(), exe_main: Some(baked), c_api: None };
     let object =
         engine.precompile_linkable(&wasm, &link).with_context(|| format!("failed to compile `{}`", input.display()))?;
-    let runtime = crate::runtime_lib::path()?;
     let work = WorkDir::new()?;
     let object_path = work.0.join("module.o");
     std::fs::write(&object_path, &object.bytes)

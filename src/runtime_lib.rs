@@ -7,7 +7,8 @@
 //! (`$XDG_CACHE_HOME/kiln/runtime/VERSION-HASH/`, or a temporary directory
 //! when there is none), atomically, and checked against the embedded
 //! bytes before every use. `KILN_RUNTIME_LIB` names another library to use
-//! instead.
+//! instead: the only way to link for another target, since the embedded
+//! library is this host's ([`for_target`]).
 
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -48,6 +49,48 @@ pub fn path() -> Result<PathBuf> {
             .with_context(|| format!("failed to write the runtime library to `{}`", path.display()))?;
     }
     Ok(path)
+}
+
+/// The runtime library an executable for `target` links (`None`: this
+/// host's), checked to hold code for that target's architecture. The
+/// embedded library is the host's; another target's must be named in
+/// `KILN_RUNTIME_LIB`.
+pub fn for_target(target: Option<&str>) -> Result<PathBuf> {
+    let path = match target {
+        Some(triple) if std::env::var_os(OVERRIDE_VAR).is_none_or(|p| p.is_empty()) => bail!(
+            "the embedded runtime library is for `{host}`, not `{triple}`: build one for `{triple}` \
+             (`cargo rustc --release -p kiln-runtime-lib --target {triple} --crate-type staticlib` in kiln's \
+             source tree) and name it in {OVERRIDE_VAR}",
+            host = kiln_compiler::host_target()
+        ),
+        _ => path()?,
+    };
+    let triple = target.map_or_else(kiln_compiler::host_target, str::to_string);
+    let want = triple.split('-').next().unwrap_or_default();
+    let found = architecture_of(&path)?;
+    if found != want {
+        bail!("the runtime library `{}` holds {found} code, not {want} code for `{triple}`", path.display());
+    }
+    Ok(path)
+}
+
+/// The architecture of the first object in the static library at `path`,
+/// spelled as in target triples (`x86_64`, `aarch64`).
+fn architecture_of(path: &std::path::Path) -> Result<&'static str> {
+    use object::Object;
+    let bytes = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+    let not_a_library = || anyhow::anyhow!("`{}` is not a static library of ELF objects", path.display());
+    let archive = object::read::archive::ArchiveFile::parse(&*bytes).map_err(|_| not_a_library())?;
+    for member in archive.members() {
+        let member = member.map_err(|_| not_a_library())?;
+        let Ok(file) = object::File::parse(member.data(&*bytes).map_err(|_| not_a_library())?) else { continue };
+        return Ok(match file.architecture() {
+            object::Architecture::X86_64 => "x86_64",
+            object::Architecture::Aarch64 => "aarch64",
+            _ => "another architecture's",
+        });
+    }
+    Err(not_a_library())
 }
 
 /// The system libraries a program linking the runtime library needs, as

@@ -194,14 +194,29 @@ fn bad_requests_get_clear_errors() {
     assert!(!tmp.path().join("hello").exists(), "nothing is left behind");
     let o = kiln(tmp.path()).args(["compile", "--dir=.", "hello.wat"]).output().unwrap();
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--exe"), "{}", show(&o));
-    let o = kiln(tmp.path()).args(["compile", "--exe", "--target", "aarch64", "hello.wat"]).output().unwrap();
-    let other = if cfg!(target_arch = "aarch64") { "x86_64" } else { "aarch64" };
-    let o = if cfg!(target_arch = "aarch64") {
-        kiln(tmp.path()).args(["compile", "--exe", "--target", other, "hello.wat"]).output().unwrap()
-    } else {
-        o
+    // Another target needs its own runtime library (`.ci/aarch64.sh` links
+    // and runs one under qemu); a library for the wrong architecture, or
+    // no library at all, is refused before anything is compiled.
+    let (here, other) = if cfg!(target_arch = "aarch64") { ("aarch64", "x86_64") } else { ("x86_64", "aarch64") };
+    let cross = |lib: Option<&Path>| {
+        let mut c = kiln(tmp.path());
+        c.args(["compile", "--exe", "--target", other, "hello.wat", "-o", "hello"]).env_remove("KILN_RUNTIME_LIB");
+        if let Some(lib) = lib {
+            c.env("KILN_RUNTIME_LIB", lib);
+        }
+        let o = c.output().unwrap();
+        assert!(!o.status.success() && !tmp.path().join("hello").exists(), "{}", show(&o));
+        String::from_utf8_lossy(&o.stderr).into_owned()
     };
-    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("this host only"), "{}", show(&o));
+    let err = cross(None);
+    assert!(err.contains(&format!("the embedded runtime library is for `{here}-")), "{err}");
+    assert!(err.contains("name it in KILN_RUNTIME_LIB"), "{err}");
+    let host_lib =
+        PathBuf::from(String::from_utf8_lossy(&kiln(tmp.path()).arg("runtime-lib").output().unwrap().stdout).trim());
+    let err = cross(Some(&host_lib));
+    assert!(err.contains(&format!("holds {here} code, not {other} code")), "{err}");
+    let err = cross(Some(&tmp.path().join("hello.wat")));
+    assert!(err.contains("is not a static library of ELF objects"), "{err}");
     std::fs::write(tmp.path().join("bad.wat"), "(module (func (result i32)))").unwrap();
     let o = kiln(tmp.path()).args(["compile", "--exe", "bad.wat"]).output().unwrap();
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("failed to compile"), "{}", show(&o));
