@@ -98,6 +98,33 @@ fn a_c_program_calls_exports_defines_imports_and_gets_traps_as_statuses() {
 }
 
 #[test]
+fn the_header_is_also_cpp() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    build_program(dir);
+    let runtime = stdout_of(kiln(dir).arg("runtime-lib"));
+    let native = stdout_of(kiln(dir).args(["runtime-lib", "--native-libs"]));
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".to_string());
+    let o = Command::new(&cxx)
+        .current_dir(dir)
+        .args(["-std=c++11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I.", "-o", "main-cpp"])
+        .arg(sources().join("main.cpp"))
+        .arg("calc.o")
+        .arg(runtime)
+        .args(native.split_whitespace())
+        .output()
+        .unwrap_or_else(|e| panic!("`{cxx}` (.ci/run installs g++): {e}"));
+    assert!(o.status.success(), "{cxx} main.cpp calc.o libkiln_runtime.a: {}", show(&o));
+    let o = Command::new(dir.join("main-cpp")).output().unwrap();
+    assert!(o.status.success(), "{}", show(&o));
+    // scaled: 2 * 100 by the C++ import, + 1 by the guest; mix: (1 + 0.5)
+    // * 4; blend: v[i] * 3 + v[i], and the 3 the guest passed.
+    let expected =
+        "c++ scaled: status 0: 201\nc++ mix: status 0: 6\nc++ blend: status 0: 4 60, k 3\nc++ divide: status 1\n";
+    assert_eq!(String::from_utf8_lossy(&o.stdout), expected, "{}", show(&o));
+}
+
+#[test]
 fn the_object_imports_the_programs_functions_and_defines_the_descriptor() {
     let tmp = tempfile::tempdir().unwrap();
     build_program(tmp.path());
