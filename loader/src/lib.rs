@@ -15,6 +15,7 @@ mod cache;
 mod codegen;
 mod deadline;
 mod debug_info;
+mod debug_lines;
 mod engine;
 mod externals;
 mod features;

@@ -86,12 +86,12 @@ impl Module {
         // `.text`, executable for the life of the program, and validation
         // proved the traps and code offsets inside it.
         let code = unsafe { CodeMemory::linked(linked.text, text_len, traps) };
-        // Debuggers and profilers read the program's own symbol table,
-        // which has the functions; only a perf map or a jitdump needs
-        // writing.
+        // Debuggers and profilers read the program's own symbol table and
+        // DWARF, which have the functions and their lines; only a perf map
+        // or a jitdump needs writing.
         if engine.config().profiler != crate::ProfilingStrategy::None {
             let symbols = code_symbols(&meta, &symbols, code.base() as usize);
-            crate::profiling::register(engine.config().profiler, &symbols, &code);
+            crate::profiling::register(engine.config().profiler, &symbols, &code, &[]);
         }
         // Mapped from the executable's own file where the image is there,
         // page-aligned; copied into a memfd otherwise (a shared library).

@@ -302,7 +302,7 @@ impl Module {
         let symbols = code_symbols(&meta, &text.symbols, code.base() as usize);
         let debug_sections = crate::debug_info::relocated_sections(&file, code.base() as u64);
         let debugger = register_with_debuggers(&code, &symbols, &debug_sections);
-        crate::profiling::register(engine.config().profiler, &symbols, &code);
+        crate::profiling::register(engine.config().profiler, &symbols, &code, &debug_sections);
         // Where `.text` lies in `bytes` (nowhere, for a module without
         // code: its empty slice need not point into `bytes`).
         let text_at = (text.bytes.as_ptr() as usize).checked_sub(bytes.as_ptr() as usize);

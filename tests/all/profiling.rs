@@ -134,33 +134,61 @@ fn with_epoch_checks_the_new_epoch_trampoline_has_its_own_name() {
     assert_eq!(names.iter().filter(|n| n.starts_with("calc!array_to_wasm[")).count(), 2, "{names:?}");
 }
 
-/// A jitdump file's code load records: `(name, address, code)`, after
-/// checking its header names this host's machine and process `pid`.
-fn parse_jitdump(bytes: &[u8], pid: u32) -> Vec<(String, u64, Vec<u8>)> {
+/// A jitdump file's records: `(name, address, code)` per code load, and
+/// `(address, [(address, line, file)])` per debug-info record, after
+/// checking its header names this host's machine and process `pid` and
+/// that each debug-info record comes right before its code's load.
+type Jitdump = (Vec<(String, u64, Vec<u8>)>, Vec<(u64, Vec<(u64, u32, String)>)>);
+
+fn parse_jitdump(bytes: &[u8], pid: u32) -> Jitdump {
     let u32_at = |at: usize| u32::from_ne_bytes(bytes[at..at + 4].try_into().unwrap());
     let u64_at = |at: usize| u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap());
+    let c_string = |at: usize| {
+        let len = bytes[at..].iter().position(|b| *b == 0).unwrap();
+        String::from_utf8(bytes[at..at + len].to_vec()).unwrap()
+    };
     assert_eq!(u32_at(0), 0x4a69_5444, "the magic");
     assert_eq!((u32_at(4), u32_at(8)), (1, 40), "version 1, a 40-byte header");
     let machine = if cfg!(target_arch = "aarch64") { object::elf::EM_AARCH64 } else { object::elf::EM_X86_64 };
     assert_eq!(u32_at(12), u32::from(machine));
     assert_eq!(u32_at(20), pid);
-    let mut records = vec![];
+    let (mut loads, mut debug) = (vec![], vec![]);
+    let mut pending_debug = None;
     let mut at = 40;
     while at < bytes.len() {
         let (id, size) = (u32_at(at), u32_at(at + 4) as usize);
-        assert_eq!(id, 0, "only code loads");
-        assert_eq!(u32_at(at + 16), pid);
-        let (address, len) = (u64_at(at + 32), u64_at(at + 40) as usize);
-        let name_at = at + 56;
-        let name_len = bytes[name_at..].iter().position(|b| *b == 0).unwrap();
-        let name = String::from_utf8(bytes[name_at..name_at + name_len].to_vec()).unwrap();
-        let code_at = name_at + name_len + 1;
-        assert_eq!(code_at + len, at + size, "{name}: the record is its code");
-        records.push((name, address, bytes[code_at..code_at + len].to_vec()));
+        match id {
+            0 => {
+                assert_eq!(u32_at(at + 16), pid);
+                let (address, len) = (u64_at(at + 32), u64_at(at + 40) as usize);
+                let name = c_string(at + 56);
+                let code_at = at + 56 + name.len() + 1;
+                assert_eq!(code_at + len, at + size, "{name}: the record is its code");
+                if let Some(debug_for) = pending_debug.take() {
+                    assert_eq!(debug_for, address, "{name}: the debug info before it is its own");
+                }
+                loads.push((name, address, bytes[code_at..code_at + len].to_vec()));
+            }
+            2 => {
+                let (address, n) = (u64_at(at + 16), u64_at(at + 24));
+                let mut entry = at + 32;
+                let mut rows = vec![];
+                for _ in 0..n {
+                    let file = c_string(entry + 16);
+                    rows.push((u64_at(entry), u32_at(entry + 8), file.clone()));
+                    entry += 16 + file.len() + 1;
+                }
+                assert_eq!(entry, at + size, "the entries fill the record");
+                assert!(pending_debug.replace(address).is_none(), "two debug-info records in a row");
+                debug.push((address, rows));
+            }
+            other => panic!("a record of kind {other}"),
+        }
         at += size;
     }
     assert_eq!(at, bytes.len());
-    records
+    assert!(pending_debug.is_none(), "debug info for no code");
+    (loads, debug)
 }
 
 #[test]
@@ -186,7 +214,8 @@ fn kiln_run_profile_jitdump_records_each_function_with_its_loaded_code() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "6765");
     let dump =
         std::fs::read(dir.path().join(format!("jit-{pid}.dump"))).expect("jit-PID.dump in the current directory");
-    let records = parse_jitdump(&dump, pid);
+    let (records, debug) = parse_jitdump(&dump, pid);
+    assert!(debug.is_empty(), "no DWARF, no lines");
 
     // The same names and disjoint ranges as the perf map.
     let lines: Vec<(u64, u64, String)> = records.iter().map(|(n, a, c)| (*a, c.len() as u64, n.clone())).collect();
@@ -236,7 +265,7 @@ fn jitdump_goes_to_jitdumpdir_when_it_is_set() {
     let pid = child.id();
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "42");
-    let records = parse_jitdump(&std::fs::read(dumps.join(format!("jit-{pid}.dump"))).unwrap(), pid);
+    let (records, _) = parse_jitdump(&std::fs::read(dumps.join(format!("jit-{pid}.dump"))).unwrap(), pid);
     assert!(records.iter().any(|(n, _, _)| n == "calc!wasm-function[1]"), "{records:?}");
     assert!(!dir.path().join(format!("jit-{pid}.dump")).exists());
 
@@ -251,4 +280,33 @@ fn jitdump_goes_to_jitdumpdir_when_it_is_set() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("failed to create the jitdump file"), "{err}");
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn with_debug_info_jitdump_records_each_functions_source_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let guest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/debug-guests/bin/squares.wasm");
+    let child = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["run", "-D", "debug-info", "--profile=jitdump", "-C", "cache=n"])
+        .arg(&guest)
+        .current_dir(dir.path())
+        .env_remove("JITDUMPDIR")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "total 14");
+    let (loads, debug) = parse_jitdump(&std::fs::read(dir.path().join(format!("jit-{pid}.dump"))).unwrap(), pid);
+    // `square` (squares.c lines 6 to 9): its rows lie in its code, and
+    // line 7, `int y = x * x;`, is among them.
+    let (_, address, code) = loads.iter().find(|(n, _, _)| n.ends_with("!square")).expect("a record for square");
+    let (_, rows) = debug.iter().find(|(a, _)| a == address).expect("debug info for square");
+    assert!(rows.iter().all(|(a, _, _)| (*address..*address + code.len() as u64).contains(a)), "{rows:?}");
+    assert!(rows.iter().all(|(_, line, file)| file.ends_with("squares.c") && (6..=9).contains(line)), "{rows:?}");
+    assert!(rows.iter().any(|(_, line, _)| *line == 7), "{rows:?}");
+    // Trampolines have no lines; every other function with rows has a
+    // record, libc's included.
+    assert!(debug.len() > 20, "{} functions with lines", debug.len());
+    assert!(debug.iter().all(|(a, _)| loads.iter().any(|(n, la, _)| la == a && !n.contains("array_to_wasm"))));
 }

@@ -7,7 +7,11 @@
 //! every loaded module, carrying its address, its name and a copy of its
 //! code as loaded (relocated). `perf inject --jit` turns each record into
 //! a small ELF file, so `perf report` names the function and `perf
-//! annotate` disassembles it, even after the module is gone.
+//! annotate` disassembles it, even after the module is gone. For a module
+//! with DWARF (`-D debug-info`), a `JIT_CODE_DEBUG_INFO` record before each
+//! load gives the function's rows of the line table, which perf writes
+//! into that ELF file as its `.debug_line`: `perf annotate` then shows the
+//! source lines, and `perf report --sort srcline` sorts by them.
 //!
 //! perf finds the file through the mapping of it that this process keeps
 //! executable for its whole life (an mmap event that `perf record` logs),
@@ -15,6 +19,7 @@
 //! timestamps, so record with `perf record -k mono`. Every field is in
 //! this host's byte order, as the format asks.
 
+use crate::debug_lines::LineRow;
 use anyhow::{Context, Result};
 use kiln_runtime_support::gdb_jit::SymbolTable;
 use kiln_runtime_support::sys;
@@ -31,6 +36,8 @@ const VERSION: u32 = 1;
 const HEADER_SIZE: usize = 40;
 /// The id of a code load record.
 const JIT_CODE_LOAD: u32 = 0;
+/// The id of a debug-info record, for the code load after it.
+const JIT_CODE_DEBUG_INFO: u32 = 2;
 /// A code load record's size before its name: the record header (id,
 /// size, timestamp) and pid, tid, vma, code address, size and index.
 const CODE_LOAD_FIXED: usize = 16 + 40;
@@ -69,12 +76,13 @@ pub(super) fn open() -> Result<()> {
     Ok(())
 }
 
-/// Appends a record for each of `symbols` (addresses in the code at
-/// `base`, whose bytes are `text`), in one write.
-pub(super) fn append(symbols: &SymbolTable, base: u64, text: &[u8]) {
+/// Appends records for each of `symbols` (addresses in the code at
+/// `base`, whose bytes are `text`; `lines` sorted by address), in one
+/// write.
+pub(super) fn append(symbols: &SymbolTable, base: u64, text: &[u8], lines: &[LineRow]) {
     let mut dump = DUMP.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(dump) = dump.as_mut() {
-        dump.append(symbols, base, text);
+        dump.append(symbols, base, text, lines);
     }
 }
 
@@ -90,7 +98,7 @@ impl Dump {
         Ok(Self { file, _marker: marker, next_index: 0 })
     }
 
-    fn append(&mut self, symbols: &SymbolTable, base: u64, text: &[u8]) {
+    fn append(&mut self, symbols: &SymbolTable, base: u64, text: &[u8], lines: &[LineRow]) {
         let (pid, tid, now) = (std::process::id(), sys::thread_id(), sys::monotonic_nanos());
         let mut records = Vec::new();
         for (name, address, len) in symbols.iter().filter(|(_, _, len)| *len > 0) {
@@ -102,6 +110,11 @@ impl Dump {
             else {
                 continue;
             };
+            let first = lines.partition_point(|r| r.address < address);
+            let end = lines.partition_point(|r| r.address < address + len);
+            if first < end {
+                encode_debug_info(&mut records, now, address, &lines[first..end]);
+            }
             let load = CodeLoad { pid, tid, timestamp: now, address, index: self.next_index, name, code };
             load.encode(&mut records);
             self.next_index += 1;
@@ -156,6 +169,26 @@ impl CodeLoad<'_> {
     }
 }
 
+/// Appends a `JIT_CODE_DEBUG_INFO` record for the code at `address`: the
+/// code address, the entry count, and per row its address, line, a zero
+/// discriminator and its file name.
+fn encode_debug_info(out: &mut Vec<u8>, timestamp: u64, address: u64, rows: &[LineRow]) {
+    let size = 16 + 16 + rows.iter().map(|r| 16 + r.file.len() + 1).sum::<usize>();
+    out.extend_from_slice(&JIT_CODE_DEBUG_INFO.to_ne_bytes());
+    out.extend_from_slice(&(size as u32).to_ne_bytes());
+    out.extend_from_slice(&timestamp.to_ne_bytes());
+    out.extend_from_slice(&address.to_ne_bytes());
+    out.extend_from_slice(&(rows.len() as u64).to_ne_bytes());
+    for row in rows {
+        out.extend_from_slice(&row.address.to_ne_bytes());
+        out.extend_from_slice(&(row.line as i32).to_ne_bytes());
+        out.extend_from_slice(&0i32.to_ne_bytes());
+        // File names come from DWARF strings, which hold no NUL.
+        out.extend_from_slice(row.file.as_bytes());
+        out.push(0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,7 +215,10 @@ mod tests {
         symbols.push(base, 12, format_args!("m!first"));
         symbols.push(base + 12, 0, format_args!("m!empty"));
         symbols.push(base + 16, 16, format_args!("m!second"));
-        dump.append(&symbols, base, &text);
+        let row = |address: u64, line: u32| LineRow { address, file: "/src/m.c".into(), line };
+        // Two rows in `second`, one in the gap before it.
+        let lines = [row(base + 13, 1), row(base + 16, 7), row(base + 20, 8)];
+        dump.append(&symbols, base, &text, &lines);
         let bytes = std::fs::read(&path).unwrap();
 
         if cfg!(target_endian = "little") {
@@ -196,9 +232,24 @@ mod tests {
 
         let mut at = HEADER_SIZE;
         let mut seen = vec![];
+        let mut debug_info = vec![];
         while at < bytes.len() {
             let r = &bytes[at..];
             let size = u32_at(r, 4) as usize;
+            if u32_at(r, 0) == JIT_CODE_DEBUG_INFO {
+                let (code_addr, n) = (u64_at(r, 16), u64_at(r, 24) as usize);
+                let mut entry = 32;
+                for _ in 0..n {
+                    let (addr, line, discrim) = (u64_at(r, entry), u32_at(r, entry + 8), u32_at(r, entry + 12));
+                    let name_len = r[entry + 16..].iter().position(|b| *b == 0).unwrap();
+                    let file = std::str::from_utf8(&r[entry + 16..entry + 16 + name_len]).unwrap().to_string();
+                    debug_info.push((code_addr - base, addr - base, line, discrim, file));
+                    entry += 16 + name_len + 1;
+                }
+                assert_eq!(entry, size, "the entries fill the record");
+                at += size;
+                continue;
+            }
             assert_eq!(u32_at(r, 0), JIT_CODE_LOAD);
             assert!(u64_at(r, 8) >= u64_at(&bytes, 24), "loaded after the file was made");
             assert_eq!(u32_at(r, 16), std::process::id());
@@ -216,6 +267,8 @@ mod tests {
         }
         assert_eq!(at, bytes.len(), "records fill the file exactly");
         assert_eq!(seen, [("m!first".to_string(), 0, 12, 0), ("m!second".to_string(), 16, 16, 1)]);
+        let file = "/src/m.c".to_string();
+        assert_eq!(debug_info, [(16, 16, 7, 0, file.clone()), (16, 20, 8, 0, file)], "only `second` has rows");
     }
 
     #[test]
@@ -226,7 +279,7 @@ mod tests {
         let mut symbols = SymbolTable::with_capacity(2);
         symbols.push(0x1000, 8, format_args!("before"));
         symbols.push(0x2000 + 4, 8, format_args!("past the end"));
-        dump.append(&symbols, 0x2000, &[0; 8]);
+        dump.append(&symbols, 0x2000, &[0; 8], &[]);
         assert_eq!(std::fs::read(&path).unwrap().len(), HEADER_SIZE);
     }
 }

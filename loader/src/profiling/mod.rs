@@ -5,7 +5,8 @@
 //! - [`ProfilingStrategy::PerfMap`] ([`perf_map`]): `/tmp/perf-PID.map`,
 //!   a line per function naming an address range;
 //! - [`ProfilingStrategy::JitDump`] ([`jitdump`]): `jit-PID.dump`, a record
-//!   per function with its name and its code, from which `perf inject
+//!   per function with its name and its code (and, for a module compiled
+//!   with `-D debug-info`, its source lines), from which `perf inject
 //!   --jit` makes ELF files that `perf annotate` can disassemble.
 //!
 //! Names are spelled as in backtraces, `module!function` (the name
@@ -68,11 +69,20 @@ pub(crate) fn start(strategy: ProfilingStrategy) -> Result<()> {
 }
 
 /// Reports a module's loaded `code`, whose functions and trampolines are
-/// `symbols`, to the engine's profiler, if it has one.
-pub(crate) fn register(strategy: ProfilingStrategy, symbols: &SymbolTable, code: &CodeMemory) {
+/// `symbols` and whose relocated DWARF is `debug` (empty without
+/// `-D debug-info`), to the engine's profiler, if it has one.
+pub(crate) fn register(
+    strategy: ProfilingStrategy,
+    symbols: &SymbolTable,
+    code: &CodeMemory,
+    debug: &[(String, Vec<u8>)],
+) {
     match strategy {
         ProfilingStrategy::PerfMap => perf_map::append(symbols),
-        ProfilingStrategy::JitDump => jitdump::append(symbols, code.base() as u64, code.text()),
+        ProfilingStrategy::JitDump => {
+            let lines = crate::debug_lines::line_rows(debug);
+            jitdump::append(symbols, code.base() as u64, code.text(), &lines);
+        }
         _ => {}
     }
 }
