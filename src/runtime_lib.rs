@@ -52,24 +52,29 @@ pub fn path() -> Result<PathBuf> {
 }
 
 /// The runtime library an executable for `target` links (`None`: this
-/// host's), checked to hold code for that target's architecture. The
-/// embedded library is the host's; another target's must be named in
-/// `KILN_RUNTIME_LIB`.
+/// host's). The embedded library is the host's; another target's must be
+/// named in `KILN_RUNTIME_LIB`, and a named library is checked to hold
+/// code for the target's architecture.
 pub fn for_target(target: Option<&str>) -> Result<PathBuf> {
-    let path = match target {
-        Some(triple) if std::env::var_os(OVERRIDE_VAR).is_none_or(|p| p.is_empty()) => bail!(
+    let overridden = std::env::var_os(OVERRIDE_VAR).is_some_and(|p| !p.is_empty());
+    if let Some(triple) = target
+        && !overridden
+    {
+        bail!(
             "the embedded runtime library is for `{host}`, not `{triple}`: build one for `{triple}` \
              (`cargo rustc --release -p kiln-runtime-lib --target {triple} --crate-type staticlib` in kiln's \
              source tree) and name it in {OVERRIDE_VAR}",
             host = kiln_compiler::host_target()
-        ),
-        _ => path()?,
-    };
-    let triple = target.map_or_else(kiln_compiler::host_target, str::to_string);
-    let want = triple.split('-').next().unwrap_or_default();
-    let found = architecture_of(&path)?;
-    if found != want {
-        bail!("the runtime library `{}` holds {found} code, not {want} code for `{triple}`", path.display());
+        );
+    }
+    let path = path()?;
+    if overridden {
+        let triple = target.map_or_else(kiln_compiler::host_target, str::to_string);
+        let want = triple.split('-').next().unwrap_or_default();
+        let found = architecture_of(&path)?;
+        if found != want {
+            bail!("the runtime library `{}` holds {found} code, not {want} code for `{triple}`", path.display());
+        }
     }
     Ok(path)
 }

@@ -217,6 +217,14 @@ fn bad_requests_get_clear_errors() {
     assert!(err.contains(&format!("holds {here} code, not {other} code")), "{err}");
     let err = cross(Some(&tmp.path().join("hello.wat")));
     assert!(err.contains("is not a static library of ELF objects"), "{err}");
+    // A library named for this host is checked too.
+    let o = kiln(tmp.path())
+        .args(["compile", "--exe", "hello.wat", "-o", "hello"])
+        .env("KILN_RUNTIME_LIB", tmp.path().join("hello.wat"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("is not a static library of ELF objects"), "{err}");
     std::fs::write(tmp.path().join("bad.wat"), "(module (func (result i32)))").unwrap();
     let o = kiln(tmp.path()).args(["compile", "--exe", "bad.wat"]).output().unwrap();
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("failed to compile"), "{}", show(&o));
