@@ -3,6 +3,7 @@
 //! `--profile=jitdump` writes `jit-PID.dump` with the code itself.
 
 use object::{Object, ObjectSection, ObjectSymbol};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 const GUEST: &str = r#"(module $calc
@@ -191,6 +192,25 @@ fn parse_jitdump(bytes: &[u8], pid: u32) -> Jitdump {
     (loads, debug)
 }
 
+/// Runs `kiln run --profile=jitdump ARGS` in `dir`, with `JITDUMPDIR` set
+/// to `dump_dir` if there is one, and returns its stdout and the jitdump
+/// it wrote (in `dump_dir`, or else in `dir`).
+fn jitdump_of_run(dir: &Path, args: &[&str], dump_dir: Option<&Path>) -> (String, Jitdump) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kiln"));
+    command.args(["run", "--profile=jitdump"]).args(args).current_dir(dir).stdout(Stdio::piped());
+    match dump_dir {
+        Some(d) => command.env("JITDUMPDIR", d),
+        None => command.env_remove("JITDUMPDIR"),
+    };
+    let child = command.spawn().unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "kiln run {args:?}");
+    let path = dump_dir.unwrap_or(dir).join(format!("jit-{pid}.dump"));
+    let dump = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (String::from_utf8_lossy(&out.stdout).trim().to_string(), parse_jitdump(&dump, pid))
+}
+
 #[test]
 fn kiln_run_profile_jitdump_records_each_function_with_its_loaded_code() {
     let dir = tempfile::tempdir().unwrap();
@@ -201,20 +221,8 @@ fn kiln_run_profile_jitdump_records_each_function_with_its_loaded_code() {
         .status()
         .unwrap();
     assert!(compiled.success());
-    let child = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["run", "--profile=jitdump", "--invoke", "fib", "calc.o", "20"])
-        .current_dir(dir.path())
-        .env_remove("JITDUMPDIR")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "6765");
-    let dump =
-        std::fs::read(dir.path().join(format!("jit-{pid}.dump"))).expect("jit-PID.dump in the current directory");
-    let (records, debug) = parse_jitdump(&dump, pid);
+    let (stdout, (records, debug)) = jitdump_of_run(dir.path(), &["--invoke", "fib", "calc.o", "20"], None);
+    assert_eq!(stdout, "6765");
     assert!(debug.is_empty(), "no DWARF, no lines");
 
     // The same names and disjoint ranges as the perf map.
@@ -228,7 +236,8 @@ fn kiln_run_profile_jitdump_records_each_function_with_its_loaded_code() {
     let object = object::File::parse(&*artifact).unwrap();
     let text = object.section_by_name(".text").unwrap();
     let text_bytes = text.data().unwrap();
-    let relocated: Vec<u64> = text.relocations().map(|(at, _)| at).collect();
+    let relocated: Vec<std::ops::Range<u64>> =
+        text.relocations().map(|(at, r)| at..at + u64::from(r.size() / 8)).collect();
     let base = records.iter().map(|(_, a, _)| *a).min().unwrap();
     let mut compared = 0;
     for symbol in object.symbols().filter(|s| s.section_index() == Some(text.index())) {
@@ -240,7 +249,7 @@ fn kiln_run_profile_jitdump_records_each_function_with_its_loaded_code() {
         let expected = &text_bytes[start..start + code.len()];
         for (i, (got, want)) in code.iter().zip(expected).enumerate() {
             let at = (start + i) as u64;
-            if !relocated.iter().any(|r| (*r..*r + 8).contains(&at)) {
+            if !relocated.iter().any(|r| r.contains(&at)) {
                 assert_eq!(got, want, "{name}: byte {i} differs from the artifact");
             }
         }
@@ -255,19 +264,11 @@ fn jitdump_goes_to_jitdumpdir_when_it_is_set() {
     let dumps = dir.path().join("dumps");
     std::fs::create_dir(&dumps).unwrap();
     std::fs::write(dir.path().join("calc.wat"), GUEST).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["run", "--profile=jitdump", "--invoke", "twice", "calc.wat", "21"])
-        .current_dir(dir.path())
-        .env("JITDUMPDIR", &dumps)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "42");
-    let (records, _) = parse_jitdump(&std::fs::read(dumps.join(format!("jit-{pid}.dump"))).unwrap(), pid);
+    let (stdout, (records, _)) = jitdump_of_run(dir.path(), &["--invoke", "twice", "calc.wat", "21"], Some(&dumps));
+    assert_eq!(stdout, "42");
     assert!(records.iter().any(|(n, _, _)| n == "calc!wasm-function[1]"), "{records:?}");
-    assert!(!dir.path().join(format!("jit-{pid}.dump")).exists());
+    let mut in_dir = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name());
+    assert!(!in_dir.any(|name| name.to_string_lossy().starts_with("jit-")), "nothing in the current directory");
 
     // A directory that cannot be written is an error before anything runs.
     let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
@@ -285,19 +286,10 @@ fn jitdump_goes_to_jitdumpdir_when_it_is_set() {
 #[test]
 fn with_debug_info_jitdump_records_each_functions_source_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let guest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/debug-guests/bin/squares.wasm");
-    let child = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["run", "-D", "debug-info", "--profile=jitdump", "-C", "cache=n"])
-        .arg(&guest)
-        .current_dir(dir.path())
-        .env_remove("JITDUMPDIR")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "total 14");
-    let (loads, debug) = parse_jitdump(&std::fs::read(dir.path().join(format!("jit-{pid}.dump"))).unwrap(), pid);
+    let guest = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/debug-guests/bin/squares.wasm");
+    let args = ["-D", "debug-info", "-C", "cache=n", guest.to_str().unwrap()];
+    let (stdout, (loads, debug)) = jitdump_of_run(dir.path(), &args, None);
+    assert_eq!(stdout, "total 14");
     // `square` (squares.c lines 6 to 9): its rows lie in its code, and
     // line 7, `int y = x * x;`, is among them.
     let (_, address, code) = loads.iter().find(|(n, _, _)| n.ends_with("!square")).expect("a record for square");
