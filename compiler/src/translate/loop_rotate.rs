@@ -28,8 +28,11 @@
 //! the body recovers `i` as `carried - 16`, the back edge's test steps it
 //! once more, and the optimiser folds `(carried - 16) + 16` back to
 //! `carried`, so one register holds the index and the back edge moves
-//! nothing. The `brif`s' arms are ordered so that Cranelift lays the loop
-//! out contiguously, exits after it ([`swap_arms`]).
+//! nothing. A sum `x + i` in the region is written `(x + carried) - 16`
+//! ([`step_out_of_sums`]), so that `i` itself is computed only where
+//! something needs it (a match exit), not kept live in the loop. The
+//! `brif`s' arms are ordered so that Cranelift lays the loop out
+//! contiguously, exits after it ([`swap_arms`]).
 //!
 //! A loop is left alone when a header value is used where neither target
 //! dominates, or in the region of a target with other predecessors. The
@@ -307,6 +310,8 @@ fn apply(func: &mut Function, domtree: &DominatorTree, uses: &mut Uses, edge: &B
     for &target in &plan.targets {
         let Some(first) = func.layout.first_inst(target) else { continue };
         let mut start = BTreeMap::new();
+        // `(recovered, carried, -k)` for each stepped parameter.
+        let mut stepped = Vec::new();
         for (&p, &(_, step)) in params.iter().zip(&carried) {
             let ty = func.dfg.value_type(p);
             let mine = func.dfg.append_block_param(target, ty);
@@ -317,7 +322,9 @@ fn apply(func: &mut Function, domtree: &DominatorTree, uses: &mut Uses, edge: &B
                     let back = Imm64::new(step.wrapping_neg()).zero_extend_from_width(ty.bits());
                     let mut at = FuncCursor::new(func).at_inst(first);
                     let back = at.ins().iconst(ty, back);
-                    at.ins().iadd(mine, back)
+                    let recovered = at.ins().iadd(mine, back);
+                    stepped.push((recovered, mine, back));
+                    recovered
                 }
                 None => mine,
             };
@@ -336,6 +343,9 @@ fn apply(func: &mut Function, domtree: &DominatorTree, uses: &mut Uses, edge: &B
                 func.dfg.map_inst_values(inst, |v| renamed.get(&v).copied().unwrap_or(v));
                 uses.add(func, inst);
             }
+        }
+        for &(recovered, carried, back) in &stepped {
+            step_out_of_sums(func, uses, recovered, carried, back);
         }
         let dfg = &mut func.dfg;
         for dest in dfg.insts[plan.brif].branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables) {
@@ -375,6 +385,37 @@ fn apply(func: &mut Function, domtree: &DominatorTree, uses: &mut Uses, edge: &B
             == body
     {
         swap_arms(func, plan.brif);
+    }
+}
+
+/// Rewrites each `x + recovered`, where `recovered` is `carried + back`
+/// (`back` a constant), as `(x + carried) + back`: the same value, modulo
+/// the type's width. An address in the body (`p + i`, `i` recovered as
+/// `carried - 16`) then no longer reads `recovered`, and a match exit's
+/// `i` is the only use left: Cranelift recomputes an add of a constant in
+/// each block that uses it, so `i` is then computed in the exit alone
+/// instead of in the loop and kept live out of it. The address keeps one
+/// instruction (`lea -16(p, carried)`).
+fn step_out_of_sums(func: &mut Function, uses: &mut Uses, recovered: Value, carried: Value, back: Value) {
+    let sums: Vec<(Inst, Value)> = uses
+        .of(func, recovered)
+        .filter_map(|(inst, _)| {
+            let InstructionData::Binary { opcode: Opcode::Iadd, args: [a, b] } = func.dfg.insts[inst] else {
+                return None;
+            };
+            let other = if a == recovered { b } else { a };
+            let constant = matches!(func.dfg.value_def(other), cranelift_codegen::ir::ValueDef::Result(i, _)
+                if func.dfg.insts[i].opcode() == Opcode::Iconst);
+            (other != recovered && !constant).then_some((inst, other))
+        })
+        .collect();
+    for (inst, other) in sums {
+        let sum = FuncCursor::new(func).at_inst(inst).ins().iadd(other, carried);
+        if let Some(def) = func.dfg.value_def(sum).inst() {
+            uses.add(func, def);
+        }
+        func.dfg.insts[inst] = InstructionData::Binary { opcode: Opcode::Iadd, args: [sum, back] };
+        uses.add(func, inst);
     }
 }
 
