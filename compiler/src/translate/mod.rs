@@ -16,7 +16,7 @@
 //! and the SIMD families under `simd` (routed by `visit_simd`).
 //! Every VMContext and linear-memory access goes through the environment
 //! layer, `env` and `heap`; the families never name layout offsets.
-//! Four clean-ups run on the finished function: `merge_blocks` (a block
+//! Five clean-ups run on the finished function: `merge_blocks` (a block
 //! whose only entry is a `jump` joins its predecessor), `load_fold`
 //! (vector loads typed as their users read them, and put second in
 //! commutative operators), so that the backend can fold loads into the
@@ -24,7 +24,9 @@
 //! carried around it zero-extended, so that no access in the loop
 //! extends them again) and, when Cranelift optimises, `loop_rotate` (a
 //! loop whose header only tests its bound tests it again on the back
-//! edge, and branches back to the body).
+//! edge, and branches back to the body), and `exit_remat` (a loop exit
+//! that reads a value computed from a vector load in the loop computes it
+//! again, so that the load stays foldable in the loop).
 //!
 //! Invariants while translating:
 //! - `stack` mirrors the wasm operand stack as Cranelift values; its height
@@ -37,6 +39,7 @@ mod control;
 mod conversions;
 pub mod deadline;
 pub mod env;
+mod exit_remat;
 pub mod heap;
 mod load_fold;
 mod locals_globals;
@@ -209,6 +212,7 @@ pub fn translate_function(
     if env.isa.flags().opt_level() != cranelift_codegen::settings::OptLevel::None {
         loop_rotate::rotate_loops(func);
     }
+    exit_remat::repeat_chains_on_exits(func);
     Ok(())
 }
 
