@@ -215,14 +215,8 @@ fn copy_chain(func: &mut Function, chain: &[Inst], exit: Block) -> Option<Value>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::translate::test_support::sysv_function;
+    use crate::translate::test_support::{sysv_function, verified};
     use cranelift_codegen::ir::{InstBuilder, MemFlagsData, condcodes::IntCC, types};
-
-    fn verified(func: &Function) -> String {
-        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
-        cranelift_codegen::verify_function(func, &flags).unwrap_or_else(|e| panic!("{e}\n{}", func.display()));
-        func.display().to_string()
-    }
 
     /// How [`search`] departs from the byte search's shape.
     #[derive(Clone, Copy, Debug, PartialEq)]

@@ -439,15 +439,9 @@ fn swap_arms(func: &mut Function, branch: Inst) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::translate::test_support::sysv_function;
+    use crate::translate::test_support::{sysv_function, verified};
     use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Opcode, condcodes::IntCC, types};
     use cranelift_frontend::FunctionBuilder;
-
-    fn verified(func: &Function) -> String {
-        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
-        cranelift_codegen::verify_function(func, &flags).unwrap_or_else(|e| panic!("{e}\n{}", func.display()));
-        func.display().to_string()
-    }
 
     /// Fills `header` with `while i + step <= n`: the step, then a `brif`
     /// to `exit` or `body`. Returns `i + step`.

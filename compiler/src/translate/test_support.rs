@@ -130,3 +130,11 @@ pub fn with_translator_on(isa: OwnedTargetIsa, tunables: Tunables, f: impl FnOnc
     t.control.push(super::state::ControlFrame::function(ret, 0));
     f(&mut t);
 }
+
+/// `func`'s text, once Cranelift's verifier has passed it (a failure
+/// panics with the errors and the function).
+pub fn verified(func: &ir::Function) -> String {
+    let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
+    cranelift_codegen::verify_function(func, &flags).unwrap_or_else(|e| panic!("{e}\n{}", func.display()));
+    func.display().to_string()
+}

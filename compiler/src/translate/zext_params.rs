@@ -133,7 +133,7 @@ fn widen(func: &mut Function, header: Block, p: Value, branches: &[Inst], exts: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::translate::test_support::sysv_function;
+    use crate::translate::test_support::{sysv_function, verified};
     use cranelift_codegen::ir::MemFlagsData;
 
     /// `fn(i64 base, i32 p, i32 n) -> i32`: a loop loading `base + zext(p)`
@@ -161,9 +161,7 @@ mod tests {
         });
         widen_loop_addresses(&mut func);
         func.dfg.resolve_all_aliases();
-        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
-        cranelift_codegen::verify_function(&func, &flags).unwrap_or_else(|e| panic!("{e}\n{}", func.display()));
-        func.display().to_string()
+        verified(&func)
     }
 
     #[test]
