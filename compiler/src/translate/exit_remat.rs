@@ -57,6 +57,9 @@ pub fn repeat_chains_on_exits(func: &mut Function) {
     let domtree = DominatorTree::with_function(func, &cfg);
     let mut loops = LoopAnalysis::new();
     loops.compute(func, &cfg, &domtree);
+    if loops.loops().next().is_none() {
+        return;
+    }
     let blocks: Vec<Block> = func.layout.blocks().collect();
     let mut uses = uses_of(func);
     for block in blocks {
